@@ -1,0 +1,45 @@
+# bankml: `make run` starts the dashboard, `make test` runs the whole suite. `make help` lists all.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+PORT ?= 8501
+
+.PHONY: help run test lint format bench bench-quick clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install pinned dependencies
+
+run: $(STAMP) ## start the dashboard (generates the default bank and model on first start)
+	$(BIN)/bankml generate --if-missing
+	$(BIN)/python -m bankml.startup
+	$(BIN)/streamlit run streamlit_app.py --server.address 127.0.0.1 --browser.gatherUsageStats false
+
+test: $(STAMP) ## lint, then the whole test suite (unit, data, model, app, browser, notebooks)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP) ## ruff check and format check
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: $(STAMP) ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+bench: $(STAMP) ## full benchmark (1M-customer sections included)
+	$(BIN)/bankml bench
+
+bench-quick: $(STAMP) ## quick benchmark (a couple of minutes)
+	$(BIN)/bankml bench --quick
+
+clean: ## remove the venv, caches, generated data and models
+	rm -rf $(VENV) .pytest_cache .ruff_cache data models

@@ -1,0 +1,1 @@
+"""Subcommands of `bankml`; each module defines register(subparsers) and sets func."""

@@ -1,0 +1,79 @@
+"""UI helpers shared by the pages: the sidebar and every cache, keyed on content hashes.
+
+st.cache_data returns copies, so callers may change what they get; st.cache_resource objects are
+shared by every session and must be treated as read-only.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from bankml import config, data
+from bankml.data import BankInfo
+from bankml.errors import BankmlError
+
+
+def db_path() -> str:
+    return str(config.db_path())
+
+
+def current_bank() -> BankInfo | None:
+    """The bank in use now (read on every rerun: cheap, and it notices a regeneration at once)."""
+    try:
+        return data.bank_info(db_path())
+    except BankmlError:
+        return None
+
+
+def require_bank() -> BankInfo:
+    """The current bank, or an explanation and a stop when there is none."""
+    info = current_bank()
+    if info is None:
+        try:
+            data.bank_info(db_path())
+        except BankmlError as exc:
+            st.error(str(exc))
+        st.info("Open the **Data** page to generate a bank.")
+        st.stop()
+    return info
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _table(name: str, content_hash: str, path: str) -> pd.DataFrame:
+    return data.read_table(name, path)
+
+
+def table(name: str, info: BankInfo) -> pd.DataFrame:
+    """A whole table of the given bank (cached per content hash; a copy is returned)."""
+    return _table(name, info.content_hash, str(info.path))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _query(sql: str, content_hash: str, path: str) -> pd.DataFrame:
+    return data.query(sql, path)
+
+
+def query(sql: str, info: BankInfo) -> pd.DataFrame:
+    """A read-only SQL result over the given bank (cached per content hash)."""
+    return _query(sql, info.content_hash, str(info.path))
+
+
+def clear_caches() -> None:
+    """Called after a regeneration or retraining has been swapped in, never before."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def sidebar() -> None:
+    info = current_bank()
+    with st.sidebar:
+        st.caption("Bank in use")
+        if info is None:
+            st.warning("No bank yet: generate one on the Data page.")
+        else:
+            st.markdown(
+                f"**{info.customers:,} customers** · seed {info.seed} · {info.locale}  \n"
+                f"generated {info.created_at[:16].replace('T', ' ')} UTC  \n"
+                f"hash `{info.short_hash}`"
+            )

@@ -1,0 +1,77 @@
+"""Data: regenerate the synthetic bank and browse its tables."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from bankml.bank import make_params, regenerate
+from bankml.errors import BankmlError
+from pages import _shared
+from synth import SUPPORTED_LOCALES
+from synth.params import MAX_DEFAULT_RATE, MIN_CUSTOMERS, MIN_DEFAULT_RATE
+
+st.title("Data")
+st.caption("Regenerate the synthetic bank that feeds every page, and look inside its tables.")
+
+with st.form("regenerate"):
+    st.subheader("Regenerate the synthetic bank")
+    cols = st.columns(4)
+    customers = cols[0].number_input(
+        "Customers",
+        min_value=MIN_CUSTOMERS,
+        max_value=1_000_000,
+        value=10_000,
+        step=1_000,
+        key="gen_customers",
+        help="How many customers the bank has (about one loan each).",
+    )
+    seed = cols[1].number_input(
+        "Seed",
+        min_value=0,
+        max_value=2**32 - 1,
+        value=42,
+        step=1,
+        key="gen_seed",
+        help="Same seed and settings give an identical bank.",
+    )
+    default_rate = cols[2].number_input(
+        "Default rate",
+        min_value=MIN_DEFAULT_RATE,
+        max_value=MAX_DEFAULT_RATE,
+        value=0.10,
+        step=0.01,
+        format="%.3f",
+        key="gen_default_rate",
+        help="Share of loans that default; the true risk model's intercept is solved to hit it.",
+    )
+    locale = cols[3].selectbox(
+        "Locale", SUPPORTED_LOCALES, key="gen_locale", help="Faker locale for names and places."
+    )
+    submitted = st.form_submit_button("Regenerate", type="primary")
+
+if submitted:
+    bar = st.progress(0.0, text="starting")
+    try:
+        params = make_params(
+            customers=int(customers),
+            seed=int(seed),
+            default_rate=float(default_rate),
+            locale=locale,
+        )
+        new = regenerate(params, _shared.db_path(), lambda f, m: bar.progress(min(f, 1.0), text=m))
+    except BankmlError as exc:
+        bar.empty()
+        st.error(str(exc))
+    else:
+        _shared.clear_caches()
+        st.success(
+            f"New bank in use: {new.customers:,} customers, hash {new.short_hash}, "
+            f"default rate {new.realised_default_rate:.2%}."
+        )
+
+info = _shared.require_bank()
+st.subheader("Tables")
+name = st.selectbox("Table", list(info.row_counts) + ["meta"], key="browse_table")
+frame = _shared.table(name, info)
+st.caption(f"{len(frame):,} rows × {frame.shape[1]} columns (first 500 shown)")
+st.dataframe(frame.head(500), hide_index=True)

@@ -1,0 +1,52 @@
+"""AppTest: every page renders without an exception on a small bank."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("[a-z]*.py"))
+
+
+@pytest.fixture()
+def app(small_bank_path, monkeypatch, tmp_path):
+    monkeypatch.setenv("BANKML_DB", str(small_bank_path))
+    monkeypatch.setenv("BANKML_MODELS", str(tmp_path / "models"))
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_renders_without_exception(app, page):
+    app.switch_page(page).run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert app.title, f"{page} shows no title"
+
+
+def test_overview_shows_the_bank(app):
+    app.switch_page("pages/overview.py").run()
+    labels = {m.label: m.value for m in app.metric}
+    assert labels["Customers"] == "3,000"
+
+
+def test_regenerate_a_small_bank(monkeypatch, tmp_path):
+    db = tmp_path / "bank.duckdb"
+    monkeypatch.setenv("BANKML_DB", str(db))
+    monkeypatch.setenv("BANKML_MODELS", str(tmp_path / "models"))
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    at.number_input(key="gen_customers").set_value(500)
+    at.number_input(key="gen_seed").set_value(3)
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    assert any("New bank in use: 500 customers" in s.value for s in at.success)
+    from bankml import data
+
+    assert data.bank_info(db).customers == 500

@@ -1,0 +1,77 @@
+"""`bankml generate`: JSON contract and one-line errors with exit 2 that leave the bank untouched."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bankml import data
+
+
+def test_generate_json(bankml_cli, tmp_path):
+    db = tmp_path / "bank.duckdb"
+    result = bankml_cli("generate", "--customers", "300", "--seed", "3", "--db", str(db), "--json")
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["row_counts"]["customers"] == 300
+    assert payload["content_hash"] == data.bank_info(db).content_hash
+    assert 0 < payload["realised_default_rate"] < 0.5
+    assert 0.5 < payload["oracle_auc"] <= 1.0
+    assert payload["seconds"] > 0
+    assert "generate [" in result.stderr  # progress on stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--customers", "50"], "50 is out of range: allowed 100..5000000"),
+        (["--customers", "ten"], "'ten' is not an integer"),
+        (["--default-rate", "0.9"], "0.9 is out of range: allowed 0.005..0.5"),
+        (["--default-rate", "x"], "'x' is not a number"),
+        (["--locale", "xx_XX"], "invalid choice: 'xx_XX'"),
+        (["--seed", "-1"], "-1 is out of range"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(bankml_cli, tmp_path, args, message):
+    db = tmp_path / "bank.duckdb"
+    bankml_cli("generate", "--customers", "200", "--db", str(db))
+    before = data.bank_info(db).content_hash
+    result = bankml_cli("generate", "--db", str(db), *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert data.bank_info(db).content_hash == before
+
+
+def test_unwritable_path_exits_2(bankml_cli, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = bankml_cli(
+        "generate", "--customers", "200", "--db", str(blocker / "sub" / "bank.duckdb")
+    )
+    assert result.returncode == 2
+    assert "cannot create folder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_if_missing_keeps_existing_bank(bankml_cli, tmp_path):
+    db = tmp_path / "bank.duckdb"
+    bankml_cli("generate", "--customers", "200", "--seed", "1", "--db", str(db))
+    before = data.bank_info(db).content_hash
+    result = bankml_cli(
+        "generate", "--customers", "300", "--seed", "2", "--db", str(db), "--if-missing", "--json"
+    )
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["generated"] is False
+    assert data.bank_info(db).content_hash == before
+
+
+def test_corrupt_bank_is_one_line_error(bankml_cli, tmp_path):
+    db = tmp_path / "bank.duckdb"
+    db.write_bytes(b"not a database")
+    result = bankml_cli("generate", "--if-missing", "--db", str(db))
+    assert result.returncode == 2
+    assert "not a readable bank database" in result.stderr
