@@ -22,7 +22,7 @@ install: $(STAMP) ## create .venv and install pinned dependencies
 run: $(STAMP) ## start the dashboard (generates the default bank and model on first start)
 	$(BIN)/bankml generate --if-missing
 	$(BIN)/python -m bankml.startup
-	$(BIN)/streamlit run streamlit_app.py --server.address 127.0.0.1 --browser.gatherUsageStats false
+	$(BIN)/streamlit run streamlit_app.py --server.address 127.0.0.1 --server.fileWatcherType none --browser.gatherUsageStats false
 
 test: $(STAMP) ## lint, then the whole test suite (unit, data, model, app, browser, notebooks)
 	$(BIN)/ruff check .

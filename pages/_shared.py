@@ -59,6 +59,24 @@ def query(sql: str, info: BankInfo) -> pd.DataFrame:
     return _query(sql, info.content_hash, str(info.path))
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _overview(content_hash: str, path: str) -> dict:
+    from bankml import overview
+
+    return {
+        "summary": overview.summary(path),
+        "by_band": overview.default_rate_by_credit_band(path),
+        "by_purpose": overview.default_rate_by("purpose", path),
+        "spend": overview.monthly_spend_by_category(path),
+        "penetration": overview.product_penetration(path),
+    }
+
+
+def overview(info: BankInfo) -> dict:
+    """Every figure of the Overview page for this bank (cached per content hash)."""
+    return _overview(info.content_hash, str(info.path))
+
+
 def clear_caches() -> None:
     """Called after a regeneration or retraining has been swapped in, never before."""
     st.cache_data.clear()

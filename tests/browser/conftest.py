@@ -1,0 +1,107 @@
+"""A real `streamlit run` server on a free local port, and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = ROOT / "tests" / "browser" / "screenshots"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(env: dict, extra_args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+            "--server.headless", "true", "--server.port", str(port),
+            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none", *extra_args,
+        ],
+        cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.read().decode().strip() == "ok":
+                    return process, url
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
+
+
+@pytest.fixture(scope="session")
+def browser_bank(tmp_path_factory):
+    """A bank and a registry folder of its own for the browser session (with a trained model when
+    the default-model library is present)."""
+    from bankml.bank import regenerate
+    from synth import BankParams
+
+    folder = tmp_path_factory.mktemp("browser")
+    db = folder / "bank.duckdb"
+    regenerate(BankParams(customers=2_000, seed=5), db)
+    models = folder / "models"
+    env = {"BANKML_DB": str(db), "BANKML_MODELS": str(models)}
+    subprocess.run(
+        [sys.executable, "-m", "bankml.startup"], cwd=ROOT, env={**os.environ, **env}, check=True
+    )
+    return env
+
+
+@pytest.fixture(scope="session")
+def server(browser_bank):
+    process, url = start_server(browser_bank)
+    yield url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+def settle(page, timeout: float = 60) -> None:
+    """Wait until the app is drawn, the page title is up and the script has finished running."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
+    page.wait_for_selector("h1", timeout=timeout * 1000)
+    time.sleep(0.4)
+    deadline = time.time() + timeout
+    while time.time() < deadline and page.locator('[data-testid="stStatusWidget"]').count():
+        time.sleep(0.2)
+    time.sleep(0.3)
