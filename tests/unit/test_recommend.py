@@ -1,0 +1,236 @@
+"""Unit tests of bankml.recommend: the estimator's algebra, its contract, splits and metrics."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from bankml.errors import InputError
+from bankml.recommend import (
+    ItemCFRecommender,
+    holdout_split,
+    ranking_metrics,
+    top_n_from_scores,
+)
+
+
+def random_matrix(users: int = 60, items: int = 12, density: float = 0.3, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    dense = (rng.random((users, items)) < density) * rng.integers(1, 4, (users, items))
+    return sp.csr_matrix(dense.astype(float)), dense.astype(float)
+
+
+def brute_force(dense: np.ndarray, similarity: str, alpha: float = 0.5, shrinkage: float = 0.0):
+    items = dense.shape[1]
+    S = np.zeros((items, items))
+    binary = dense > 0
+    for i in range(items):
+        for j in range(items):
+            if i == j:
+                continue
+            dot = float(dense[:, i] @ dense[:, j])
+            if similarity == "jaccard":
+                union = float((binary[:, i] | binary[:, j]).sum())
+                both = float((binary[:, i] & binary[:, j]).sum())
+                S[i, j] = both / (union + shrinkage) if union else 0.0
+                continue
+            sq_i, sq_j = float(dense[:, i] @ dense[:, i]), float(dense[:, j] @ dense[:, j])
+            a = 0.5 if similarity == "cosine" else alpha
+            denominator = 1.0 if similarity == "dot" else sq_i**a * sq_j ** (1 - a)
+            S[i, j] = dot / (denominator + shrinkage) if dot else 0.0
+    return S
+
+
+@pytest.mark.parametrize(
+    ("similarity", "alpha", "shrinkage"),
+    [
+        ("cosine", 0.5, 0.0),
+        ("cosine", 0.5, 3.0),
+        ("asymmetric", 0.8, 0.0),
+        ("jaccard", 0.5, 1.0),
+        ("dot", 0.5, 0.0),
+    ],
+)
+def test_fast_similarity_equals_brute_force(similarity, alpha, shrinkage):
+    X, dense = random_matrix()
+    model = ItemCFRecommender(similarity=similarity, alpha=alpha, shrinkage=shrinkage).fit(X)
+    np.testing.assert_allclose(
+        model.similarity_.toarray(),
+        brute_force(dense, similarity, alpha, shrinkage),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
+def test_scores_are_sums_of_held_similarities():
+    X, dense = random_matrix(seed=1)
+    model = ItemCFRecommender().fit(X)
+    ids, scores = model.recommend(3, n=12, exclude_held=False)
+    expected = dense[3] @ brute_force(dense, "cosine")
+    np.testing.assert_allclose(scores, expected[ids], rtol=1e-5, atol=1e-6)
+    assert np.all(np.diff(scores) <= 1e-6), "scores must come best first"
+
+
+def test_neighbour_pruning_keeps_the_k_largest_per_item():
+    X, dense = random_matrix(items=15, density=0.4, seed=2)
+    full = ItemCFRecommender().fit(X).similarity_.toarray()
+    pruned = ItemCFRecommender(neighbours=3).fit(X).similarity_.toarray()
+    assert ((pruned > 0).sum(axis=1) <= 3).all()
+    for i in range(full.shape[0]):
+        kept = np.flatnonzero(pruned[i])
+        np.testing.assert_allclose(pruned[i, kept], full[i, kept], rtol=1e-6)
+        assert pruned[i, kept].min() >= np.sort(full[i])[-3] - 1e-7
+
+
+def test_held_products_never_recommended_and_batch_equals_one_by_one():
+    X, dense = random_matrix(users=80, items=10, density=0.35, seed=3)
+    model = ItemCFRecommender().fit(X)
+    ids, scores = model.recommend(np.arange(80), n=4)
+    assert ids.shape == scores.shape == (80, 4)
+    for row in range(80):
+        held = set(np.flatnonzero(dense[row]))
+        candidates = 10 - len(held)
+        valid = ids[row][ids[row] >= 0]
+        assert not held & set(valid.tolist())
+        assert len(valid) == min(4, candidates)
+        one_ids, one_scores = model.recommend(row, n=4)
+        np.testing.assert_array_equal(one_ids, valid)
+        np.testing.assert_allclose(one_scores, scores[row][: len(valid)], rtol=1e-6)
+
+
+def test_chunked_batch_matches_unchunked(monkeypatch):
+    from bankml.recommend import estimator
+
+    X, _ = random_matrix(users=500, items=9, seed=4)
+    model = ItemCFRecommender().fit(X)
+    whole = model.recommend(np.arange(500), n=3)
+    monkeypatch.setattr(estimator, "CHUNK_CELLS", 9 * 7)  # 7 rows per chunk
+    chunked = model.recommend(np.arange(500), n=3)
+    np.testing.assert_array_equal(whole[0], chunked[0])
+    np.testing.assert_allclose(whole[1], chunked[1], rtol=1e-6)
+
+
+def test_sparse_similarity_path_matches_dense_path(monkeypatch):
+    from bankml.recommend import estimator
+
+    X, _ = random_matrix(users=100, items=14, seed=5)
+    dense_model = ItemCFRecommender().fit(X)
+    monkeypatch.setattr(estimator, "DENSE_ITEM_LIMIT", 5)
+    sparse_model = ItemCFRecommender().fit(X)
+    assert sparse_model._similarity_dense is None
+    np.testing.assert_array_equal(
+        dense_model.recommend(np.arange(100), n=5)[0],
+        sparse_model.recommend(np.arange(100), n=5)[0],
+    )
+    np.testing.assert_array_equal(
+        dense_model.recommend(7, n=5)[0], sparse_model.recommend(7, n=5)[0]
+    )
+
+
+def test_item_ids_map_columns_and_similar_items():
+    X, dense = random_matrix(seed=6)
+    ids = np.arange(100, 112)
+    model = ItemCFRecommender().fit(X, item_ids=ids)
+    recommended, _ = model.recommend(0, n=3)
+    assert set(recommended) <= set(ids)
+    similar, sims = model.similar_items(105, n=4)
+    assert 105 not in similar and len(similar) == 4
+    truth = brute_force(dense, "cosine")[5]
+    np.testing.assert_allclose(sims, np.sort(truth)[::-1][:4], rtol=1e-5, atol=1e-7)
+
+
+def test_explain_names_only_held_products_and_sums_to_score():
+    X, dense = random_matrix(seed=7)
+    model = ItemCFRecommender().fit(X)
+    for row in range(10):
+        ids, scores = model.recommend(row, n=3)
+        held = set(np.flatnonzero(dense[row]).tolist())
+        for product, score in zip(ids, scores, strict=True):
+            why = model.explain(row, product, n=99)
+            assert set(why["product_id"]) <= held
+            assert why["contribution"].is_monotonic_decreasing
+            assert why["contribution"].sum() == pytest.approx(score, rel=1e-5, abs=1e-6)
+
+
+def test_bad_inputs_give_clear_errors():
+    X, dense = random_matrix()
+    with pytest.raises(InputError, match="scipy.sparse"):
+        ItemCFRecommender().fit(dense)
+    negative = X.copy()
+    negative.data[5] = -1.0
+    with pytest.raises(InputError, match="negative or non-finite value -1.0 at row"):
+        ItemCFRecommender().fit(negative)
+    nan = X.copy()
+    nan.data[0] = np.nan
+    with pytest.raises(InputError, match="non-finite"):
+        ItemCFRecommender().fit(nan)
+    with pytest.raises(InputError, match="similarity='pearson'"):
+        ItemCFRecommender(similarity="pearson").fit(X)
+    model = ItemCFRecommender().fit(X)
+    with pytest.raises(InputError, match="customer row 60 is out of range: allowed 0..59"):
+        model.recommend(60)
+    with pytest.raises(InputError, match="unknown product id 99"):
+        model.similar_items(99)
+    with pytest.raises(InputError, match="n=0"):
+        model.recommend(0, n=0)
+
+
+def test_unfitted_model_raises():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        ItemCFRecommender().recommend(0)
+
+
+def test_holdout_split_hides_one_per_customer_and_is_seeded():
+    X, _ = random_matrix(users=200, items=10, density=0.3, seed=8)
+    train, test = holdout_split(X, random_state=1)
+    np.testing.assert_allclose((train + test).toarray(), X.toarray())
+    counts = np.diff(X.indptr)
+    np.testing.assert_array_equal(np.diff(test.indptr), (counts >= 2).astype(int))
+    again = holdout_split(X, random_state=1)[1]
+    assert (again != test).nnz == 0
+    assert (holdout_split(X, random_state=2)[1] != test).nnz > 0
+    train20, test20 = holdout_split(X, fraction=0.2, random_state=1)
+    hidden = np.diff(test20.indptr)
+    expected = np.where(counts >= 2, np.clip(np.round(0.2 * counts), 1, counts - 1), 0)
+    np.testing.assert_array_equal(hidden, expected)
+    assert (np.diff(train20.indptr)[counts >= 1] >= 1).all()
+
+
+def test_ranking_metrics_known_answer():
+    test = sp.csr_matrix(np.array([[0, 1, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0]], float))
+    recommended = np.array([[1, 0], [3, 2], [0, 1]])
+    m = ranking_metrics(recommended, test, k=2, popularity=np.array([0.5, 0.25, 0.5, 0.125]))
+    assert m["hit_rate"] == pytest.approx(1.0)
+    assert m["precision"] == pytest.approx((1 / 2 + 1 / 2) / 2)
+    assert m["recall"] == pytest.approx((1 + 1 / 2) / 2)
+    ideal_two = 1 + 1 / np.log2(3)
+    assert m["ndcg"] == pytest.approx((1.0 + (1 / np.log2(3)) / ideal_two) / 2)
+    assert m["map"] == pytest.approx((1.0 + (1 / 2) / 2) / 2)
+    assert m["coverage"] == pytest.approx(1.0)
+    assert m["novelty"] == pytest.approx(np.mean(-np.log2([0.25, 0.5, 0.125, 0.5])))
+
+
+def test_top_n_from_scores_excludes_train_items():
+    train = sp.csr_matrix(np.array([[1, 0, 0], [0, 0, 1]], float))
+    top = top_n_from_scores(np.array([[3.0, 2.0, 1.0], [3.0, 2.0, 1.0]]), train, 2)
+    np.testing.assert_array_equal(top, [[1, 2], [0, 1]])
+
+
+def test_cli_recommend_json_and_unknown_customer(bankml_cli, small_bank_path):
+    ok = bankml_cli(
+        "recommend", "--db", str(small_bank_path), "--customer", "12", "--top", "3", "--json"
+    )
+    assert ok.returncode == 0, ok.stderr
+    payload = json.loads(ok.stdout)
+    held = {h["product_id"] for h in payload["holdings"]}
+    assert len(payload["recommendations"]) == 3
+    assert not held & {r["product_id"] for r in payload["recommendations"]}
+    bad = bankml_cli("recommend", "--db", str(small_bank_path), "--customer", "999999")
+    assert bad.returncode == 2
+    assert bad.stderr.strip().count("\n") == 0 and "unknown customer id 999999" in bad.stderr
+    assert "Traceback" not in bad.stderr
