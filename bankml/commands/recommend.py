@@ -23,8 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from bankml.recommend import build_context, customer_holdings, recommend_for_customer
 
-    context = build_context(args.db)
+    # segmentation fits a clustering (slow on a big bank): only a cold-start customer needs it
+    context = build_context(args.db, use_segments=False)
     context.row_of(args.customer)  # unknown id -> InputError -> one line, exit 2
+    if customer_holdings(args.customer, context).empty:
+        context = build_context(args.db, use_segments=True)
     holdings = customer_holdings(args.customer, context)
     offers = recommend_for_customer(
         args.customer, n=args.top, rules=not args.no_rules, context=context

@@ -217,15 +217,23 @@ def popularity_table(matrix: sp.csr_matrix, segments: pd.Series | None) -> pd.Da
 
 
 def build_context(
-    path: str | os.PathLike | None = None, model: ItemCFRecommender | None = None
+    path: str | os.PathLike | None = None,
+    model: ItemCFRecommender | None = None,
+    use_segments: bool = True,
 ) -> RecommenderContext:
-    """Read the bank, fit the item-CF model and gather segments and risk, once."""
+    """Read the bank, fit the item-CF model and gather segments and risk, once.
+
+    use_segments=False skips bankml.segment (which fits a clustering: slow on a large bank);
+    cold start then falls back to plain popularity.
+    """
     tables = data.read_tables(["customers", "products", "holdings"], path)
     matrix, customer_ids, product_ids = _matrix(
         tables["customers"], tables["products"], tables["holdings"]
     )
     model = (model or ItemCFRecommender()).fit(matrix, item_ids=product_ids)
-    segments, note = segment_series(path, customer_ids)
+    segments, note = (
+        segment_series(path, customer_ids) if use_segments else (None, "segments not requested")
+    )
     products = tables["products"].set_index("product_id").reindex(product_ids)
     customers = tables["customers"].set_index("customer_id").reindex(customer_ids)
     return RecommenderContext(

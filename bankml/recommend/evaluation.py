@@ -124,11 +124,13 @@ def evaluate_recommenders(
     k: int = 5,
     random_state: int = 0,
     model: ItemCFRecommender | None = None,
+    use_segments: bool = True,
 ) -> pd.DataFrame:
     """Item-CF vs popularity, segment popularity and (synthetic bank) the truth oracle.
 
     Two seeded splits: "leave-one-out" (one hidden holding per customer) and "20% hold-out".
     One row per (split, method) with METRICS at k, the number of evaluated customers and notes.
+    Segments come from bankml.segment when use_segments and it works, else age x income bands.
     """
     if int(k) != k or k < 1:
         raise InputError(f"k={k!r} must be a positive integer")
@@ -138,7 +140,9 @@ def evaluate_recommenders(
     )
     k = min(int(k), X.shape[1])
     customers = tables["customers"].set_index("customer_id").reindex(customer_ids)
-    segments, note = segment_series(path, customer_ids)
+    segments, note = (
+        segment_series(path, customer_ids) if use_segments else (None, "segments not requested")
+    )
     if segments is None:
         groups = _fallback_groups(customers).to_numpy()
         segment_method = "segment popularity (age x income bands)"
