@@ -242,6 +242,10 @@ def validate_frame(frame: pd.DataFrame, schema: FeatureSchema) -> ValidationRepo
     valid.insert(0, ROW_COLUMN, rows[~bad])
     for spec in schema.categorical:
         valid[spec.name] = valid[spec.name].astype("str")
+    for spec in schema.numeric:
+        if spec.integer and max(abs(spec.minimum), abs(spec.maximum)) < 2**53:
+            # every kept value is finite and whole
+            valid[spec.name] = valid[spec.name].astype(np.int64)
     return ValidationReport(
         valid=valid.reset_index(drop=True),
         errors=errors,
@@ -294,7 +298,7 @@ def validate_applicant(values: dict, schema: FeatureSchema) -> pd.DataFrame:
             raise InputError(
                 f"{spec.name}={value!r} is not a whole number: expected {allowed(spec)}"
             )
-        row[spec.name] = number
+        row[spec.name] = int(number) if spec.integer and abs(number) < 2**53 else number
     for spec in schema.categorical:
         value = values[spec.name]
         text = "" if value is None else str(value).strip()

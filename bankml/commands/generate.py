@@ -7,6 +7,7 @@ import argparse
 from bankml import config
 from bankml.commands._common import StderrProgress, float_in, int_in, print_json
 from synth import SUPPORTED_LOCALES
+from synth.applicants import MAX_APPLICANTS, SHIFTS
 from synth.params import MAX_CUSTOMERS, MAX_DEFAULT_RATE, MIN_CUSTOMERS, MIN_DEFAULT_RATE
 
 
@@ -21,10 +22,49 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--db", help="bank database file (default data/bank.duckdb or $BANKML_DB)")
     p.add_argument("--if-missing", action="store_true", help="do nothing when the bank exists")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument(
+        "--applicants",
+        type=int_in(1, MAX_APPLICANTS),
+        help="write a CSV of N new applicants to --out instead of touching the bank",
+    )
+    p.add_argument(
+        "--shift", choices=SHIFTS, default="none", help="population shift for --applicants"
+    )
+    p.add_argument("--out", help="CSV file for --applicants")
     p.set_defaults(func=run)
 
 
+def run_applicants(args: argparse.Namespace) -> int:
+    """New applicants (no target) drawn from synth, optionally shifted; the bank is not touched."""
+    from pathlib import Path
+
+    from bankml.commands.score import _write_atomic
+    from bankml.csvio import to_safe_csv
+    from bankml.errors import InputError
+    from synth.applicants import applicants
+
+    if not args.out:
+        raise InputError("--applicants needs --out FILE (the CSV to write)")
+    out = Path(args.out)
+    if out.is_dir():
+        raise InputError(f"--out {out}: is a folder; give a file name")
+    frame = applicants(args.applicants, seed=args.seed, shift=args.shift, locale=args.locale)
+    _write_atomic(out, to_safe_csv(frame))
+    payload = {"out": str(out), "applicants": len(frame), "shift": args.shift, "seed": args.seed}
+    if args.json:
+        print_json(payload)
+    else:
+        print(f"{len(frame):,} applicants (shift {args.shift}, seed {args.seed}) written to {out}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.applicants is not None:
+        return run_applicants(args)
+    if args.out or args.shift != "none":
+        from bankml.errors import InputError
+
+        raise InputError("--out and --shift only apply with --applicants N")
     from bankml.bank import make_params, regenerate
     from bankml.data import bank_info, sweep_temp_files
 

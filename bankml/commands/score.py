@@ -1,0 +1,108 @@
+"""bankml score: validate a CSV of applicants against the model, score the valid rows, list the rest."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from bankml import config
+from bankml.commands._common import print_json
+from bankml.errors import BankmlError, InputError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("score", help="score a CSV of applicants with the current model")
+    p.add_argument("--csv", required=True, help="applicants CSV (any delimiter and encoding)")
+    p.add_argument("--out", required=True, help="scored CSV to write (formula-safe)")
+    p.add_argument("--model", help="registry folder (its current model) or one model's folder")
+    p.add_argument(
+        "--errors", help="CSV of rejected rows and warnings (default: OUT with .errors.csv)"
+    )
+    p.add_argument("--db", help="bank whose loans are the drift reference (default: current)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.set_defaults(func=run)
+
+
+def _write_atomic(path: Path, payload: bytes) -> None:
+    """Write beside the target, fsync, then swap in: a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(payload)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _reference(db: str | None):
+    """The bank's loan frame as the drift reference, or None when there is no readable bank."""
+    path = config.db_path(db)
+    if not path.exists():
+        return None
+    try:
+        from bankml.default import loan_frame
+
+        return loan_frame(path)
+    except BankmlError:
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    # cvxpy (pulled in by optbinning) logs solver-import notices to stderr at import time and
+    # resets its logger's level while doing so; disabling the logger keeps errors to one line.
+    logging.getLogger("__cvxpy__").disabled = True
+    from bankml.registry import load_model
+    from bankml.scoring import score_batch
+
+    source = Path(args.csv)
+    if not source.is_file():
+        raise InputError(f"--csv {source}: no such file")
+    out = Path(args.out)
+    if out.resolve() == source.resolve():
+        raise InputError(f"--out {out}: would overwrite the input file; choose another name")
+    if out.exists() and out.is_dir():
+        raise InputError(f"--out {out}: is a folder; give a file name")
+    errors_path = Path(args.errors) if args.errors else out.with_name(out.stem + ".errors.csv")
+    model, _card = load_model(args.model)
+    result = score_batch(
+        source.read_bytes(), model, name=source.name, reference=_reference(args.db)
+    )
+    issues = result.issues()
+    if len(issues):
+        from bankml.csvio import to_safe_csv
+
+        _write_atomic(errors_path, to_safe_csv(issues))
+    if result.scored.empty:
+        raise InputError(
+            f"{source.name}: none of the {result.rows_in:,} rows is valid; "
+            f"every problem is listed in {errors_path}"
+        )
+    _write_atomic(out, result.to_csv())
+    payload = {
+        **result.summary(),
+        "out": str(out),
+        "errors_file": str(errors_path) if len(issues) else None,
+        "drift": result.drift.to_dict(orient="records") if result.drift is not None else None,
+    }
+    if args.json:
+        print_json(payload)
+    else:
+        print(
+            f"scored {payload['scored']:,} of {payload['rows_in']:,} rows -> {out}"
+            f" ({payload['approve']:,} approve, mean PD {payload['mean_pd']:.2%})"
+        )
+        if payload["rejected"] or payload["warnings"]:
+            print(
+                f"{payload['rejected']:,} rows rejected, {payload['warnings']:,} warnings"
+                f" -> {errors_path}"
+            )
+        if result.score_psi is not None:
+            print(f"score PSI vs training data: {result.score_psi:.3f}")
+    return 0

@@ -1,0 +1,170 @@
+"""Batch scoring: bytes or a frame in, scored valid rows plus the rejected ones and drift out.
+
+One call serves the CLI (`bankml score`) and the Default prediction page, so both validate,
+score and export the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bankml.csvio import MAX_BYTES, MAX_COLUMNS, MAX_ROWS, read_csv_upload, to_safe_csv
+from bankml.errors import InputError
+from bankml.validate import ROW_COLUMN, ValidationReport, validate_frame
+
+RESULT_COLUMNS = ("pd", "grade", "decision", "reason_1", "reason_2", "reason_3")
+UPLOADED_SUFFIX = " (uploaded)"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Scored valid rows (input order, every input column kept), the validation report and drift.
+
+    `scored` holds `input_row`, the uploaded columns, then pd, grade, decision, reason_1..3.
+    `drift` is PSI per feature (and of the PD) against the training reference, when known.
+    """
+
+    scored: pd.DataFrame
+    report: ValidationReport
+    drift: pd.DataFrame | None = None
+    source: str = "upload.csv"
+
+    @property
+    def errors(self) -> pd.DataFrame:
+        return self.report.errors
+
+    @property
+    def warnings(self) -> pd.DataFrame:
+        return self.report.warnings
+
+    @property
+    def rows_in(self) -> int:
+        return self.report.rows_in
+
+    @property
+    def score_psi(self) -> float | None:
+        if self.drift is None:
+            return None
+        hit = self.drift.loc[self.drift["feature"] == "PD (score)", "psi"]
+        return float(hit.iloc[0]) if len(hit) else None
+
+    def issues(self) -> pd.DataFrame:
+        """Errors and warnings in one table (row, column, value, reason, severity) by row."""
+        both = pd.concat(
+            [self.errors.assign(severity="error"), self.warnings.assign(severity="warning")],
+            ignore_index=True,
+        )
+        return both.sort_values(["row", "severity"], kind="stable").reset_index(drop=True)
+
+    def to_csv(self) -> bytes:
+        """The scored rows as formula-safe CSV."""
+        return to_safe_csv(self.scored)
+
+    def summary(self) -> dict:
+        return {
+            "source": self.source,
+            "rows_in": self.rows_in,
+            "scored": len(self.scored),
+            "rejected": len(self.report.rejected_rows),
+            "warnings": len(self.warnings),
+            "extra_columns": list(self.report.extra_columns),
+            "approve": int((self.scored["decision"] == "approve").sum()) if len(self.scored) else 0,
+            "mean_pd": float(self.scored["pd"].mean()) if len(self.scored) else None,
+            "score_psi": self.score_psi,
+        }
+
+
+def _reserve(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rename uploaded columns that clash with the ones scoring adds (e.g. a re-uploaded export)."""
+    clash = [c for c in frame.columns if c in (ROW_COLUMN, *RESULT_COLUMNS)]
+    return frame.rename(columns={c: f"{c}{UPLOADED_SUFFIX}" for c in clash}) if clash else frame
+
+
+def read_batch(
+    source: bytes | pd.DataFrame,
+    name: str = "upload.csv",
+    max_rows: int = MAX_ROWS,
+    max_columns: int = MAX_COLUMNS,
+    max_bytes: int = MAX_BYTES,
+) -> pd.DataFrame:
+    """An uploaded file's bytes (sniffed and parsed) or a frame, with reserved names freed."""
+    if isinstance(source, pd.DataFrame):
+        frame = source
+    elif isinstance(source, bytes | bytearray | memoryview):
+        frame = read_csv_upload(bytes(source), name, max_rows, max_columns, max_bytes)
+    else:
+        raise InputError(f"{name}: expected CSV bytes or a table, got {type(source).__name__}")
+    return _reserve(frame)
+
+
+def score_batch(
+    source: bytes | pd.DataFrame,
+    model,
+    name: str = "upload.csv",
+    reference: pd.DataFrame | None = None,
+    max_rows: int = MAX_ROWS,
+    max_bytes: int = MAX_BYTES,
+) -> BatchResult:
+    """Validate every row against the model's schema and score the valid ones.
+
+    A missing required column raises InputError (nothing is scored); bad rows are reported,
+    not scored. PSI drift is computed against `reference` (the training frame) or the model's
+    own `reference_` sample when it has one.
+    """
+    frame = read_batch(source, name, max_rows=max_rows, max_bytes=max_bytes)
+    report = validate_frame(frame, model.schema_)
+    valid = report.valid
+    if len(valid):
+        result = model.score_frame(valid[list(model.features_)])
+        result = result.reset_index(drop=True)[list(RESULT_COLUMNS)]
+        scored = pd.concat([valid.reset_index(drop=True), result], axis=1)
+    else:
+        scored = valid.assign(
+            **{c: pd.Series(dtype=float if c == "pd" else object) for c in RESULT_COLUMNS}
+        )
+    reference = getattr(model, "reference_", None) if reference is None else reference
+    drift = batch_drift(model, reference, valid) if reference is not None and len(valid) else None
+    return BatchResult(scored=scored, report=report, drift=drift, source=name)
+
+
+def batch_drift(model, reference: pd.DataFrame, batch: pd.DataFrame) -> pd.DataFrame:
+    """PSI of every model feature and of the PD between the training reference and a batch."""
+    from bankml.evaluate import psi, psi_band
+
+    features = [f for f in model.features_ if f in reference.columns and f in batch.columns]
+    rows = []
+    if len(features) == len(model.features_):
+        value = psi(model.predict_pd(reference), model.predict_pd(batch))
+        rows.append(("PD (score)", value))
+    for feature in features:
+        expected, actual = reference[feature].dropna(), batch[feature].dropna()
+        if len(expected) and len(actual):
+            if not pd.api.types.is_numeric_dtype(expected):
+                expected, actual = expected.astype(str), actual.astype(str)
+            rows.append((feature, psi(expected, actual)))
+    out = pd.DataFrame(rows, columns=["feature", "psi"])
+    out["band"] = [psi_band(v) for v in out["psi"]]
+    head, tail = out.iloc[:1], out.iloc[1:]
+    if len(out) and out["feature"].iloc[0] == "PD (score)":
+        tail = tail.sort_values("psi", ascending=False, kind="stable")
+        return pd.concat([head, tail], ignore_index=True)
+    return out.sort_values("psi", ascending=False, kind="stable", ignore_index=True)
+
+
+def template(schema, rows: int = 3) -> bytes:
+    """A CSV template: an id and a name column, then every model input at its typical value."""
+    values = schema.defaults()
+    frame = pd.DataFrame(
+        {
+            "customer_id": np.arange(1, rows + 1),
+            "name": [f"Applicant {i}" for i in range(1, rows + 1)],
+            **{k: [v] * rows for k, v in values.items()},
+        }
+    )
+    for spec in schema.numeric:
+        if spec.integer:
+            frame[spec.name] = frame[spec.name].astype(np.int64)
+    return to_safe_csv(frame)
