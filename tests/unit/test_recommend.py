@@ -232,5 +232,8 @@ def test_cli_recommend_json_and_unknown_customer(bankml_cli, small_bank_path):
     assert not held & {r["product_id"] for r in payload["recommendations"]}
     bad = bankml_cli("recommend", "--db", str(small_bank_path), "--customer", "999999")
     assert bad.returncode == 2
-    assert bad.stderr.strip().count("\n") == 0 and "unknown customer id 999999" in bad.stderr
+    errors = [
+        line for line in bad.stderr.splitlines() if line.startswith("bankml recommend: error:")
+    ]
+    assert len(errors) == 1 and "unknown customer id 999999" in errors[0]
     assert "Traceback" not in bad.stderr
