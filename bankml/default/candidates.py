@@ -1,0 +1,300 @@
+"""Candidate algorithms and imbalance strategies, each a pipeline built from a feature spec.
+
+optbinning is imported first (before anything that pulls in cvxpy/highspy): ortools and highspy
+ship clashing libhighs builds and the other order fails to import (TOOLCHAIN.md).
+"""
+
+from __future__ import annotations
+
+import logging
+
+# cvxpy (pulled in by optbinning) logs a harmless "unexpected exception importing solver" per
+# ortools solver it cannot use; filter exactly those lines, keep everything else it says.
+logging.getLogger("__cvxpy__").addFilter(
+    lambda record: "importing solver" not in record.getMessage()
+)
+from dataclasses import dataclass  # noqa: E402
+
+import numpy as np  # noqa: E402
+import optbinning  # noqa: E402, F401  (import-order trap: must come first)
+from imblearn.over_sampling import SMOTE, RandomOverSampler  # noqa: E402
+from imblearn.pipeline import Pipeline as ImbPipeline  # noqa: E402
+from lightgbm import LGBMClassifier  # noqa: E402
+from optbinning import BinningProcess  # noqa: E402
+from sklearn.base import BaseEstimator, ClassifierMixin, clone  # noqa: E402
+from sklearn.calibration import CalibratedClassifierCV  # noqa: E402
+from sklearn.compose import ColumnTransformer  # noqa: E402
+from sklearn.ensemble import (  # noqa: E402
+    AdaBoostClassifier,
+    ExtraTreesClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
+from sklearn.impute import SimpleImputer  # noqa: E402
+from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
+from sklearn.pipeline import Pipeline  # noqa: E402
+from sklearn.preprocessing import (  # noqa: E402
+    FunctionTransformer,
+    OneHotEncoder,
+    OrdinalEncoder,
+    StandardScaler,
+)
+from sklearn.svm import LinearSVC  # noqa: E402
+from sklearn.tree import DecisionTreeClassifier  # noqa: E402
+from sklearn.utils.validation import check_is_fitted  # noqa: E402
+
+from bankml.default.features import FeatureSpec  # noqa: E402
+
+SUBSAMPLE_LIMIT = 20_000
+RATIO_PARENTS = ("loan_amount", "annual_income")
+
+
+def log_ratio(values) -> np.ndarray:
+    """log(loan / income), clipped: the loan-to-income ratio a lender reads (module-level: picklable)."""
+    arr = np.asarray(values, dtype=float)
+    ratio = arr[:, 0] / np.where(arr[:, 1] > 0, arr[:, 1], np.nan)
+    ratio = np.where(np.isfinite(ratio), ratio, 0.25)
+    return np.log(np.clip(ratio, 0.02, 5.0)).reshape(-1, 1)
+
+
+def _ratio_names(transformer, names):
+    return np.array(["loan_to_income"], dtype=object)
+
+
+def preprocessor(spec: FeatureSpec, kind: str) -> ColumnTransformer | BinningProcess:
+    """Imputation, scaling and encoding; unknown categories at scoring time are handled.
+
+    kind "linear": median impute + standard scale, one-hot (rare levels pooled, unknown ignored);
+    kind "tree": median impute, ordinal codes (unknown -> -1); kind "scorecard": WOE bins.
+    """
+    if kind == "scorecard":
+        return BinningProcess(
+            variable_names=list(spec.features),
+            categorical_variables=list(spec.categorical) or None,
+            max_n_prebins=10,
+            min_prebin_size=0.05,
+            binning_fit_params={c: {"monotonic_trend": "auto_asc_desc"} for c in spec.numeric},
+        )
+    numeric_steps = [("impute", SimpleImputer(strategy="median"))]
+    if kind == "linear":
+        numeric_steps.append(("scale", StandardScaler()))
+        encoder = OneHotEncoder(
+            handle_unknown="infrequent_if_exist", min_frequency=0.005, sparse_output=False
+        )
+    else:
+        encoder = OrdinalEncoder(
+            handle_unknown="use_encoded_value",
+            unknown_value=-1,
+            encoded_missing_value=-1,
+            min_frequency=0.005,
+        )
+    categorical_steps = [
+        ("impute", SimpleImputer(strategy="constant", fill_value="missing")),
+        ("encode", encoder),
+    ]
+    transformers = []
+    if spec.numeric:
+        transformers.append(("num", Pipeline(numeric_steps), list(spec.numeric)))
+    if spec.categorical:
+        transformers.append(("cat", Pipeline(categorical_steps), list(spec.categorical)))
+    if all(p in spec.numeric for p in RATIO_PARENTS):
+        ratio_steps = [
+            ("ratio", FunctionTransformer(log_ratio, feature_names_out=_ratio_names)),
+        ]
+        if kind == "linear":
+            ratio_steps.append(("scale", StandardScaler()))
+        transformers.append(("ratio", Pipeline(ratio_steps), list(RATIO_PARENTS)))
+    return ColumnTransformer(transformers, verbose_feature_names_out=False)
+
+
+class Subsampled(ClassifierMixin, BaseEstimator):
+    """Fit the wrapped classifier on a stratified subsample when the data exceed max_rows.
+
+    Kernel-like learners (SVM, MLP) scale badly; the leaderboard marks them as subsampled.
+    """
+
+    def __init__(self, estimator=None, max_rows: int = SUBSAMPLE_LIMIT, random_state: int = 0):
+        self.estimator = estimator
+        self.max_rows = max_rows
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        y = np.asarray(y)
+        self.subsampled_ = len(y) > self.max_rows
+        if self.subsampled_:
+            X, _, y, _ = train_test_split(
+                X, y, train_size=self.max_rows, stratify=y, random_state=self.random_state
+            )
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.classes_ = self.estimator_.classes_
+        return self
+
+    def predict_proba(self, X):
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict_proba(X)
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One row of the leaderboard: an algorithm, an imbalance strategy and its preprocessing kind."""
+
+    name: str
+    algorithm: str
+    imbalance: str
+    kind: str
+    explainable: bool
+    subsample: bool = False
+
+
+def classifier(algorithm: str, imbalance: str, random_state: int, params: dict | None = None):
+    """A fresh classifier for an algorithm, with class weights when that is the strategy."""
+    weight = "balanced" if imbalance == "class_weight" else None
+    params = params or {}
+    if algorithm in ("logistic", "scorecard"):
+        return LogisticRegression(**{"max_iter": 2000, "C": 1.0, **params}, class_weight=weight)
+    if algorithm == "linear_svm":
+        return CalibratedClassifierCV(
+            LinearSVC(class_weight=weight, C=0.1, random_state=random_state), cv=3
+        )
+    if algorithm == "decision_tree":
+        return DecisionTreeClassifier(
+            max_depth=6, min_samples_leaf=50, class_weight=weight, random_state=random_state
+        )
+    if algorithm == "random_forest":
+        return RandomForestClassifier(
+            n_estimators=200,
+            min_samples_leaf=20,
+            max_features=0.4,
+            class_weight=weight,
+            n_jobs=1,
+            random_state=random_state,
+            **params,
+        )
+    if algorithm == "extra_trees":
+        return ExtraTreesClassifier(
+            n_estimators=200,
+            min_samples_leaf=20,
+            max_features=0.5,
+            class_weight=weight,
+            n_jobs=1,
+            random_state=random_state,
+        )
+    if algorithm == "adaboost":
+        return AdaBoostClassifier(
+            DecisionTreeClassifier(max_depth=2), n_estimators=150, random_state=random_state
+        )
+    if algorithm == "hist_gradient_boosting":
+        return HistGradientBoostingClassifier(
+            max_iter=300,
+            learning_rate=0.05,
+            early_stopping=False,
+            class_weight=weight,
+            random_state=random_state,
+            **params,
+        )
+    if algorithm == "lightgbm":
+        base = {
+            "n_estimators": 300,
+            "learning_rate": 0.03,
+            "num_leaves": 15,
+            "min_child_samples": 40,
+            "subsample": 0.8,
+            "subsample_freq": 1,
+            "colsample_bytree": 0.8,
+            "reg_lambda": 1.0,
+        }
+        return LGBMClassifier(
+            **{**base, **params},
+            class_weight=weight,
+            random_state=random_state,
+            n_jobs=1,
+            verbose=-1,
+        )
+    if algorithm == "lightgbm_default":
+        return LGBMClassifier(random_state=random_state, n_jobs=1, verbose=-1)
+    if algorithm == "mlp":
+        return MLPClassifier(
+            hidden_layer_sizes=(32, 16),
+            alpha=1e-3,
+            max_iter=200,
+            early_stopping=True,
+            random_state=random_state,
+        )
+    raise ValueError(f"unknown algorithm {algorithm!r}")
+
+
+def pipeline(
+    candidate: Candidate, spec: FeatureSpec, random_state: int, params: dict | None = None
+):
+    """Preprocessing, optional resampler and classifier; resampling happens on training folds only."""
+    clf = classifier(candidate.algorithm, candidate.imbalance, random_state, params)
+    if candidate.subsample:
+        clf = Subsampled(clf, SUBSAMPLE_LIMIT, random_state)
+    steps = [("prep", preprocessor(spec, candidate.kind))]
+    if candidate.imbalance == "oversample":
+        steps.append(("resample", RandomOverSampler(random_state=random_state)))
+    elif candidate.imbalance == "smote":
+        steps.append(("resample", SMOTE(random_state=random_state)))
+    steps.append(("clf", clf))
+    return ImbPipeline(steps)
+
+
+QUICK = (
+    Candidate("scorecard", "scorecard", "none", "scorecard", True),
+    Candidate("logistic", "logistic", "none", "linear", True),
+    Candidate("lightgbm", "lightgbm", "none", "tree", True),
+)
+ALL = (
+    *QUICK,
+    Candidate("logistic (class weights)", "logistic", "class_weight", "linear", True),
+    Candidate("logistic (SMOTE)", "logistic", "smote", "linear", True),
+    Candidate("linear SVM (calibrated)", "linear_svm", "class_weight", "linear", False, True),
+    Candidate("decision tree", "decision_tree", "class_weight", "tree", False),
+    Candidate("random forest", "random_forest", "none", "tree", False),
+    Candidate("extra trees", "extra_trees", "none", "tree", False),
+    Candidate("AdaBoost", "adaboost", "none", "tree", False),
+    Candidate("hist gradient boosting", "hist_gradient_boosting", "none", "tree", False),
+    Candidate("lightgbm (class weights)", "lightgbm", "class_weight", "tree", True),
+    Candidate("lightgbm (oversampling)", "lightgbm", "oversample", "tree", True),
+    Candidate("lightgbm (default)", "lightgbm_default", "none", "tree", True),
+    Candidate("MLP", "mlp", "oversample", "linear", False, True),
+)
+SEARCH_SPACES = {
+    "lightgbm": {
+        "n_estimators": [200, 300, 500, 800],
+        "learning_rate": [0.01, 0.02, 0.03, 0.05, 0.08],
+        "num_leaves": [7, 15, 31, 63],
+        "min_child_samples": [20, 40, 80, 160],
+        "reg_lambda": [0.0, 1.0, 5.0, 20.0],
+        "colsample_bytree": [0.6, 0.8, 1.0],
+    },
+    "logistic": {"C": [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]},
+    "hist_gradient_boosting": {
+        "learning_rate": [0.02, 0.05, 0.1],
+        "max_leaf_nodes": [7, 15, 31],
+        "l2_regularization": [0.0, 1.0, 10.0],
+    },
+    "random_forest": {"min_samples_leaf": [5, 10, 20, 50], "max_depth": [None, 8, 12]},
+}
+
+
+def candidates(which: str | tuple | list) -> tuple[Candidate, ...]:
+    """'quick', 'all', or a list of candidate names / algorithms."""
+    if which == "quick":
+        return QUICK
+    if which == "all":
+        return ALL
+    names = [which] if isinstance(which, str) else list(which)
+    chosen = [c for c in ALL if c.name in names or c.algorithm in names]
+    unknown = [n for n in names if not any(n in (c.name, c.algorithm) for c in ALL)]
+    if unknown:
+        from bankml.errors import InputError
+
+        allowed = sorted({c.algorithm for c in ALL})
+        raise InputError(f"unknown model {unknown[0]!r}: allowed quick, all, {', '.join(allowed)}")
+    return tuple(chosen)

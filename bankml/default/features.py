@@ -1,0 +1,245 @@
+"""Model inputs: the loan frame from the bank, feature roles, schemas and any-CSV preparation.
+
+Identifiers, names, emails and truth_* never become features; protected attributes are kept in
+the frame for the fairness report only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from bankml import data
+from bankml.errors import InputError
+from bankml.schema import FeatureSchema
+
+TARGET = "defaulted"
+PROTECTED = ("gender", "marital_status", "age")
+NUMERIC = (
+    "loan_amount",
+    "term_months",
+    "interest_rate",
+    "debt_to_income",
+    "credit_utilization",
+    "open_credit_lines",
+    "delinquencies_2y",
+    "previous_defaults",
+    "annual_income",
+    "credit_score",
+    "years_employed",
+    "dependents",
+    "tenure_months",
+)
+CATEGORICAL = ("purpose", "employment_status", "education", "home_ownership")
+DISPLAY = ("loan_id", "customer_id", "name", "email", "city", "application_date")
+HARD_BOUNDS: dict[str, tuple[float, float]] = {
+    "credit_score": (300.0, 850.0),
+    "debt_to_income": (0.0, 1.5),
+    "credit_utilization": (0.0, 1.0),
+    "interest_rate": (0.0, 100.0),
+    "age": (18.0, 120.0),
+    "loan_amount": (100.0, 5_000_000.0),
+    "annual_income": (0.0, 50_000_000.0),
+    "term_months": (1.0, 480.0),
+    "open_credit_lines": (0.0, 200.0),
+    "delinquencies_2y": (0.0, 100.0),
+    "previous_defaults": (0.0, 50.0),
+    "years_employed": (0.0, 80.0),
+    "dependents": (0.0, 30.0),
+    "tenure_months": (0.0, 1200.0),
+}
+DESCRIPTIONS = {
+    "loan_amount": "loan amount",
+    "term_months": "term (months)",
+    "interest_rate": "interest rate (%)",
+    "debt_to_income": "debt-to-income",
+    "credit_utilization": "credit utilisation",
+    "open_credit_lines": "open credit lines",
+    "delinquencies_2y": "delinquencies in 2 years",
+    "previous_defaults": "previous defaults",
+    "annual_income": "annual income",
+    "credit_score": "credit score",
+    "years_employed": "years employed",
+    "dependents": "dependents",
+    "tenure_months": "months as a customer",
+    "purpose": "loan purpose",
+    "employment_status": "employment status",
+    "education": "education",
+    "home_ownership": "home ownership",
+    "age": "age",
+}
+PERCENT_FEATURES = ("debt_to_income", "credit_utilization")
+MONEY_FEATURES = ("loan_amount", "annual_income")
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Which columns a model uses and how: numeric and categorical inputs, protected and target."""
+
+    numeric: tuple[str, ...]
+    categorical: tuple[str, ...]
+    target: str = TARGET
+    protected: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
+
+    @property
+    def features(self) -> list[str]:
+        return [*self.numeric, *self.categorical]
+
+
+def loan_frame(path: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Loans joined with the applicant's customer record: one row per loan, truth_* never read."""
+    tables = data.read_tables(["loans", "customers"], path)
+    loans, customers = tables["loans"], tables["customers"]
+    customers = customers.drop(
+        columns=[c for c in customers.columns if c in loans.columns and c != "customer_id"]
+    )
+    frame = loans.merge(customers, on="customer_id", how="left", validate="many_to_one")
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype(str)
+    return frame
+
+
+def oracle_pd(path: str | os.PathLike | None = None) -> pd.Series:
+    """The generator's true PD per loan (evaluation only: never a model input)."""
+    truth = data.read_table("truth_loans", path)
+    return pd.Series(
+        truth["pd"].to_numpy(float), index=truth["loan_id"].to_numpy(), name="oracle_pd"
+    )
+
+
+def bank_spec(include_age: bool = False, protected: tuple[str, ...] = PROTECTED) -> FeatureSpec:
+    """The synthetic bank's feature roles; age becomes a feature only when asked (and is recorded)."""
+    numeric = (*NUMERIC, "age") if include_age else NUMERIC
+    kept = tuple(p for p in protected if not (include_age and p == "age"))
+    return FeatureSpec(numeric=numeric, categorical=CATEGORICAL, protected=kept)
+
+
+def build_schema(frame: pd.DataFrame, spec: FeatureSpec) -> FeatureSchema:
+    """The input schema stored in the model card: hard bounds where known, generous elsewhere."""
+    return FeatureSchema.from_frame(
+        frame,
+        list(spec.numeric),
+        list(spec.categorical),
+        hard_bounds={k: v for k, v in HARD_BOUNDS.items() if k in spec.numeric},
+        descriptions={k: v for k, v in DESCRIPTIONS.items() if k in spec.features},
+    )
+
+
+_TRUE = {"1", "yes", "y", "true", "t", "bad", "default", "defaulted"}
+_FALSE = {"0", "no", "n", "false", "f", "good", "non-default", "nondefault", "paid"}
+
+
+def binary_target(values: pd.Series, positive: str | None = None) -> pd.Series:
+    """Map a two-valued column (0/1, yes/no, good/bad, true/false) to 0/1 with 1 = default."""
+    name = values.name
+    if values.isna().any():
+        row = int(np.flatnonzero(values.isna().to_numpy())[0])
+        raise InputError(f"target column {name!r} is empty at row {row + 2}")
+    text = values.astype(str).str.strip()
+    levels = sorted(text.unique())
+    if len(levels) != 2:
+        raise InputError(
+            f"target column {name!r} must have exactly 2 values, found {len(levels)}: {levels[:5]}"
+        )
+    if positive is not None:
+        if positive not in levels:
+            raise InputError(
+                f"--positive {positive!r} is not a value of {name!r}: allowed {levels}"
+            )
+        return (text == positive).astype(np.int64).rename(name)
+    lower = text.str.lower()
+    low = sorted(lower.unique())
+    if low[0] in _FALSE and low[1] in _TRUE:
+        return lower.eq(low[1]).astype(np.int64).rename(name)
+    if low[1] in _FALSE and low[0] in _TRUE:
+        return lower.eq(low[0]).astype(np.int64).rename(name)
+    numeric = pd.to_numeric(text, errors="coerce")
+    if numeric.notna().all():
+        return numeric.eq(numeric.max()).astype(np.int64).rename(name)
+    raise InputError(
+        f"cannot tell which value of {name!r} means default among {levels}: name it with --positive"
+    )
+
+
+_ID_NAME = re.compile(r"(^|_)(id|uuid|key|email|name|phone)($|_)|id$", re.IGNORECASE)
+
+
+def infer_spec(
+    frame: pd.DataFrame, target: str, protected: tuple[str, ...] = ()
+) -> tuple[pd.DataFrame, FeatureSpec]:
+    """Feature roles of any tabular frame: numeric vs categorical, ID-like columns dropped.
+
+    A column is ID-like when its name says so (…_id, email, name) and it is nearly unique, or when
+    it is text with a distinct value on almost every row.
+    """
+    if target not in frame.columns:
+        raise InputError(
+            f"target column {target!r} not found: columns are {list(frame.columns)[:20]}"
+        )
+    missing = [p for p in protected if p not in frame.columns]
+    if missing:
+        raise InputError(f"protected column {missing[0]!r} not found in the data")
+    frame = frame.copy()
+    numeric, categorical, dropped = [], [], []
+    n = max(len(frame), 1)
+    for column in frame.columns:
+        if column == target or column in protected:
+            continue
+        values = frame[column]
+        unique_share = values.nunique(dropna=True) / n
+        as_number = pd.to_numeric(values, errors="coerce")
+        is_numeric = pd.api.types.is_numeric_dtype(values) or (
+            values.notna().sum() > 0 and as_number.notna().sum() >= 0.95 * values.notna().sum()
+        )
+        if (
+            values.notna().sum() == 0
+            or values.nunique(dropna=True) <= 1
+            or _ID_NAME.search(str(column))
+            and unique_share > 0.5
+        ):
+            dropped.append(column)
+        elif is_numeric:
+            frame[column] = as_number.astype(float)
+            if pd.api.types.is_integer_dtype(values) and unique_share > 0.95 and n > 50:
+                dropped.append(column)
+            else:
+                numeric.append(column)
+        elif unique_share > 0.5 and n > 50:
+            dropped.append(column)
+        else:
+            frame[column] = values.astype("str").where(values.notna(), np.nan)
+            categorical.append(column)
+    if not numeric and not categorical:
+        raise InputError(f"no usable feature columns besides the target {target!r}")
+    spec = FeatureSpec(tuple(numeric), tuple(categorical), target, tuple(protected), tuple(dropped))
+    return frame, spec
+
+
+def read_training_csv(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a training CSV (delimiter sniffed, BOM stripped) with a clean error when unreadable."""
+    try:
+        frame = pd.read_csv(path, sep=None, engine="python", encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        try:
+            frame = pd.read_csv(path, sep=None, engine="python", encoding="latin-1")
+        except Exception as exc:
+            raise InputError(f"{path}: not a readable CSV ({exc})") from None
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: the file is empty (no rows)") from None
+    except Exception as exc:
+        raise InputError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
+    if frame.empty:
+        raise InputError(f"{path}: no rows (only a header)")
+    if frame.columns.duplicated().any():
+        raise InputError(
+            f"{path}: duplicate column {frame.columns[frame.columns.duplicated()][0]!r}"
+        )
+    return frame

@@ -1,0 +1,595 @@
+"""The default-risk model: candidates on the same folds, a calibrated PD, a money cut-off, reasons.
+
+`DefaultModel` is the fitted, deployable estimator; `train_default` compares candidates and returns
+a `TrainResult` (the model, its leaderboard and out-of-fold validation predictions).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import ParameterSampler, StratifiedKFold
+from sklearn.utils.validation import check_is_fitted
+
+from bankml import evaluate
+from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
+from bankml.default import candidates as cands  # first: optbinning's import-order trap
+from bankml.default import cutoff as cut
+from bankml.default import reasons
+from bankml.default.features import (
+    CATEGORICAL,
+    NUMERIC,
+    PROTECTED,
+    FeatureSpec,
+    bank_spec,
+    build_schema,
+    infer_spec,
+)
+from bankml.errors import InputError
+
+Progress = Callable[[float, str], None]
+COUNTERFACTUAL_FEATURES = ("loan_amount", "term_months", "debt_to_income")
+
+
+def _no_progress(fraction: float, message: str) -> None:
+    return None
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=float), 1e-7, 1 - 1e-7)
+    return np.log(p / (1 - p))
+
+
+def amount_column(spec: FeatureSpec) -> str | None:
+    """The loan-amount column the money cut-off weighs losses by (None: every loan counts 1)."""
+    if "loan_amount" in spec.numeric:
+        return "loan_amount"
+    return next((c for c in spec.numeric if "amount" in c.lower()), None)
+
+
+def _folds(y: np.ndarray, cv: int, random_state: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    minority = int(min(np.sum(y == 1), np.sum(y == 0)))
+    if minority < 2:
+        raise InputError(f"the target needs at least 2 rows of each class, found {minority}")
+    splitter = StratifiedKFold(n_splits=min(cv, minority), shuffle=True, random_state=random_state)
+    return list(splitter.split(np.zeros(len(y)), y))
+
+
+def _oof(make, X: pd.DataFrame, y: np.ndarray, folds) -> tuple[np.ndarray, float, bool]:
+    """Out-of-fold probabilities of a pipeline factory on fixed folds; mean fit seconds; subsampled."""
+    out = np.zeros(len(y))
+    seconds, subsampled = 0.0, False
+    for train, test in folds:
+        model = make()
+        started = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(X.iloc[train], y[train])
+        seconds += time.perf_counter() - started
+        out[test] = model.predict_proba(X.iloc[test])[:, 1]
+        subsampled = subsampled or bool(getattr(model.named_steps["clf"], "subsampled_", False))
+    return out, seconds / len(folds), subsampled
+
+
+class _Calibrator:
+    """Monotone map from the raw log-odds score to a PD (Platt sigmoid or isotonic)."""
+
+    def __init__(self, method: str):
+        self.method = method
+
+    def fit(self, score: np.ndarray, y: np.ndarray) -> _Calibrator:
+        if self.method == "isotonic":
+            self.model_ = IsotonicRegression(out_of_bounds="clip", y_min=1e-4, y_max=1 - 1e-4)
+            self.model_.fit(score, y)
+        else:
+            fitted = LogisticRegression(C=1e6, max_iter=1000).fit(score.reshape(-1, 1), y)
+            self.slope_, self.intercept_ = float(fitted.coef_[0, 0]), float(fitted.intercept_[0])
+        return self
+
+    def transform(self, score: np.ndarray) -> np.ndarray:
+        if self.method == "isotonic":
+            return self.model_.predict(score)
+        # elementwise, so one row and a batch give bit-identical PDs
+        return 1.0 / (
+            1.0 + np.exp(-(self.slope_ * np.asarray(score, dtype=float) + self.intercept_))
+        )
+
+
+def _cross_calibrated(score: np.ndarray, y: np.ndarray, method: str, folds) -> np.ndarray:
+    """Honest validation PDs: the calibrator itself is cross-fitted on the same folds."""
+    out = np.zeros(len(y))
+    for train, test in folds:
+        out[test] = _Calibrator(method).fit(score[train], y[train]).transform(score[test])
+    return out
+
+
+class DefaultModel(ClassifierMixin, BaseEstimator):
+    """Calibrated probability of default with a money-chosen cut-off and exact reason codes.
+
+    Parameters
+    ----------
+    spec : FeatureSpec, which columns are numeric / categorical inputs (None: the bank's spec).
+    candidate : name of a candidate in `bankml.default.candidates.ALL` (must be explainable).
+    params : hyper-parameters for the classifier (from the search).
+    calibration : "sigmoid", "isotonic" or "auto" (isotonic when there are >= 1,000 defaults).
+    economics : margin and loss given default that price the cut-off.
+
+    Attributes
+    ----------
+    pipeline_ : fitted (imblearn) Pipeline(prep, [resampler], clf), refitted on all rows.
+    calibrator_ : maps the pipeline's log-odds score to a PD (fitted on out-of-fold scores).
+    cutoff_ : PD cut-off with the highest back-tested profit.
+    schema_ : FeatureSchema of the inputs; features_ : input column names.
+    """
+
+    def __init__(
+        self,
+        spec: FeatureSpec | None = None,
+        candidate: str = "lightgbm",
+        params: dict | None = None,
+        calibration: str = "auto",
+        economics: LendingEconomics = DEFAULT_ECONOMICS,
+        cv: int = 5,
+        random_state: int = 0,
+    ):
+        self.spec = spec
+        self.candidate = candidate
+        self.params = params
+        self.calibration = calibration
+        self.economics = economics
+        self.cv = cv
+        self.random_state = random_state
+
+    def _candidate(self) -> cands.Candidate:
+        found = [c for c in cands.ALL if c.name == self.candidate]
+        if not found or not found[0].explainable:
+            raise InputError(f"{self.candidate!r} is not a deployable (explainable) candidate")
+        return found[0]
+
+    def _make(self):
+        return cands.pipeline(self.candidate_, self.spec_, self.random_state, self.params)
+
+    def fit(self, X: pd.DataFrame, y, oof_proba: np.ndarray | None = None, folds=None):
+        """Fit on all rows; calibrate and pick the cut-off on out-of-fold scores (reused if given)."""
+        self.spec_ = self.spec or bank_spec()
+        self.candidate_ = self._candidate()
+        self.features_ = list(self.spec_.features)
+        missing = [c for c in self.features_ if c not in X.columns]
+        if missing:
+            raise InputError(f"column {missing[0]!r} is missing: required {self.features_}")
+        y = np.asarray(y).astype(int)
+        X = X[self.features_]
+        folds = folds or _folds(y, self.cv, self.random_state)
+        if oof_proba is None:
+            oof_proba, _, _ = _oof(self._make, X, y, folds)
+        score = _logit(oof_proba)
+        method = self.calibration
+        if method == "auto":
+            method = "isotonic" if y.sum() >= 1000 else "sigmoid"
+        self.calibration_ = method
+        self.calibrator_ = _Calibrator(method).fit(score, y)
+        self.validation_pd_ = _cross_calibrated(score, y, method, folds)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.pipeline_ = self._make().fit(X, y)
+        self.schema_ = build_schema(X, self.spec_)
+        self.amount_column_ = amount_column(self.spec_)
+        amount = X[self.amount_column_].to_numpy(float) if self.amount_column_ else 1.0
+        self.cutoff_ = evaluate.best_cutoff(y, self.validation_pd_, amount, self.economics)
+        prep = self.pipeline_.named_steps["prep"]
+        self.attribution_ = reasons.attribution_matrix(
+            reasons.parents_of(prep, self.features_), self.features_
+        )
+        self.train_mean_ = np.asarray(self._transform(X).mean(axis=0)).ravel()
+        self.classes_ = np.array([0, 1])
+        self.base_rate_ = float(y.mean())
+        return self
+
+    # ---- scoring -------------------------------------------------------------------------
+    def _prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
+        check_is_fitted(self, "pipeline_")
+        if not isinstance(frame, pd.DataFrame):
+            raise InputError("scoring needs a table (DataFrame) with named columns")
+        missing = [c for c in self.features_ if c not in frame.columns]
+        if missing:
+            raise InputError(f"column {missing[0]!r} is missing: required {self.features_}")
+        X = frame[self.features_].copy()
+        for f in self.schema_.numeric:
+            X[f.name] = pd.to_numeric(X[f.name], errors="coerce").astype(float)
+        for f in self.schema_.categorical:
+            X[f.name] = X[f.name].astype("str").where(X[f.name].notna(), np.nan)
+        return X
+
+    def _transform(self, X: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.pipeline_.named_steps["prep"].transform(X), dtype=float)
+
+    def _clf(self):
+        clf = self.pipeline_.named_steps["clf"]
+        return getattr(clf, "estimator_", clf)
+
+    def _score_and_contrib(self, Xt: np.ndarray, contributions: bool) -> tuple:
+        """Raw log-odds score, and per-transformed-column contributions plus base when asked."""
+        clf = self._clf()
+        if hasattr(clf, "booster_"):
+            if contributions:
+                raw = clf.booster_.predict(Xt, pred_contrib=True)
+                return raw.sum(axis=1), raw[:, :-1], raw[:, -1]
+            return clf.booster_.predict(Xt, raw_score=True), None, None
+        if hasattr(clf, "coef_"):
+            coef = clf.coef_.ravel()
+            score = (Xt * coef).sum(axis=1) + clf.intercept_[0]  # row-wise: batch == single
+            if contributions:
+                base = float(clf.intercept_[0] + self.train_mean_ @ coef)
+                return score, (Xt - self.train_mean_) * coef, np.full(len(Xt), base)
+            return score, None, None
+        return _logit(clf.predict_proba(Xt)[:, 1]), None, None
+
+    def decision_function(self, frame: pd.DataFrame) -> np.ndarray:
+        """The model's raw log-odds score (what reason codes add up to)."""
+        return self._score_and_contrib(self._transform(self._prepare(frame)), False)[0]
+
+    def predict_pd(self, frame: pd.DataFrame) -> np.ndarray:
+        """Calibrated PD per row; extra columns ignored, unknown categories handled."""
+        return self.calibrator_.transform(self.decision_function(frame))
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        p = self.predict_pd(frame)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """1 = predicted default (PD at or above the cut-off)."""
+        return (self.predict_pd(frame) >= self.cutoff_).astype(int)
+
+    def grade(self, pd_) -> np.ndarray:
+        check_is_fitted(self, "cutoff_")
+        return cut.grade(pd_, self.cutoff_)
+
+    def decision(self, pd_) -> np.ndarray:
+        check_is_fitted(self, "cutoff_")
+        return cut.decision(pd_, self.cutoff_)
+
+    def contributions(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(score, contributions rows x features_, base) with base + sum(contributions) == score."""
+        X = self._prepare(frame)
+        score, contrib, base = self._score_and_contrib(self._transform(X), True)
+        if contrib is None:
+            raise InputError(f"{self.candidate} has no exact additive explanation")
+        return score, contrib @ self.attribution_, base
+
+    def explain(self, frame_one_row: pd.DataFrame) -> pd.DataFrame:
+        """One applicant's attribution per input column, largest |contribution| first.
+
+        `attrs["base"]` + contribution.sum() == the model's log-odds score (`attrs["score"]`).
+        """
+        if len(frame_one_row) != 1:
+            raise InputError(f"explain takes one applicant, got {len(frame_one_row)} rows")
+        X = self._prepare(frame_one_row)
+        score, contrib, base = self.contributions(X)
+        texts = reasons.reason_texts(X, contrib, self.features_)[0]
+        out = pd.DataFrame(
+            {
+                "feature": self.features_,
+                "value": [X.iloc[0][f] for f in self.features_],
+                "contribution": contrib[0],
+                "points": contrib[0] * reasons.POINTS_PER_LOGIT,
+                "text": texts,
+            }
+        )
+        out = out.iloc[np.argsort(-np.abs(out["contribution"].to_numpy()), kind="stable")]
+        out = out.reset_index(drop=True)
+        out.attrs.update(base=float(base[0]), score=float(score[0]))
+        return out
+
+    def score_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """PD, grade, decision and the top three PD-raising reasons for every row (vectorised)."""
+        X = self._prepare(frame)
+        score, contrib, _ = self.contributions(X)
+        pd_ = self.calibrator_.transform(score)
+        top = reasons.top_reasons(X, contrib, self.features_, k=3)
+        return pd.DataFrame(
+            {
+                "pd": pd_,
+                "grade": self.grade(pd_),
+                "decision": self.decision(pd_),
+                "reason_1": top[:, 0],
+                "reason_2": top[:, 1],
+                "reason_3": top[:, 2],
+            },
+            index=frame.index,
+        )
+
+    def counterfactual(self, frame_one_row: pd.DataFrame) -> dict | None:
+        """Smallest change to one or two of loan amount, term, debt-to-income that brings PD under
+        the cut-off; None when the PD already is under it or no bounded change reaches it."""
+        X = self._prepare(frame_one_row)
+        if len(X) != 1:
+            raise InputError(f"counterfactual takes one applicant, got {len(X)} rows")
+        current = float(self.predict_pd(X)[0])
+        if current < self.cutoff_:
+            return None
+        usable = [f for f in COUNTERFACTUAL_FEATURES if f in self.features_]
+        if not usable:
+            return None
+        row = X.iloc[0]
+        options = {}
+        for f in usable:
+            field_ = self.schema_.field(f)
+            v = float(row[f])
+            if f == "loan_amount":
+                grid = v * np.array([1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1])
+            elif f == "term_months":
+                grid = np.array([v, 12, 24, 36, 48, 60, 72, 84], dtype=float)
+            else:
+                grid = v - np.array([0.0, 0.02, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3, 0.4])
+            options[f] = np.unique(np.clip(grid, field_.minimum, field_.maximum))
+        mesh = np.meshgrid(*options.values(), indexing="ij")
+        grid = pd.DataFrame({f: m.ravel() for f, m in zip(options, mesh, strict=True)})
+        changed = np.column_stack([~np.isclose(grid[f], float(row[f])) for f in usable])
+        grid = grid[(changed.sum(axis=1) >= 1) & (changed.sum(axis=1) <= 2)]
+        if grid.empty:
+            return None
+        trial = pd.DataFrame({c: np.repeat(row[c], len(grid)) for c in self.features_})
+        for f in usable:
+            trial[f] = grid[f].to_numpy()
+        pds = self.predict_pd(trial)
+        cost = sum(
+            np.abs(grid[f].to_numpy() - float(row[f])) / max(abs(float(row[f])), 1e-2)
+            for f in usable
+        )
+        ok = pds < self.cutoff_
+        if not ok.any():
+            return None
+        best = int(np.flatnonzero(ok)[np.argmin(cost[ok])])
+        changes = {
+            f: {"from": float(row[f]), "to": float(grid[f].iloc[best])}
+            for f in usable
+            if not np.isclose(grid[f].iloc[best], float(row[f]))
+        }
+        words = ", ".join(
+            f"{reasons.label(f)} from {c['from']:g} to {c['to']:g}" for f, c in changes.items()
+        )
+        return {
+            "changes": changes,
+            "pd": float(pds[best]),
+            "pd_before": current,
+            "text": f"Change {words}",
+        }
+
+    def feature_importance(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Global importance: mean |contribution| per input column over a frame (log-odds units)."""
+        _, contrib, _ = self.contributions(frame)
+        values = np.abs(contrib).mean(axis=0)
+        return pd.DataFrame({"feature": self.features_, "importance": values}).sort_values(
+            "importance", ascending=False, ignore_index=True
+        )
+
+    def scorecard_table(self) -> pd.DataFrame | None:
+        """Points per bin of every characteristic (scorecard models only; PDO 20, 600 at odds 50)."""
+        prep = self.pipeline_.named_steps["prep"]
+        if self.candidate_.kind != "scorecard":
+            return None
+        clf = self._clf()
+        names = list(prep.get_support(names=True))
+        factor = reasons.POINTS_PER_LOGIT
+        offset = 600 - factor * np.log(50)
+        n = len(names)
+        frames = []
+        for name, coef in zip(names, clf.coef_.ravel(), strict=True):
+            table = prep.get_binned_variable(name).binning_table.build()
+            table = table[~table.index.isin(["Totals"])]
+            woe = pd.to_numeric(table["WoE"], errors="coerce").fillna(0.0).to_numpy()
+            points = offset / n - factor * (coef * woe + clf.intercept_[0] / n)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "characteristic": name,
+                        "bin": table["Bin"].astype(str).to_numpy(),
+                        "count": table["Count"].to_numpy(),
+                        "event_rate": pd.to_numeric(
+                            table["Event rate"], errors="coerce"
+                        ).to_numpy(),
+                        "woe": woe,
+                        "points": points.round(1),
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """The chosen model, the leaderboard of every candidate and out-of-fold validation rows."""
+
+    model: DefaultModel
+    leaderboard: pd.DataFrame
+    validation: pd.DataFrame
+    chosen: str
+    spec: FeatureSpec
+    oracle: dict | None = None
+    seconds: float = 0.0
+    parameters: dict = field(default_factory=dict)
+
+    def metrics(self) -> dict:
+        """Validation metrics of the calibrated chosen model at its cut-off."""
+        v = self.validation
+        out = evaluate.summary(v["y"], v["pd"])
+        out.update(evaluate.confusion(v["y"], v["pd"], self.model.cutoff_))
+        out["ece"] = evaluate.ece(v["y"], v["pd"])
+        return out
+
+
+def resolve_spec(
+    frame: pd.DataFrame,
+    target: str,
+    protected: tuple[str, ...] | None,
+    include_age: bool,
+) -> tuple[pd.DataFrame, FeatureSpec]:
+    """The bank's fixed spec when the frame is the loan frame, else types inferred from any CSV."""
+    bank_like = all(c in frame.columns for c in (*NUMERIC, *CATEGORICAL))
+    if bank_like and target == "defaulted":
+        spec = bank_spec(include_age, tuple(protected) if protected is not None else PROTECTED)
+        return frame, spec
+    return infer_spec(frame, target, tuple(protected or ()))
+
+
+def _searched(
+    candidate: cands.Candidate,
+    spec: FeatureSpec,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    folds,
+    budget: float,
+    random_state: int,
+    baseline_auc: float,
+) -> tuple[dict | None, np.ndarray | None, float, float]:
+    """Time-budgeted random search on the same folds; best params, their OOF proba, AUC, fit s."""
+    space = cands.SEARCH_SPACES.get(candidate.algorithm)
+    if not space:
+        return None, None, baseline_auc, 0.0
+    started = time.perf_counter()
+    best: tuple[dict | None, np.ndarray | None, float, float] = (None, None, baseline_auc, 0.0)
+    size = int(np.prod([len(v) for v in space.values()]))
+    for params in ParameterSampler(space, n_iter=min(50, size), random_state=random_state):
+        if time.perf_counter() - started > budget:
+            break
+        proba, seconds, _ = _oof(
+            lambda p=params: cands.pipeline(candidate, spec, random_state, p), X, y, folds
+        )
+        auc = evaluate.roc_auc(y, proba)
+        if auc > best[2]:
+            best = (params, proba, auc, seconds)
+    return best
+
+
+def train_default(
+    frame: pd.DataFrame,
+    target: str = "defaulted",
+    candidates: str | list[str] = "quick",
+    protected: tuple[str, ...] | None = None,
+    include_age: bool = False,
+    random_state: int = 0,
+    progress: Progress = _no_progress,
+    cv: int = 5,
+    search_seconds: float = 60.0,
+    economics: LendingEconomics = DEFAULT_ECONOMICS,
+    oracle: pd.Series | None = None,
+    positive: str | None = None,
+) -> TrainResult:
+    """Compare candidates on the same stratified folds, calibrate the best explainable one.
+
+    The deployed model must give exact reason codes, so it is the best explainable candidate by
+    out-of-fold ROC AUC; others still appear on the leaderboard for comparison.
+    `oracle` (true PD indexed by loan_id) adds the best possible model's metrics.
+    """
+    from bankml.default.features import binary_target
+
+    started = time.perf_counter()
+    if target not in frame.columns:
+        raise InputError(
+            f"target column {target!r} not found: columns are {list(frame.columns)[:20]}"
+        )
+    frame, spec = resolve_spec(frame, target, protected, include_age)
+    y = binary_target(frame[target], positive).to_numpy()
+    X = frame[spec.features]
+    folds = _folds(y, cv, random_state)
+    chosen_list = cands.candidates(candidates)
+    rows, oof = [], {}
+    total = len(chosen_list) + (2 if candidates == "all" else 0) + 1
+    for i, candidate in enumerate(chosen_list):
+        progress(i / total, f"cross-validating {candidate.name}")
+        proba, seconds, subsampled = _oof(
+            lambda c=candidate: cands.pipeline(c, spec, random_state), X, y, folds
+        )
+        oof[candidate.name] = (candidate, None, proba)
+        rows.append(_row(candidate.name, candidate, y, proba, seconds, subsampled))
+    board = pd.DataFrame(rows)
+    if candidates == "all":
+        per_second = max(search_seconds, 0.0) / 2
+        top = board[board["explainable"]].sort_values("roc_auc", ascending=False)
+        tunable = [n for n in top["name"] if oof[n][0].algorithm in cands.SEARCH_SPACES][:2]
+        for j, name in enumerate(tunable):
+            progress((len(chosen_list) + j) / total, f"searching hyper-parameters of {name}")
+            candidate = oof[name][0]
+            auc0 = float(board.loc[board["name"] == name, "roc_auc"].iloc[0])
+            params, proba, _, seconds = _searched(
+                candidate, spec, X, y, folds, per_second, random_state, auc0
+            )
+            if params is not None:
+                tuned = f"{name} (tuned)"
+                oof[tuned] = (candidate, params, proba)
+                rows.append(_row(tuned, candidate, y, proba, seconds, False, params))
+        board = pd.DataFrame(rows)
+    explainable = board[board["explainable"]].sort_values("roc_auc", ascending=False)
+    if explainable.empty:
+        raise InputError(
+            "no explainable candidate was compared: include scorecard, logistic or lightgbm"
+        )
+    chosen = str(explainable["name"].iloc[0])
+    candidate, params, proba = oof[chosen]
+    progress((total - 1) / total, f"calibrating and refitting {chosen}")
+    model = DefaultModel(
+        spec=spec,
+        candidate=candidate.name,
+        params=params,
+        cv=cv,
+        economics=economics,
+        random_state=random_state,
+    )
+    model.fit(X, y, oof_proba=proba, folds=folds)
+    validation = pd.DataFrame({"y": y, "pd": model.validation_pd_, "score": _logit(proba)})
+    validation["amount"] = X[model.amount_column_].to_numpy(float) if model.amount_column_ else 1.0
+    for column in (*spec.protected, "loan_id"):
+        if column in frame.columns:
+            validation[column] = frame[column].to_numpy()
+    oracle_metrics = None
+    if oracle is not None and "loan_id" in frame.columns:
+        truth = oracle.reindex(frame["loan_id"].to_numpy()).to_numpy(float)
+        if np.isfinite(truth).all():
+            validation["oracle_pd"] = truth
+            oracle_metrics = evaluate.summary(y, truth)
+            board["auc_vs_oracle"] = board["roc_auc"] / oracle_metrics["roc_auc"]
+    board["chosen"] = board["name"] == chosen
+    board = board.sort_values("roc_auc", ascending=False, ignore_index=True)
+    progress(1.0, f"chose {chosen}")
+    return TrainResult(
+        model=model,
+        leaderboard=board,
+        validation=validation,
+        chosen=chosen,
+        spec=spec,
+        oracle=oracle_metrics,
+        seconds=time.perf_counter() - started,
+        parameters={
+            "candidates": candidates if isinstance(candidates, str) else list(candidates),
+            "cv": cv,
+            "random_state": random_state,
+            "include_age": include_age,
+            "protected": list(spec.protected),
+            "target": target,
+            "positive": positive,
+            "calibration": model.calibration_,
+            "classifier_params": params or {},
+            "economics": vars(economics),
+        },
+    )
+
+
+def _row(name, candidate, y, proba, seconds, subsampled, params=None) -> dict:
+    return {
+        "name": name,
+        "algorithm": candidate.algorithm,
+        "imbalance": candidate.imbalance,
+        **evaluate.summary(y, proba),
+        "fit_seconds": seconds,
+        "subsampled": subsampled,
+        "explainable": candidate.explainable,
+        "params": params or {},
+    }

@@ -1,0 +1,62 @@
+"""One call per use: train on the bank (or a CSV) and register the model (CLI, page, startup)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from bankml import data
+from bankml.default.features import loan_frame, oracle_pd, read_training_csv
+from bankml.default.model import TrainResult, train_default
+
+Progress = Callable[[float, str], None]
+
+
+def _quiet(fraction: float, message: str) -> None:
+    return None
+
+
+def train_bank_model(
+    db: str | os.PathLike | None = None,
+    registry: str | os.PathLike | None = None,
+    candidates: str | list[str] = "quick",
+    progress: Progress = _quiet,
+    register: bool = True,
+    **options,
+) -> tuple[TrainResult, Path | None]:
+    """Train on the bank's loans (oracle metrics included) and save the model as current."""
+    from bankml import registry as reg
+
+    info = data.bank_info(db)
+    frame = loan_frame(db)
+    oracle = oracle_pd(db) if info.has_truth else None
+    result = train_default(
+        frame, candidates=candidates, progress=progress, oracle=oracle, **options
+    )
+    if not register:
+        return result, None
+    card = reg.make_card(result, info.content_hash, source=f"bank {info.path} (seed {info.seed})")
+    return result, reg.save_model(result.model, card, registry, validation=result.validation)
+
+
+def train_csv_model(
+    csv: str | os.PathLike,
+    target: str,
+    registry: str | os.PathLike | None = None,
+    candidates: str | list[str] = "quick",
+    progress: Progress = _quiet,
+    register: bool = True,
+    **options,
+) -> tuple[TrainResult, Path | None]:
+    """Train on any CSV with a binary target and save the model as current."""
+    from bankml import registry as reg
+
+    frame = read_training_csv(csv)
+    result = train_default(
+        frame, target=target, candidates=candidates, progress=progress, **options
+    )
+    if not register:
+        return result, None
+    card = reg.make_card(result, reg.frame_hash(frame), source=f"csv {Path(csv).name}")
+    return result, reg.save_model(result.model, card, registry, validation=result.validation)

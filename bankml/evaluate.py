@@ -1,0 +1,301 @@
+"""Metrics shared by every model: tiny pure functions over arrays, reports as tidy DataFrames.
+
+Credit-risk vocabulary (Gini, KS, PSI, Brier) follows the credit-scoring tools. "Positive" is a
+default; a loan is approved when its PD is below the cut-off.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics as skm
+
+from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
+from bankml.errors import InputError
+
+PSI_MODERATE = 0.10
+PSI_SIGNIFICANT = 0.25
+DISPARATE_IMPACT_FLAG = 0.8
+
+
+def _arrays(y, score) -> tuple[np.ndarray, np.ndarray]:
+    y = np.asarray(y).astype(int).ravel()
+    score = np.asarray(score, dtype=float).ravel()
+    if len(y) != len(score):
+        raise InputError(f"labels ({len(y)}) and scores ({len(score)}) differ in length")
+    return y, score
+
+
+def _both_classes(y: np.ndarray) -> bool:
+    return 0 < y.sum() < len(y)
+
+
+def roc_auc(y, score) -> float:
+    y, score = _arrays(y, score)
+    return float(skm.roc_auc_score(y, score)) if _both_classes(y) else float("nan")
+
+
+def pr_auc(y, score) -> float:
+    """Average precision: the area under the precision-recall curve (the imbalanced-data view)."""
+    y, score = _arrays(y, score)
+    return float(skm.average_precision_score(y, score)) if _both_classes(y) else float("nan")
+
+
+def gini(y, score) -> float:
+    return 2.0 * roc_auc(y, score) - 1.0
+
+
+def ks(y, score) -> float:
+    """Kolmogorov-Smirnov: the largest gap between the score CDFs of defaulters and non-defaulters."""
+    y, score = _arrays(y, score)
+    if not _both_classes(y):
+        return float("nan")
+    fpr, tpr, _ = skm.roc_curve(y, score)
+    return float(np.max(tpr - fpr))
+
+
+def brier(y, pd_) -> float:
+    y, pd_ = _arrays(y, pd_)
+    return float(np.mean((pd_ - y) ** 2))
+
+
+def log_loss(y, pd_) -> float:
+    y, pd_ = _arrays(y, pd_)
+    p = np.clip(pd_, 1e-15, 1 - 1e-15)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def confusion(y, pd_, cutoff: float) -> dict[str, float]:
+    """Counts and rates when loans with PD >= cutoff are declined (predicted to default)."""
+    y, pd_ = _arrays(y, pd_)
+    declined = pd_ >= cutoff
+    tp = int(np.sum(declined & (y == 1)))
+    fp = int(np.sum(declined & (y == 0)))
+    fn = int(np.sum(~declined & (y == 1)))
+    tn = int(np.sum(~declined & (y == 0)))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "accuracy": (tp + tn) / max(len(y), 1),
+        "precision": precision,
+        "recall": recall,
+        "f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "approval_rate": float(np.mean(~declined)) if len(y) else 0.0,
+    }
+
+
+def summary(y, pd_) -> dict[str, float]:
+    """All threshold-free metrics of one set of predictions."""
+    return {
+        "roc_auc": roc_auc(y, pd_),
+        "pr_auc": pr_auc(y, pd_),
+        "gini": gini(y, pd_),
+        "ks": ks(y, pd_),
+        "brier": brier(y, pd_),
+        "log_loss": log_loss(y, pd_),
+    }
+
+
+def curves(y, score) -> dict[str, pd.DataFrame]:
+    """ROC and precision-recall curves as tidy frames (for charts)."""
+    y, score = _arrays(y, score)
+    fpr, tpr, _ = skm.roc_curve(y, score)
+    precision, recall, _ = skm.precision_recall_curve(y, score)
+    return {
+        "roc": pd.DataFrame({"fpr": fpr, "tpr": tpr}),
+        "pr": pd.DataFrame({"recall": recall, "precision": precision}),
+    }
+
+
+def reliability_curve(y, pd_, bins: int = 10) -> pd.DataFrame:
+    """Mean predicted PD vs observed default rate per PD decile, with a Wilson 95 % interval."""
+    y, pd_ = _arrays(y, pd_)
+    order = np.argsort(pd_, kind="stable")
+    groups = np.empty(len(y), dtype=int)
+    groups[order] = np.arange(len(y)) * bins // max(len(y), 1)
+    frame = pd.DataFrame({"bin": groups, "pd": pd_, "y": y})
+    out = frame.groupby("bin").agg(mean_pd=("pd", "mean"), observed=("y", "mean"), n=("y", "size"))
+    z = 1.96
+    n, p = out["n"].to_numpy(float), out["observed"].to_numpy(float)
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return out.assign(lower=centre - half, upper=centre + half).reset_index()
+
+
+def ece(y, pd_, bins: int = 10) -> float:
+    """Expected calibration error: the n-weighted mean |observed - predicted| over PD deciles."""
+    curve = reliability_curve(y, pd_, bins)
+    weights = curve["n"] / curve["n"].sum()
+    return float(np.sum(weights * np.abs(curve["observed"] - curve["mean_pd"])))
+
+
+def profit_curve(
+    y,
+    pd_,
+    amount,
+    economics: LendingEconomics = DEFAULT_ECONOMICS,
+    cutoffs: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Realised profit of approving every loan with PD < cut-off, for a grid of cut-offs.
+
+    A good loan earns amount x margin x years; a default loses amount x LGD. Vectorised with a
+    sort and cumulative sums, so the whole curve costs one pass.
+    """
+    y, pd_ = _arrays(y, pd_)
+    amount = np.broadcast_to(np.asarray(amount, dtype=float), y.shape)
+    if cutoffs is None:
+        cutoffs = np.round(np.linspace(0.0, 1.0, 201), 4)
+        cutoffs[-1] = 1.0 + 1e-9
+    gain = np.where(
+        y == 1,
+        -amount * economics.loss_given_default,
+        amount * economics.interest_margin * economics.years,
+    )
+    order = np.argsort(pd_, kind="stable")
+    sorted_pd = pd_[order]
+    cum_gain = np.concatenate([[0.0], np.cumsum(gain[order])])
+    cum_bad = np.concatenate([[0], np.cumsum(y[order])])
+    cum_bad_amount = np.concatenate([[0.0], np.cumsum((amount * y)[order])])
+    approved = np.searchsorted(sorted_pd, cutoffs, side="left")
+    total_bad = max(int(y.sum()), 1)
+    all_profit = float(gain.sum())
+    bad_amount = float((amount * y).sum())
+    profit = cum_gain[approved]
+    return pd.DataFrame(
+        {
+            "cutoff": np.minimum(cutoffs, 1.0),
+            "approval_rate": approved / max(len(y), 1),
+            "approved": approved,
+            "profit": profit,
+            "profit_vs_approve_all": profit - all_profit,
+            "defaulters_caught": 1.0 - cum_bad[approved] / total_bad,
+            "bad_debt_avoided": (bad_amount - cum_bad_amount[approved])
+            * economics.loss_given_default,
+        }
+    )
+
+
+def best_cutoff(
+    y,
+    pd_,
+    amount,
+    economics: LendingEconomics = DEFAULT_ECONOMICS,
+    cutoffs: np.ndarray | None = None,
+) -> float:
+    """The cut-off with the highest realised profit (the lowest such cut-off on ties)."""
+    curve = profit_curve(y, pd_, amount, economics, cutoffs)
+    return float(curve["cutoff"].iloc[int(np.argmax(curve["profit"].to_numpy()))])
+
+
+def psi(expected, actual, bins: int = 10) -> float:
+    """Population stability index between two samples of one feature (numeric or categorical).
+
+    Bins are quantiles of the pooled samples, so psi(a, b) == psi(b, a) and psi(x, x) == 0;
+    empty bins are floored at 1e-4 so the value stays finite.
+    """
+    e = pd.Series(np.asarray(expected).ravel())
+    a = pd.Series(np.asarray(actual).ravel())
+    if len(e) == 0 or len(a) == 0:
+        raise InputError("psi needs two non-empty samples")
+    numeric = pd.api.types.is_numeric_dtype(e) and pd.api.types.is_numeric_dtype(a)
+    if numeric:
+        e_values, a_values = e.to_numpy(float), a.to_numpy(float)
+        pooled = np.concatenate([e_values, a_values])
+        pooled = pooled[np.isfinite(pooled)]
+        edges = (
+            np.unique(np.quantile(pooled, np.linspace(0, 1, bins + 1)[1:-1])) if len(pooled) else []
+        )
+        e_codes = np.where(
+            np.isfinite(e_values), np.searchsorted(edges, e_values, side="right"), -1
+        )
+        a_codes = np.where(
+            np.isfinite(a_values), np.searchsorted(edges, a_values, side="right"), -1
+        )
+    else:
+        e_codes, a_codes = e.astype(str).to_numpy(), a.astype(str).to_numpy()
+    levels = np.union1d(np.unique(e_codes), np.unique(a_codes))
+    e_share = (
+        pd.Series(e_codes).value_counts(normalize=True).reindex(levels, fill_value=0).to_numpy()
+    )
+    a_share = (
+        pd.Series(a_codes).value_counts(normalize=True).reindex(levels, fill_value=0).to_numpy()
+    )
+    e_share, a_share = np.maximum(e_share, 1e-4), np.maximum(a_share, 1e-4)
+    value = float(np.sum((a_share - e_share) * np.log(a_share / e_share)))
+    return max(value, 0.0)
+
+
+def psi_band(value: float) -> str:
+    """Conventional bands: stable < 0.10 <= moderate < 0.25 <= significant."""
+    if value < PSI_MODERATE:
+        return "stable"
+    if value < PSI_SIGNIFICANT:
+        return "moderate"
+    return "significant"
+
+
+def psi_report(
+    expected: pd.DataFrame, actual: pd.DataFrame, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """PSI and band per shared column between a training frame and a scored batch."""
+    columns = columns or [c for c in expected.columns if c in actual.columns]
+    values = [
+        psi(expected[c].dropna(), actual[c].dropna()) if actual[c].notna().any() else np.nan
+        for c in columns
+    ]
+    return pd.DataFrame(
+        {
+            "feature": columns,
+            "psi": values,
+            "band": [psi_band(v) if v == v else "n/a" for v in values],
+        }
+    ).sort_values("psi", ascending=False, ignore_index=True)
+
+
+def fairness_report(y, pd_, cutoff: float, group) -> pd.DataFrame:
+    """Approval rate, TPR (defaulters declined) and FPR (good payers declined) per group.
+
+    The disparate-impact ratio is each group's approval rate over the best group's; a ratio below
+    0.8 (the four-fifths rule) is flagged.
+    """
+    y, pd_ = _arrays(y, pd_)
+    frame = pd.DataFrame(
+        {
+            "group": pd.Series(np.asarray(group)).astype(str).to_numpy(),
+            "approved": pd_ < cutoff,
+            "y": y,
+        }
+    )
+    frame["declined_bad"] = ~frame["approved"] & (frame["y"] == 1)
+    frame["declined_good"] = ~frame["approved"] & (frame["y"] == 0)
+    out = frame.groupby("group", sort=True).agg(
+        n=("y", "size"),
+        default_rate=("y", "mean"),
+        approval_rate=("approved", "mean"),
+        declined_bad=("declined_bad", "sum"),
+        declined_good=("declined_good", "sum"),
+        bad=("y", "sum"),
+    )
+    good = out["n"] - out["bad"]
+    out["tpr"] = np.where(out["bad"] > 0, out["declined_bad"] / out["bad"].clip(lower=1), np.nan)
+    out["fpr"] = np.where(good > 0, out["declined_good"] / good.clip(lower=1), np.nan)
+    best = out["approval_rate"].max()
+    out["disparate_impact"] = out["approval_rate"] / best if best > 0 else np.nan
+    out["flagged"] = out["disparate_impact"] < DISPARATE_IMPACT_FLAG
+    return out[
+        ["n", "default_rate", "approval_rate", "tpr", "fpr", "disparate_impact", "flagged"]
+    ].reset_index()
+
+
+def age_band(age) -> pd.Series:
+    """Age groups used by the fairness report."""
+    return pd.cut(
+        pd.Series(np.asarray(age, dtype=float)),
+        bins=[0, 25, 35, 50, 65, 200],
+        labels=["18-24", "25-34", "35-49", "50-64", "65+"],
+        right=False,
+    ).astype(str)

@@ -1,0 +1,312 @@
+"""The model registry: one folder per model with its artefact, a JSON card and a sha256.
+
+    models/
+      CURRENT                 id of the model in use (swapped atomically)
+      <id>/model.joblib       the fitted DefaultModel (only ever loaded after its sha256 matches)
+      <id>/card.json          data hash, features, schema, parameters, metrics, cut-off, versions
+      <id>/validation.npz     out-of-fold predictions for the performance page (no pickle)
+
+Loading verifies the card and the checksum before any deserialiser runs; a model saved by another
+scikit-learn version or for other features is refused with a "retrain" message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import uuid
+import warnings
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+
+from bankml import config
+from bankml.errors import ModelError
+
+ARTEFACT = "model.joblib"
+CARD = "card.json"
+VALIDATION = "validation.npz"
+CURRENT = "CURRENT"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def frame_hash(frame: pd.DataFrame) -> str:
+    """sha256 of a frame's columns and values (the training-data hash in the card)."""
+    digest = hashlib.sha256(",".join(map(str, frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    import lightgbm
+    import sklearn
+
+    from bankml import __version__ as bankml_version
+
+    return {
+        "python": platform.python_version(),
+        "sklearn": sklearn.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "lightgbm": lightgbm.__version__,
+        "joblib": joblib.__version__,
+        "bankml": bankml_version,
+    }
+
+
+def make_card(result, data_hash: str, source: str) -> dict:
+    """The model card for a TrainResult: everything needed to audit and reproduce it."""
+    model = result.model
+    board = result.leaderboard.drop(columns=["params"], errors="ignore")
+    return {
+        "source": source,
+        "data_hash": data_hash,
+        "rows": int(len(result.validation)),
+        "default_rate": float(result.validation["y"].mean()),
+        "target": result.spec.target,
+        "features": list(model.features_),
+        "feature_dtypes": {
+            **{f: "numeric" for f in result.spec.numeric},
+            **{f: "categorical" for f in result.spec.categorical},
+        },
+        "protected": list(result.spec.protected),
+        "dropped_columns": list(result.spec.dropped),
+        "include_age": "age" in model.features_,
+        "schema": model.schema_.to_dict(),
+        "algorithm": result.chosen,
+        "parameters": result.parameters,
+        "seed": result.parameters.get("random_state", 0),
+        "cutoff": float(model.cutoff_),
+        "metrics": {k: float(v) for k, v in result.metrics().items()},
+        "oracle": result.oracle,
+        "leaderboard": json.loads(board.to_json(orient="records")),
+        "train_seconds": round(result.seconds, 3),
+        "versions": library_versions(),
+    }
+
+
+def _write_validation(folder: Path, validation: pd.DataFrame) -> None:
+    arrays = {}
+    for column in validation.columns:
+        values = validation[column]
+        if pd.api.types.is_numeric_dtype(values):
+            arrays[column] = values.to_numpy(float)
+        else:
+            arrays[column] = values.astype(str).to_numpy(dtype=str)
+    np.savez(folder / VALIDATION, **arrays)
+
+
+def save_model(
+    model,
+    card: dict,
+    registry: str | os.PathLike | None = None,
+    validation: pd.DataFrame | None = None,
+) -> Path:
+    """Write models/<id>/ (artefact, card with its sha256, validation rows) and mark it current.
+
+    Written into a hidden temp folder and renamed, so a crash never leaves a half model visible.
+    """
+    registry = config.models_dir(registry)
+    try:
+        registry.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelError(f"cannot create the model registry {registry}: {exc.strerror}") from None
+    created = dt.datetime.now(dt.timezone.utc)
+    temp = registry / f".tmp-{uuid.uuid4().hex[:8]}"
+    temp.mkdir()
+    try:
+        joblib.dump(model, temp / ARTEFACT)
+        digest = sha256_file(temp / ARTEFACT)
+        model_id = f"{created:%Y%m%dT%H%M%S}-{digest[:8]}"
+        card = {**card, "id": model_id, "created_at": created.isoformat(timespec="seconds")}
+        card["sha256"] = digest
+        card["artefact"] = ARTEFACT
+        if validation is not None:
+            _write_validation(temp, validation)
+            card["validation_sha256"] = sha256_file(temp / VALIDATION)
+        (temp / CARD).write_text(json.dumps(card, indent=2, default=str))
+        final = registry / model_id
+        if final.exists():
+            shutil.rmtree(final)
+        os.rename(temp, final)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    set_current(model_id, registry)
+    return final
+
+
+def set_current(model_id: str, registry: str | os.PathLike | None = None) -> None:
+    """Point CURRENT at a model folder (atomic replace)."""
+    registry = config.models_dir(registry)
+    if not (registry / model_id / CARD).is_file():
+        raise ModelError(f"no model {model_id!r} in {registry}")
+    temp = registry / f".{CURRENT}.{uuid.uuid4().hex[:8]}"
+    temp.write_text(model_id + "\n")
+    os.replace(temp, registry / CURRENT)
+
+
+def current_id(registry: str | os.PathLike | None = None) -> str | None:
+    path = config.models_dir(registry) / CURRENT
+    return path.read_text().strip() if path.is_file() else None
+
+
+def model_folder(path: str | os.PathLike | None = None) -> Path:
+    """A model folder from a registry folder (its current model) or a model folder itself."""
+    path = config.models_dir(path)
+    if (path / ARTEFACT).exists() or (path / CARD).exists():
+        return path
+    if not path.is_dir():
+        raise ModelError(f"no model registry at {path}: train one with `bankml train`")
+    model_id = current_id(path)
+    if model_id is None:
+        raise ModelError(f"no current model in {path}: train one with `bankml train`")
+    folder = path / model_id
+    if not folder.is_dir():
+        raise ModelError(f"the current model {model_id} is missing from {path}: retrain")
+    return folder
+
+
+def verify(path: str | os.PathLike | None = None) -> dict:
+    """Check the card and the artefact's sha256 without deserialising anything; returns the card."""
+    folder = model_folder(path)
+    card_path = folder / CARD
+    if not card_path.is_file():
+        raise ModelError(f"missing card in {folder}: the model cannot be trusted; retrain")
+    try:
+        card = json.loads(card_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ModelError(f"damaged card in {folder}: retrain") from None
+    required = ("sha256", "features", "schema", "versions", "data_hash", "seed", "metrics")
+    missing = [k for k in required if k not in card]
+    if missing:
+        raise ModelError(f"incomplete card in {folder} (no {missing[0]}): retrain")
+    artefact = folder / card.get("artefact", ARTEFACT)
+    if not artefact.is_file():
+        raise ModelError(f"missing artefact {artefact}: retrain")
+    if sha256_file(artefact) != card["sha256"]:
+        raise ModelError(
+            f"checksum mismatch for {artefact}: the file changed since training; retrain"
+        )
+    return card
+
+
+def load_model(
+    path: str | os.PathLike | None = None, expected_features: list[str] | None = None
+) -> tuple:
+    """(DefaultModel, card) after the checksum, version and feature checks; ModelError otherwise."""
+    import sklearn
+    from sklearn.exceptions import InconsistentVersionWarning
+
+    from bankml.default import candidates  # noqa: F401  (optbinning before anything else)
+
+    card = verify(path)
+    folder = model_folder(path)
+    recorded = card["versions"].get("sklearn")
+    if recorded != sklearn.__version__:
+        raise ModelError(
+            f"model {card.get('id', folder.name)} was saved with scikit-learn {recorded}, "
+            f"this is {sklearn.__version__}: retrain with `bankml train`"
+        )
+    if expected_features is not None and list(expected_features) != list(card["features"]):
+        extra = sorted(set(card["features"]) - set(expected_features))
+        absent = sorted(set(expected_features) - set(card["features"]))
+        raise ModelError(
+            f"model {card.get('id')} was trained on other features (model only: {extra}, "
+            f"data only: {absent}): retrain"
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentVersionWarning)
+        try:
+            model = joblib.load(folder / card.get("artefact", ARTEFACT))
+        except InconsistentVersionWarning as exc:
+            raise ModelError(
+                f"model {card.get('id')} is from another library version ({exc}): retrain"
+            ) from None
+        except Exception as exc:
+            raise ModelError(
+                f"model {card.get('id')} cannot be loaded ({type(exc).__name__}): retrain"
+            ) from None
+    if list(getattr(model, "features_", [])) != list(card["features"]):
+        raise ModelError(f"model {card.get('id')} does not match its card's features: retrain")
+    return model, card
+
+
+def load_validation(path: str | os.PathLike | None = None) -> pd.DataFrame | None:
+    """Out-of-fold validation rows saved with a model (checksum verified; no pickle allowed)."""
+    folder = model_folder(path)
+    card = verify(folder)
+    file = folder / VALIDATION
+    if not file.is_file() or "validation_sha256" not in card:
+        return None
+    if sha256_file(file) != card["validation_sha256"]:
+        raise ModelError(f"checksum mismatch for {file}: retrain")
+    with np.load(file, allow_pickle=False) as arrays:
+        return pd.DataFrame({name: arrays[name] for name in arrays.files})
+
+
+def list_models(registry: str | os.PathLike | None = None) -> pd.DataFrame:
+    """Every model in the registry (newest first) with its headline metrics and checksum state."""
+    registry = config.models_dir(registry)
+    current = current_id(registry)
+    rows = []
+    folders = (
+        sorted(
+            (p for p in registry.glob("*") if p.is_dir() and not p.name.startswith(".")),
+            reverse=True,
+        )
+        if registry.is_dir()
+        else []
+    )
+    for folder in folders:
+        try:
+            card = verify(folder)
+            status = "ok"
+        except ModelError as exc:
+            card, status = {}, str(exc)
+            with contextlib.suppress(OSError, ValueError):
+                card = json.loads((folder / CARD).read_text())
+        metrics = card.get("metrics", {})
+        rows.append(
+            {
+                "id": folder.name,
+                "current": folder.name == current,
+                "algorithm": card.get("algorithm"),
+                "created_at": card.get("created_at"),
+                "roc_auc": metrics.get("roc_auc"),
+                "brier": metrics.get("brier"),
+                "cutoff": card.get("cutoff"),
+                "rows": card.get("rows"),
+                "data_hash": str(card.get("data_hash", ""))[:12],
+                "sha256": str(card.get("sha256", ""))[:12],
+                "status": status,
+            }
+        )
+    columns = [
+        "id",
+        "current",
+        "algorithm",
+        "created_at",
+        "roc_auc",
+        "brier",
+        "cutoff",
+        "rows",
+        "data_hash",
+        "sha256",
+        "status",
+    ]
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,213 @@
+"""Behavioural tests of the default-risk model on the small seeded bank."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bankml import evaluate
+from bankml.default import DefaultModel, bank_spec, loan_frame, oracle_pd, train_default
+from bankml.default.candidates import ALL, QUICK
+
+
+@pytest.fixture(scope="module")
+def frame(small_bank_path) -> pd.DataFrame:
+    return loan_frame(small_bank_path)
+
+
+@pytest.fixture(scope="module")
+def result(frame, small_bank_path):
+    return train_default(frame, candidates="quick", oracle=oracle_pd(small_bank_path), cv=3)
+
+
+@pytest.fixture(scope="module", params=["lightgbm", "scorecard", "logistic"])
+def each_model(request, frame):
+    y = frame["defaulted"].to_numpy()
+    return DefaultModel(candidate=request.param, cv=3).fit(frame, y)
+
+
+def test_loan_frame_has_one_row_per_loan_and_no_truth(frame, small_bank):
+    assert len(frame) == len(small_bank["loans"])
+    assert frame["loan_id"].is_unique
+    assert {"name", "email", "gender", "age", "defaulted", "annual_income"} <= set(frame.columns)
+    assert not any(c.startswith("truth") or c == "pd" for c in frame.columns)
+
+
+def test_features_exclude_identifiers_and_protected(result):
+    features = set(result.model.features_)
+    assert not features & {
+        "loan_id",
+        "customer_id",
+        "name",
+        "email",
+        "gender",
+        "marital_status",
+        "age",
+    }
+    assert "debt_to_income" in features
+
+
+def test_include_age_is_explicit_and_recorded():
+    assert "age" in bank_spec(include_age=True).features
+    assert "age" not in bank_spec().features
+
+
+def test_leaderboard_lists_every_quick_candidate_with_oracle(result):
+    assert set(result.leaderboard["name"]) == {c.name for c in QUICK}
+    for column in (
+        "roc_auc",
+        "pr_auc",
+        "gini",
+        "ks",
+        "brier",
+        "log_loss",
+        "fit_seconds",
+        "subsampled",
+    ):
+        assert result.leaderboard[column].notna().all(), column
+    assert result.oracle["roc_auc"] > result.leaderboard["roc_auc"].min()
+    assert result.leaderboard["chosen"].sum() == 1
+
+
+def test_every_candidate_appears_on_the_leaderboard(frame):
+    small = frame.sample(600, random_state=1)
+    board = train_default(small, candidates="all", cv=2, search_seconds=1.0).leaderboard
+    assert {c.name for c in ALL} <= set(board["name"])
+    assert board["roc_auc"].between(0.5, 1.0).all()
+
+
+def test_pd_rises_with_debt_to_income_and_delinquencies(result, frame):
+    model = result.model
+    rows = frame.sample(200, random_state=0)
+    base = model.predict_pd(rows)
+    for column, delta in (("debt_to_income", 0.3), ("delinquencies_2y", 3)):
+        worse = model.predict_pd(rows.assign(**{column: rows[column] + delta}))
+        assert worse.mean() > base.mean() * 1.2, column
+        assert np.mean(worse >= base) > 0.95, column
+
+
+def test_name_and_email_do_not_change_pd(result, frame):
+    rows = frame.head(100)
+    renamed = rows.assign(name="Someone Else", email="x@example.org", customer_id=0, loan_id=0)
+    assert np.array_equal(result.model.predict_pd(rows), result.model.predict_pd(renamed))
+
+
+def test_permuting_protected_attributes_leaves_pd_bit_identical(result, frame):
+    rows = frame.head(300)
+    rng = np.random.default_rng(0)
+    permuted = rows.assign(
+        gender=rng.permutation(rows["gender"].to_numpy()),
+        marital_status=rng.permutation(rows["marital_status"].to_numpy()),
+        age=rng.permutation(rows["age"].to_numpy()),
+    )
+    assert np.array_equal(result.model.predict_pd(rows), result.model.predict_pd(permuted))
+
+
+def test_contributions_and_base_reproduce_the_score(each_model, frame):
+    rows = frame.head(50)
+    score, contrib, base = each_model.contributions(rows)
+    assert contrib.shape == (50, len(each_model.features_))
+    np.testing.assert_allclose(base + contrib.sum(axis=1), score, atol=1e-8)
+    np.testing.assert_allclose(score, each_model.decision_function(rows), atol=1e-8)
+    one = each_model.explain(frame.iloc[[3]])
+    assert list(one["feature"]) == sorted(
+        each_model.features_, key=lambda f: -abs(one.set_index("feature").loc[f, "contribution"])
+    )
+    assert one.attrs["base"] + one["contribution"].sum() == pytest.approx(
+        one.attrs["score"], abs=1e-8
+    )
+
+
+def test_score_frame_reasons_are_model_inputs_never_protected(result, frame):
+    scored = result.model.score_frame(frame.head(400))
+    assert list(scored.columns) == ["pd", "grade", "decision", "reason_1", "reason_2", "reason_3"]
+    assert scored["pd"].between(0, 1).all()
+    assert set(scored["grade"]) <= set("ABCDE")
+    labels = {evaluate_label(f) for f in result.model.features_}
+    reasons = pd.unique(scored[["reason_1", "reason_2", "reason_3"]].to_numpy().ravel())
+    named = [r for r in reasons if r]
+    assert named
+    for reason in named:
+        assert any(reason.startswith(label + " ") for label in labels), reason
+        assert not any(word in reason.lower() for word in ("gender", "marital", "age "))
+    declined = scored[scored["decision"] == "decline"]
+    assert (declined["reason_1"] != "").all()
+
+
+def evaluate_label(feature: str) -> str:
+    from bankml.default.reasons import label
+
+    return label(feature)
+
+
+def test_batch_and_single_scoring_agree(result, frame):
+    batch = result.model.score_frame(frame.head(20))
+    single = [result.model.score_frame(frame.iloc[[i]])["pd"].iloc[0] for i in range(20)]
+    np.testing.assert_array_equal(batch["pd"].to_numpy(), np.array(single))
+
+
+def test_unknown_category_and_extra_columns_are_handled(result, frame):
+    row = frame.iloc[[0]].assign(purpose="space_travel", extra_column="ignored")
+    value = result.model.predict_pd(row)[0]
+    assert 0.0 < value < 1.0
+
+
+def test_counterfactual_brings_pd_under_the_cutoff(result, frame):
+    model = result.model
+    pds = model.predict_pd(frame)
+    declined = frame[(pds >= model.cutoff_) & (pds < model.cutoff_ * 2)].head(10)
+    assert len(declined)
+    found = 0
+    for i in range(len(declined)):
+        row = declined.iloc[[i]]
+        change = model.counterfactual(row)
+        if change is None:
+            continue
+        found += 1
+        assert 1 <= len(change["changes"]) <= 2
+        assert set(change["changes"]) <= {"loan_amount", "term_months", "debt_to_income"}
+        moved = row.assign(**{f: c["to"] for f, c in change["changes"].items()})
+        assert model.predict_pd(moved)[0] < model.cutoff_
+    assert found
+    approved = frame[pds < model.cutoff_ * 0.5].iloc[[0]]
+    assert model.counterfactual(approved) is None
+
+
+def test_cutoff_is_the_profit_maximum_of_validation(result):
+    v = result.validation
+    curve = evaluate.profit_curve(v["y"], v["pd"], v["amount"])
+    assert result.model.cutoff_ == pytest.approx(curve.loc[curve["profit"].idxmax(), "cutoff"])
+
+
+def test_calibration_in_the_large(result):
+    v = result.validation
+    assert abs(v["pd"].mean() - v["y"].mean()) < 0.02
+    assert evaluate.ece(v["y"], v["pd"]) < 0.05
+
+
+def test_any_csv_frame_with_yes_no_target(frame):
+    small = frame.head(800)
+    foreign = pd.DataFrame(
+        {
+            "applicant_id": np.arange(len(small)),
+            "dti": small["debt_to_income"].to_numpy(),
+            "score": small["credit_score"].to_numpy(),
+            "amount": small["loan_amount"].to_numpy(),
+            "purpose": small["purpose"].to_numpy(),
+            "sex": small["gender"].to_numpy(),
+            "bad": np.where(small["defaulted"] == 1, "yes", "no"),
+        }
+    )
+    out = train_default(foreign, target="bad", protected=("sex",), cv=3)
+    assert set(out.model.features_) == {"dti", "score", "amount", "purpose"}
+    assert "applicant_id" in out.spec.dropped
+    assert out.validation["y"].sum() == (foreign["bad"] == "yes").sum()
+
+
+def test_scorecard_points_table(frame):
+    model = DefaultModel(candidate="scorecard", cv=3).fit(frame, frame["defaulted"])
+    table = model.scorecard_table()
+    assert set(table["characteristic"]) <= set(model.features_)
+    dti = table[table["characteristic"] == "debt_to_income"]
+    assert len(dti) >= 2 and dti["points"].nunique() >= 2

@@ -1,0 +1,126 @@
+"""bankml.evaluate: metric identities, PSI properties, profit cut-off and fairness report."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as skm
+
+from bankml import evaluate
+from bankml.config import LendingEconomics
+
+
+@pytest.fixture()
+def scored():
+    rng = np.random.default_rng(0)
+    pd_ = rng.beta(1, 8, 4000)
+    y = (rng.random(4000) < pd_).astype(int)
+    return y, pd_
+
+
+def test_threshold_free_metrics_match_sklearn(scored):
+    y, p = scored
+    assert evaluate.roc_auc(y, p) == pytest.approx(skm.roc_auc_score(y, p))
+    assert evaluate.gini(y, p) == pytest.approx(2 * skm.roc_auc_score(y, p) - 1)
+    assert evaluate.brier(y, p) == pytest.approx(skm.brier_score_loss(y, p))
+    assert evaluate.log_loss(y, p) == pytest.approx(skm.log_loss(y, p))
+    assert evaluate.pr_auc(y, p) == pytest.approx(skm.average_precision_score(y, p))
+    fpr, tpr, _ = skm.roc_curve(y, p)
+    assert evaluate.ks(y, p) == pytest.approx(np.max(tpr - fpr))
+
+
+def test_confusion_counts_add_up(scored):
+    y, p = scored
+    c = evaluate.confusion(y, p, 0.2)
+    assert c["tp"] + c["fp"] + c["fn"] + c["tn"] == len(y)
+    assert c["tp"] == np.sum((p >= 0.2) & (y == 1))
+    assert c["approval_rate"] == pytest.approx(np.mean(p < 0.2))
+
+
+def test_calibrated_scores_have_small_ece_and_shifted_ones_do_not(scored):
+    y, p = scored
+    assert evaluate.ece(y, p) < 0.02
+    assert evaluate.ece(y, np.clip(p * 2, 0, 1)) > 0.05
+    curve = evaluate.reliability_curve(y, p)
+    assert len(curve) == 10 and (curve["lower"] <= curve["observed"]).all()
+
+
+def test_best_cutoff_maximises_profit_on_a_known_example():
+    y = np.array([0, 0, 1, 0, 1, 1])
+    pd_ = np.array([0.05, 0.10, 0.20, 0.30, 0.60, 0.90])
+    amount = np.array([100.0, 100, 100, 1000, 100, 100])
+    econ = LendingEconomics(interest_margin=0.1, loss_given_default=0.5)
+    cutoffs = np.array([0.0, 0.07, 0.15, 0.25, 0.5, 0.7, 1.01])
+    chosen = evaluate.best_cutoff(y, pd_, amount, econ, cutoffs)
+
+    def brute(c):
+        approved = pd_ < c
+        return np.sum(np.where(y == 1, -0.5 * amount, 0.1 * amount) * approved)
+
+    assert brute(chosen) == max(brute(c) for c in cutoffs)
+    assert chosen == 0.5  # approving the 1,000 good loan outweighs the 100 bad one before it
+    curve = evaluate.profit_curve(y, pd_, amount, econ, cutoffs)
+    np.testing.assert_allclose(curve["profit"], [brute(c) for c in cutoffs])
+    assert curve["defaulters_caught"].iloc[0] == 1.0 and curve["defaulters_caught"].iloc[-1] == 0.0
+
+
+def test_psi_properties():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=5000)
+    same = rng.normal(size=5000)
+    shifted = x + 1.0
+    assert evaluate.psi(x, x) == 0.0
+    assert evaluate.psi(x, shifted) == pytest.approx(evaluate.psi(shifted, x))
+    assert evaluate.psi(x, shifted) > 0.25
+    assert evaluate.psi_band(evaluate.psi(x, shifted)) == "significant"
+    assert evaluate.psi(x, same) < 0.10
+    assert evaluate.psi_band(evaluate.psi(x, same)) == "stable"
+    assert np.isfinite(evaluate.psi(np.zeros(100), np.ones(100)))
+    assert np.isfinite(evaluate.psi(pd.Series(["a"] * 50), pd.Series(["b"] * 50)))
+
+
+def test_psi_band_edges_are_exact():
+    assert evaluate.psi_band(0.0999) == "stable"
+    assert evaluate.psi_band(0.10) == "moderate"
+    assert evaluate.psi_band(0.2499) == "moderate"
+    assert evaluate.psi_band(0.25) == "significant"
+
+
+def test_fairness_report_matches_fairlearn(scored):
+    from fairlearn.metrics import (
+        MetricFrame,
+        false_positive_rate,
+        selection_rate,
+        true_positive_rate,
+    )
+
+    y, p = scored
+    rng = np.random.default_rng(2)
+    group = rng.choice(["F", "M", "X"], size=len(y), p=[0.5, 0.45, 0.05])
+    p = np.where(group == "X", np.minimum(p * 3, 1), p)
+    cutoff = 0.15
+    report = evaluate.fairness_report(y, p, cutoff, group).set_index("group")
+    declined = (p >= cutoff).astype(int)
+    frame = MetricFrame(
+        metrics={"sel": selection_rate, "tpr": true_positive_rate, "fpr": false_positive_rate},
+        y_true=y,
+        y_pred=declined,
+        sensitive_features=group,
+    ).by_group
+    for g in ("F", "M", "X"):
+        assert report.loc[g, "approval_rate"] == pytest.approx(1 - frame.loc[g, "sel"])
+        assert report.loc[g, "tpr"] == pytest.approx(frame.loc[g, "tpr"])
+        assert report.loc[g, "fpr"] == pytest.approx(frame.loc[g, "fpr"])
+    best = report["approval_rate"].max()
+    assert report["disparate_impact"].max() == pytest.approx(1.0)
+    for g, row in report.iterrows():
+        assert row["flagged"] == (row["approval_rate"] / best < 0.8), g
+
+
+def test_age_bands_cover_every_age():
+    bands = evaluate.age_band([18, 24, 25, 49, 50, 64, 65, 99])
+    assert list(bands) == ["18-24", "18-24", "25-34", "35-49", "50-64", "50-64", "65+", "65+"]
+    assert len(set(itertools.chain(bands))) == 5
