@@ -168,3 +168,63 @@ def template(schema, rows: int = 3) -> bytes:
         if spec.integer:
             frame[spec.name] = frame[spec.name].astype(np.int64)
     return to_safe_csv(frame)
+
+
+@dataclass(frozen=True)
+class ApplicantResult:
+    """One applicant scored: PD, grade, decision, reason codes and, for a decline, what would help."""
+
+    applicant: pd.DataFrame
+    pd: float
+    grade: str
+    decision: str
+    explanation: pd.DataFrame
+    counterfactual: dict | None
+
+    def reasons(self, k: int = 4) -> pd.DataFrame:
+        """The k largest factors either way (feature, contribution, points, text), signed."""
+        return self.explanation.head(k).reset_index(drop=True)
+
+
+def score_applicant(values: dict, model) -> ApplicantResult:
+    """Validate one applicant (field bounds from the model's schema) and score and explain it."""
+    from bankml.validate import validate_applicant
+
+    frame = validate_applicant(values, model.schema_)
+    pd_ = float(model.predict_pd(frame)[0])
+    explanation = model.explain(frame)
+    counterfactual = model.counterfactual(frame) if pd_ >= model.cutoff_ else None
+    return ApplicantResult(
+        applicant=frame,
+        pd=pd_,
+        grade=str(model.grade(np.array([pd_]))[0]),
+        decision=str(model.decision(np.array([pd_]))[0]),
+        explanation=explanation,
+        counterfactual=counterfactual,
+    )
+
+
+def applicant_from_loan(loans: pd.DataFrame, loan_id, schema) -> dict:
+    """An existing applicant's inputs by loan ID, clipped to the schema so a form can show them."""
+    try:
+        wanted = int(loan_id)
+    except (TypeError, ValueError):
+        raise InputError(f"loan ID {loan_id!r} is not a whole number") from None
+    hit = loans.loc[loans["loan_id"] == wanted] if "loan_id" in loans.columns else loans.iloc[:0]
+    if hit.empty:
+        low, high = (
+            (int(loans["loan_id"].min()), int(loans["loan_id"].max())) if len(loans) else (0, 0)
+        )
+        raise InputError(f"no loan with ID {wanted}: loan IDs run from {low} to {high}")
+    row = hit.iloc[0]
+    values: dict = {}
+    for spec in schema.numeric:
+        value = pd.to_numeric(row.get(spec.name), errors="coerce")
+        value = (
+            spec.default if pd.isna(value) else float(np.clip(value, spec.minimum, spec.maximum))
+        )
+        values[spec.name] = int(round(value)) if spec.integer else value
+    for spec in schema.categorical:
+        value = str(row.get(spec.name, spec.default))
+        values[spec.name] = value if value in spec.levels else spec.default
+    return values

@@ -6,6 +6,8 @@ shared by every session and must be treated as read-only.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
@@ -95,3 +97,186 @@ def sidebar() -> None:
                 f"generated {info.created_at[:16].replace('T', ' ')} UTC  \n"
                 f"hash `{info.short_hash}`"
             )
+
+
+# ---- default model (added for the Default prediction page) --------------------------------------
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>$~|])|(?<!\w)_|_(?!\w)|^#", re.MULTILINE)
+
+
+def literal(text: object) -> str:
+    """User-provided text made inert for Streamlit markdown (no links, HTML, emphasis, LaTeX)."""
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), str(text))
+
+
+def show_error(exc: BaseException) -> None:
+    """A library error as st.error, shown literally (it may quote a user's file or values)."""
+    st.error(literal(exc), icon=":material/error:")
+
+
+@st.cache_resource(show_spinner="Loading the model...", max_entries=4)
+def _model(folder: str, sha256: str):
+    from bankml.registry import load_model
+
+    return load_model(folder)
+
+
+def current_model() -> tuple | None:
+    """(model, card) of the current registered model, cached per artefact sha256 (read-only).
+
+    None when no model has been trained yet; a damaged or tampered model raises ModelError
+    (the card and checksum are verified on every call, before anything is deserialised).
+    """
+    from bankml import registry
+
+    models = config.models_dir()
+    if registry.current_id(models) is None:
+        return None
+    card = registry.verify(models)
+    return _model(str(registry.model_folder(models)), card["sha256"])
+
+
+def require_model() -> tuple:
+    """The current (model, card), or a clear message pointing to training, and a stop."""
+    try:
+        found = current_model()
+    except BankmlError as exc:
+        show_error(exc)
+        st.info("Retrain on the **Model performance** page or run `bankml train`.")
+        st.stop()
+    if found is None:
+        st.info(
+            "No model is registered yet: train one on the **Model performance** page "
+            "or run `bankml train`."
+        )
+        st.stop()
+    return found
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _loan_frame(content_hash: str, path: str) -> pd.DataFrame:
+    from bankml.default import loan_frame
+
+    return loan_frame(path)
+
+
+def loan_frame(info: BankInfo) -> pd.DataFrame:
+    """The bank's loans joined with applicants (the model's training frame), cached per hash."""
+    return _loan_frame(info.content_hash, str(info.path))
+
+
+@st.cache_data(show_spinner="Validating and scoring...", max_entries=8)
+def _score_upload(raw: bytes, name: str, sha256: str, content_hash: str, _model, _reference):
+    from bankml.scoring import score_batch
+
+    return score_batch(raw, _model, name=name, reference=_reference)
+
+
+def score_upload(raw: bytes, name: str, model, card: dict, info: BankInfo | None):
+    """bankml.scoring.score_batch for an upload, cached per file content, model and bank."""
+    reference = loan_frame(info) if info is not None else None
+    content_hash = info.content_hash if info is not None else ""
+    return _score_upload(raw, name, card["sha256"], content_hash, model, reference)
+
+
+def reason_chart(reasons: pd.DataFrame):
+    """Signed horizontal bars: each factor's points, red when it raises the PD, blue when it lowers."""
+    import altair as alt
+
+    frame = reasons.assign(
+        value=reasons["value"].astype(str),
+        direction=reasons["points"].gt(0).map({True: "raises PD", False: "lowers PD"}),
+    )
+    colours = alt.Scale(domain=["raises PD", "lowers PD"], range=["#c0392b", "#2e86c1"])
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("points:Q", title="Contribution to the score (points; + raises the PD)"),
+            y=alt.Y("feature:N", sort=None, title=None),
+            color=alt.Color("direction:N", scale=colours, title=None),
+            tooltip=["feature", "value", alt.Tooltip("points:Q", format="+.1f")],
+        )
+    )
+
+
+def pd_chart(pds: pd.Series, cutoff: float):
+    """Histogram of scored PDs with the cut-off as a red rule."""
+    import altair as alt
+
+    hist = (
+        alt.Chart(pd.DataFrame({"pd": pds.to_numpy(float)}))
+        .mark_bar()
+        .encode(
+            x=alt.X("pd:Q", bin=alt.Bin(maxbins=40), title="Probability of default"),
+            y=alt.Y("count():Q", title="Applicants"),
+        )
+    )
+    rule = alt.Chart(pd.DataFrame({"cutoff": [cutoff]})).mark_rule(color="#c0392b")
+    return hist + rule.encode(x="cutoff:Q")
+
+
+# --- Recommendations page --------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Fitting the recommender...", max_entries=4)
+def _recommender(content_hash: str, path: str, model_key: str, use_segments: bool):
+    from bankml.recommend import build_context
+
+    return build_context(path, use_segments=use_segments)
+
+
+def recommender(info: BankInfo, use_segments: bool = False):
+    """The bank's fitted recommender context (shared, read-only), per content hash and model sha."""
+    from bankml.recommend import current_model_key
+
+    return _recommender(info.content_hash, str(info.path), current_model_key(), use_segments)
+
+
+@st.cache_data(show_spinner="Evaluating the recommenders...", max_entries=8)
+def _recommender_evaluation(content_hash: str, path: str, k: int, use_segments: bool) -> pd.DataFrame:
+    from bankml.recommend import evaluate_recommenders
+
+    return evaluate_recommenders(path, k=k, use_segments=use_segments)
+
+
+def recommender_evaluation(info: BankInfo, k: int = 5, use_segments: bool = False) -> pd.DataFrame:
+    """Item-CF vs popularity, segment popularity and oracle on a seeded hold-out (cached)."""
+    return _recommender_evaluation(info.content_hash, str(info.path), k, use_segments)
+
+
+def evaluation_chart(table: pd.DataFrame):
+    """Grouped bars: hit rate and NDCG of each method on the leave-one-out split."""
+    import altair as alt
+
+    frame = table[table["split"] == "leave-one-out"].melt(
+        id_vars=["method"], value_vars=["hit_rate", "ndcg"], var_name="metric", value_name="value"
+    )
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("method:N", title=None, sort=None),
+            xOffset="metric:N",
+            y=alt.Y("value:Q", title="Score at k (higher is better)", scale=alt.Scale(domain=[0, 1])),
+            color=alt.Color("metric:N", title="Metric"),
+            tooltip=["method", "metric", alt.Tooltip("value:Q", format=".3f")],
+        )
+    )
+
+
+def similarity_heatmap(frame: pd.DataFrame):
+    """Product x product item-CF similarity as a heatmap (0 = never held together)."""
+    import altair as alt
+
+    order = list(dict.fromkeys(frame["product_a"]))
+    return (
+        alt.Chart(frame)
+        .mark_rect()
+        .encode(
+            x=alt.X("product_b:N", sort=order, title="Product"),
+            y=alt.Y("product_a:N", sort=order, title="Held product"),
+            color=alt.Color("similarity:Q", title="Cosine similarity", scale=alt.Scale(scheme="blues")),
+            tooltip=["product_a", "product_b", alt.Tooltip("similarity:Q", format=".2f")],
+        )
+        .properties(height=520)
+    )
