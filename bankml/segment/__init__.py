@@ -1,0 +1,287 @@
+"""Customer segmentation: behavioural features, KMeans with a stated choice of k, readable profiles.
+
+One call for the page, the CLI and notebooks: `segment_customers(path_or_frame, k="auto")`.
+The estimator underneath is `CustomerSegmenter`; truth_* tables are read only by
+`ari_against_truth`, for evaluation.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score
+
+from bankml import data
+from bankml.errors import InputError
+from bankml.segment.features import (
+    catalogue_frame,
+    categories_of,
+    customer_features,
+    feature_catalogue,
+)
+from bankml.segment.model import K_MAX, K_MIN, CustomerSegmenter, check_k, elbow_k
+from bankml.segment.profile import (
+    default_rates,
+    feature_profile,
+    match_segments,
+    migration_matrix,
+    name_segments,
+    product_lift,
+    projection,
+    top_products,
+)
+
+__all__ = [
+    "K_MAX",
+    "K_MIN",
+    "CustomerSegmenter",
+    "SegmentResult",
+    "ari_against_truth",
+    "assign",
+    "check_k",
+    "customer_features",
+    "elbow_k",
+    "match_segments",
+    "migration_matrix",
+    "new_customer_row",
+    "segment_customers",
+    "segment_labels",
+]
+
+Progress = Callable[[float, str], None]
+PROJECTION_SAMPLE = 5_000
+STABILITY_SAMPLE = 50_000
+
+
+@dataclass(frozen=True)
+class SegmentResult:
+    """Everything the dashboard shows about one segmentation.
+
+    labels: segment id per customer (Series indexed by customer_id); centroids: per segment in
+    transformed units; profiles: one row per segment (name, size, share, traits, products, default
+    rate); feature_profile: long table (segment, feature, mean, median, population_mean,
+    std_diff); k_scores: inertia/silhouette/CH/DB per k; projection: sampled PCA points;
+    features: the feature catalogue (name, description, transform, cluster).
+    """
+
+    labels: pd.Series
+    centroids: pd.DataFrame
+    profiles: pd.DataFrame
+    feature_profile: pd.DataFrame
+    k_scores: pd.DataFrame
+    projection: pd.DataFrame
+    explained_variance: tuple[float, float]
+    features: pd.DataFrame
+    k: int
+    silhouette: float
+    stability_ari: float
+    model: CustomerSegmenter
+    window_months: float = 24.0
+
+    @property
+    def feature_list(self) -> list[str]:
+        """Columns the clusters were fitted on."""
+        return [f.name for f in self.model.features_]
+
+    @property
+    def names(self) -> dict[int, str]:
+        return self.profiles["name"].to_dict()
+
+    def members(self, segment: int) -> pd.Index:
+        """Customer ids in one segment."""
+        return self.labels.index[self.labels.to_numpy() == segment]
+
+
+def _load(frame_or_path) -> tuple[pd.DataFrame, Path | None]:
+    if isinstance(frame_or_path, pd.DataFrame):
+        return frame_or_path, None
+    path = data.config.db_path(frame_or_path)
+    return customer_features(path), path
+
+
+def _stability(model: CustomerSegmenter, X: pd.DataFrame, random_state: int) -> float:
+    """ARI between the fitted labels and a refit with another seed (on a fixed sample if large)."""
+    n = len(X)
+    rows = np.arange(n)
+    if n > STABILITY_SAMPLE:
+        rows = np.sort(np.random.default_rng(random_state).choice(n, STABILITY_SAMPLE, False))
+    other = CustomerSegmenter(
+        k=model.k_,
+        random_state=random_state + 1,
+        n_init=model.n_init,
+        minibatch_threshold=model.minibatch_threshold,
+        features=[f.name for f in model.features_],
+    ).fit(X.iloc[rows])
+    return float(adjusted_rand_score(model.labels_[rows], other.labels_))
+
+
+def segment_customers(
+    frame_or_path: pd.DataFrame | str | os.PathLike | None = None,
+    k: int | str = "auto",
+    random_state: int = 0,
+    progress: Progress | None = None,
+    previous: SegmentResult | None = None,
+    **params,
+) -> SegmentResult:
+    """Build features (from a bank path) or take them (a frame), cluster, profile and project.
+
+    With a bank path the profiles also carry the most over-represented products and the default
+    rate of each segment's loans. With `previous`, segment ids are matched to its centroids so ids
+    and names stay put across regenerations and refits.
+    """
+    report = progress or (lambda fraction, message: None)
+    k = check_k(k)
+    report(0.0, "building customer features")
+    X, path = _load(frame_or_path)
+    model = CustomerSegmenter(k=k, random_state=random_state, **params).fit(
+        X, progress=lambda f, m: report(0.1 + 0.6 * f, m)
+    )
+    labels = model.labels_
+    centroids = model.centroids()
+    if previous is not None:
+        mapping = match_segments(previous.centroids, centroids, scale=np.sqrt(model.scaler_.var_))
+        labels = np.vectorize(mapping.get, otypes=[np.int64])(labels)
+        centroids = centroids.rename(index=mapping)  # kept in model order: assign() relies on it
+    labels_s = pd.Series(labels, index=X.index, name="segment")
+    report(0.75, "checking stability")
+    stability = _stability(model, X, random_state)
+    report(0.85, "profiling segments")
+    transformed = pd.DataFrame(_transform_all(X), index=X.index, columns=X.columns)
+    long = feature_profile(X, labels_s, transformed)
+    names = name_segments(long)
+    sizes = labels_s.value_counts().sort_index()
+    profiles = pd.DataFrame({"size": sizes, "share": sizes / len(labels_s)})
+    profiles.index.name = "segment"
+    profiles = profiles.join(names)
+    if path is not None:
+        with data.connect(path) as con:
+            holdings = con.execute("SELECT customer_id, product_id FROM holdings").df()
+            products = con.execute("SELECT product_id, name FROM products").df()
+            loans = con.execute("SELECT customer_id, defaulted FROM loans").df()
+        profiles["top_products"] = top_products(product_lift(labels_s, holdings, products))
+        profiles = profiles.join(default_rates(labels_s, loans))
+    Z = model.transform(X)
+    points, explained = projection(Z, X.index, labels_s.to_numpy(), PROJECTION_SAMPLE, random_state)
+    points["name"] = points["segment"].map(profiles["name"])
+    report(1.0, f"{model.k_} segments")
+    chosen = model.k_scores_.loc[model.k_]
+    return SegmentResult(
+        labels=labels_s,
+        centroids=centroids,
+        profiles=profiles,
+        feature_profile=long,
+        k_scores=model.k_scores_,
+        projection=points,
+        explained_variance=explained,
+        features=catalogue_frame(feature_catalogue(categories_of(X))),
+        k=model.k_,
+        silhouette=float(chosen["silhouette"]),
+        stability_ari=stability,
+        model=model,
+        window_months=float(X.attrs.get("window_months", 24.0)),
+    )
+
+
+def _transform_all(X: pd.DataFrame) -> np.ndarray:
+    """Every feature column on the clustering scale (log1p of skewed amounts), unscaled."""
+    catalogue = {f.name: f for f in feature_catalogue(categories_of(X))}
+    values = X.to_numpy(dtype=float).copy()
+    logged = [
+        i for i, c in enumerate(X.columns) if catalogue.get(c) and catalogue[c].transform == "log1p"
+    ]
+    values[:, logged] = np.log1p(np.clip(values[:, logged], 0, None))
+    return values
+
+
+def segment_labels(path: str | os.PathLike | None = None, k: int | str = "auto") -> pd.Series:
+    """Segment id per customer_id for the bank at path (e.g. the recommender's cold start)."""
+    return segment_customers(path, k=k).labels
+
+
+def assign(result: SegmentResult | CustomerSegmenter, rows: pd.DataFrame) -> pd.Series:
+    """Segment of each new customer row (same columns as customer_features), by nearest centre.
+
+    Uses the fitted transform and scaler; ids follow the result's (possibly matched) labels.
+    """
+    model = result.model if isinstance(result, SegmentResult) else result
+    raw = model.predict(rows)
+    if isinstance(result, SegmentResult):
+        raw = result.centroids.index.to_numpy()[raw]
+    return pd.Series(raw, index=rows.index, name="segment")
+
+
+def new_customer_row(
+    result: SegmentResult,
+    *,
+    age: float,
+    annual_income: float,
+    dependents: int,
+    transactions_per_month: float,
+    average_ticket: float,
+    digital_share: float,
+    spend_mix: Mapping[str, float],
+    n_products: int,
+) -> pd.DataFrame:
+    """One feature row for a customer entered in a form (mix given as category -> weight).
+
+    Weights are normalised to shares; columns the form does not ask for take the population
+    median so they do not pull the customer towards any segment.
+    """
+    checks = {
+        "age": (age, 18, 110),
+        "annual_income": (annual_income, 0, 10_000_000),
+        "dependents": (dependents, 0, 20),
+        "transactions_per_month": (transactions_per_month, 0, 1_000),
+        "average_ticket": (average_ticket, 0, 100_000),
+        "digital_share": (digital_share, 0, 1),
+        "n_products": (n_products, 0, 50),
+    }
+    for name, (value, low, high) in checks.items():
+        if not np.isfinite(value) or not low <= value <= high:
+            raise InputError(f"{name}={value!r} is out of range: allowed {low}..{high}")
+    medians = result.feature_profile.groupby("feature")["median"].median()
+    columns = result.features["name"].tolist()
+    row = medians.reindex(columns).fillna(0.0)
+    categories = [c.removeprefix("mix_") for c in columns if c.startswith("mix_")]
+    unknown = [c for c in spend_mix if c not in categories]
+    if unknown:
+        raise InputError(
+            f"spend category {unknown[0]!r} is unknown: allowed {', '.join(categories)}"
+        )
+    weights = pd.Series({c: float(spend_mix.get(c, 0.0)) for c in categories})
+    if (weights < 0).any() or weights.sum() <= 0:
+        raise InputError("spend_mix needs at least one category with a positive weight")
+    shares = weights / weights.sum()
+    for c in categories:
+        row[f"mix_{c}"] = shares[c]
+        row[f"share_{c}"] = shares[c]
+    count = transactions_per_month * result.window_months
+    row.update(
+        {
+            "age": age,
+            "annual_income": annual_income,
+            "dependents": dependents,
+            "txn_count": count,
+            "avg_ticket": average_ticket,
+            "total_spend": count * average_ticket,
+            "monthly_spend_mean": transactions_per_month * average_ticket,
+            "digital_share": digital_share,
+            "n_products": n_products,
+        }
+    )
+    return pd.DataFrame([row.to_numpy()], columns=columns, index=pd.Index([0], name="customer_id"))
+
+
+def ari_against_truth(result: SegmentResult, path: str | os.PathLike | None = None) -> float | None:
+    """Adjusted Rand index of the found segments against truth_segments (evaluation only)."""
+    if not data.bank_info(path).has_truth:
+        return None
+    truth = data.read_table("truth_segments", path, ["customer_id", "segment"])
+    truth = truth.set_index("customer_id")["segment"].reindex(result.labels.index)
+    known = truth.notna().to_numpy()
+    return float(adjusted_rand_score(truth[known], result.labels[known]))

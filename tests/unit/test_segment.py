@@ -1,0 +1,153 @@
+"""Unit tests of bankml.segment: the estimator on known answers, the k rule, matching, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+from bankml.errors import InputError
+from bankml.segment import (
+    CustomerSegmenter,
+    check_k,
+    elbow_k,
+    match_segments,
+    migration_matrix,
+    segment_customers,
+)
+
+BLOB_FEATURES = ["age", "dependents", "digital_share"]
+
+
+def blobs(n: int = 600, centers: int = 4, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    X, y = make_blobs(
+        n_samples=n,
+        centers=centers,
+        n_features=3,
+        cluster_std=0.4,
+        random_state=seed,
+        center_box=(-10, 10),
+    )
+    frame = pd.DataFrame(X + 20, columns=BLOB_FEATURES)
+    frame.index = pd.RangeIndex(1, n + 1, name="customer_id")
+    return frame, y
+
+
+def test_well_separated_blobs_give_right_k_and_perfect_ari():
+    frame, truth = blobs(centers=4)
+    model = CustomerSegmenter(k="auto", features=BLOB_FEATURES, n_init=4).fit(frame)
+    assert model.k_ == 4
+    assert adjusted_rand_score(truth, model.labels_) == pytest.approx(1.0)
+    assert list(model.k_scores_.index) == list(range(2, 11))
+    assert model.k_scores_["chosen"].sum() == 1
+
+
+@pytest.mark.parametrize("centers", [3, 5])
+def test_auto_k_follows_the_number_of_blobs(centers):
+    frame, truth = blobs(centers=centers, seed=centers)
+    model = CustomerSegmenter(features=BLOB_FEATURES, n_init=4).fit(frame)
+    assert model.k_ == centers
+    assert adjusted_rand_score(truth, model.labels_) > 0.99
+
+
+def test_labels_are_deterministic_for_a_fixed_random_state():
+    frame, _ = blobs(centers=5, seed=3)
+    a = CustomerSegmenter(k=6, random_state=11, features=BLOB_FEATURES, n_init=2).fit(frame)
+    b = CustomerSegmenter(k=6, random_state=11, features=BLOB_FEATURES, n_init=2).fit(frame)
+    np.testing.assert_array_equal(a.labels_, b.labels_)
+
+
+def test_segment_ids_are_ordered_by_size_and_predict_reproduces_training_labels():
+    frame, _ = blobs(centers=4, seed=2)
+    model = CustomerSegmenter(k=4, features=BLOB_FEATURES).fit(frame)
+    sizes = np.bincount(model.labels_)
+    assert list(sizes) == sorted(sizes, reverse=True)
+    np.testing.assert_array_equal(model.predict(frame), model.labels_)
+
+
+def test_minibatch_path_above_the_threshold():
+    frame, truth = blobs(n=2_000, centers=4, seed=5)
+    model = CustomerSegmenter(k=4, features=BLOB_FEATURES, minibatch_threshold=1_000).fit(frame)
+    assert type(model.model_).__name__ == "MiniBatchKMeans"
+    assert adjusted_rand_score(truth, model.labels_) > 0.99
+
+
+def test_elbow_rule_picks_the_last_real_split():
+    # big drops until 5 clusters, then a flat tail of noise-sized drops
+    inertia = pd.Series({1: 1000.0, 2: 600, 3: 350, 4: 200, 5: 100, 6: 90, 7: 81, 8: 73})
+    assert elbow_k(inertia) == 5
+    # a KMeans start that got worse with more clusters cannot fake an elbow
+    bumpy = pd.Series({1: 1000.0, 2: 600, 3: 350, 4: 200, 5: 100, 6: 90, 7: 95, 8: 80})
+    assert elbow_k(bumpy) == 5
+
+
+@pytest.mark.parametrize("bad", [1, 0, 21, -3, "abc", "2.5", True, 3.5])
+def test_k_outside_range_is_an_input_error(bad):
+    with pytest.raises(InputError, match="allowed 'auto' or 2..20"):
+        check_k(bad)
+
+
+def test_k_accepts_auto_and_numeric_text():
+    assert check_k("auto") == "auto"
+    assert check_k("7") == 7
+    assert check_k(20) == 20
+
+
+def test_fewer_customers_than_k_is_an_input_error():
+    frame, _ = blobs(n=600)
+    with pytest.raises(InputError, match="5 customers are too few for k=8"):
+        CustomerSegmenter(k=8, features=BLOB_FEATURES).fit(frame.head(5))
+    with pytest.raises(InputError, match="too few"):
+        segment_customers(frame.head(9), k="auto", features=BLOB_FEATURES)
+
+
+def test_non_finite_feature_names_column_and_row():
+    frame, _ = blobs()
+    frame.loc[7, "age"] = np.nan
+    with pytest.raises(InputError, match="column 'age', row 7"):
+        CustomerSegmenter(k=3, features=BLOB_FEATURES).fit(frame)
+
+
+def test_unknown_feature_is_an_input_error():
+    frame, _ = blobs()
+    with pytest.raises(InputError, match="unknown feature 'height'"):
+        CustomerSegmenter(k=3, features=["height"]).fit(frame)
+
+
+def test_hungarian_matching_recovers_a_permutation():
+    rng = np.random.default_rng(0)
+    previous = pd.DataFrame(rng.normal(size=(5, 3)) * 10, columns=list("abc"))
+    order = [3, 0, 4, 1, 2]
+    current = previous.iloc[order].reset_index(drop=True) + rng.normal(0, 0.01, (5, 3))
+    mapping = match_segments(previous, current)
+    assert mapping == {i: order[i] for i in range(5)}
+
+
+def test_matching_gives_fresh_ids_when_k_grows():
+    previous = pd.DataFrame({"a": [0.0, 10.0]})
+    current = pd.DataFrame({"a": [10.1, 5.0, 0.1]})
+    mapping = match_segments(previous, current)
+    assert mapping[0] == 1 and mapping[2] == 0
+    assert mapping[1] == 2
+
+
+def test_migration_matrix_counts_movers():
+    before = pd.Series([0, 0, 1, 1, 1], index=[1, 2, 3, 4, 5])
+    after = pd.Series([0, 1, 1, 1, 2], index=[1, 2, 3, 4, 6])
+    matrix = migration_matrix(before, after)
+    assert matrix.to_numpy().sum() == 4  # customer 5 and 6 are not in both
+    assert matrix.loc[0, 1] == 1 and matrix.loc[1, 1] == 2
+
+
+def test_segment_customers_on_a_frame_returns_complete_result():
+    frame, truth = blobs(centers=4, seed=1)
+    result = segment_customers(frame, k="auto", features=BLOB_FEATURES, n_init=2)
+    assert result.k == 4
+    assert result.profiles["size"].sum() == len(frame)
+    assert result.profiles["name"].is_unique
+    assert list(result.labels.index) == list(frame.index)
+    assert set(result.projection.columns) >= {"customer_id", "pc1", "pc2", "segment", "name"}
+    assert 0 < sum(result.explained_variance) <= 1.0 + 1e-9
+    assert result.stability_ari > 0.99
