@@ -1,0 +1,103 @@
+"""`bankml train` / `bankml evaluate`: JSON contract, any-CSV path and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+@pytest.fixture(scope="module")
+def yes_no_csv(tmp_path_factory, small_bank_path):
+    from bankml.default import loan_frame
+
+    frame = loan_frame(small_bank_path).head(900)
+    out = pd.DataFrame(
+        {
+            "ApplicantID": np.arange(100_000, 100_000 + len(frame)),
+            "income": frame["annual_income"].to_numpy(),
+            "dti": frame["debt_to_income"].to_numpy(),
+            "score": frame["credit_score"].to_numpy(),
+            "amount": frame["loan_amount"].to_numpy(),
+            "purpose": frame["purpose"].to_numpy(),
+            "sex": frame["gender"].to_numpy(),
+            "default": np.where(frame["defaulted"] == 1, "yes", "no"),
+        }
+    )
+    path = tmp_path_factory.mktemp("csv") / "loans.csv"
+    out.to_csv(path, index=False)
+    return path
+
+
+def test_evaluate_any_csv_with_yes_no_target(bankml_cli, yes_no_csv):
+    done = bankml_cli(
+        "evaluate",
+        "--csv",
+        str(yes_no_csv),
+        "--target",
+        "default",
+        "--cv",
+        "3",
+        "--models",
+        "quick",
+        "--protected",
+        "sex",
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    names = {m["name"] for m in payload["models"]}
+    assert names == {"scorecard", "logistic", "lightgbm"}
+    for model in payload["models"]:
+        assert {"name", "roc_auc", "pr_auc", "brier", "ks", "fit_seconds"} <= set(model)
+        assert 0.5 < model["roc_auc"] <= 1.0
+    assert payload["best"] in names
+    assert set(payload["columns_used"]) == {"income", "dti", "score", "amount", "purpose"}
+    assert "ApplicantID" in payload["columns_dropped"]
+    assert payload["protected"] == ["sex"]
+    assert "oracle" not in payload
+
+
+def test_train_on_the_bank_registers_a_verifiable_model(bankml_cli, small_bank_path, tmp_path):
+    from bankml import registry
+
+    out = tmp_path / "models"
+    done = bankml_cli(
+        "train", "--db", str(small_bank_path), "--out", str(out), "--cv", "3", "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["oracle"]["roc_auc"] > 0.5
+    card = registry.verify(out)
+    assert card["id"] == payload["model_id"]
+    model, _ = registry.load_model(out)
+    assert model.cutoff_ == pytest.approx(payload["cutoff"])
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["train", "--cv", "1"], "--cv"),
+        (["train", "--db", "a.duckdb", "--csv", "b.csv"], "not allowed with"),
+        (["evaluate", "--csv", "whatever.csv"], "--target"),
+        (["evaluate", "--csv", "/no/such/file.csv", "--target", "y"], "file not found"),
+        (["train", "--models", "quantum_forest", "--db", "/no/such/bank.duckdb"], "no bank"),
+    ],
+)
+def test_bad_arguments_exit_2_with_one_line(bankml_cli, args, needle, tmp_path):
+    done = bankml_cli(*args, env={"BANKML_MODELS": str(tmp_path / "m")})
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.startswith(("bankml", "usage"))]
+    assert lines and needle in lines[-1], done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unknown_model_name_is_one_line(bankml_cli, yes_no_csv):
+    done = bankml_cli(
+        "evaluate", "--csv", str(yes_no_csv), "--target", "default", "--models", "quantum_forest"
+    )
+    assert done.returncode == 2
+    assert "unknown model 'quantum_forest'" in done.stderr
+    assert "Traceback" not in done.stderr
