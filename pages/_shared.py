@@ -280,3 +280,76 @@ def similarity_heatmap(frame: pd.DataFrame):
         )
         .properties(height=520)
     )
+
+
+# --- Recommendations page --------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Fitting the recommender...", max_entries=4)
+def _recommender(content_hash: str, path: str, model_key: str, use_segments: bool):
+    from bankml.recommend import build_context
+
+    return build_context(path, use_segments=use_segments)
+
+
+def recommender(info: BankInfo, use_segments: bool = False):
+    """The bank's fitted recommender context (shared, read-only), per content hash and model sha."""
+    from bankml.recommend import current_model_key
+
+    return _recommender(info.content_hash, str(info.path), current_model_key(), use_segments)
+
+
+@st.cache_data(show_spinner="Evaluating the recommenders...", max_entries=8)
+def _recommender_evaluation(
+    content_hash: str, path: str, k: int, use_segments: bool
+) -> pd.DataFrame:
+    from bankml.recommend import evaluate_recommenders
+
+    return evaluate_recommenders(path, k=k, use_segments=use_segments)
+
+
+def recommender_evaluation(info: BankInfo, k: int = 5, use_segments: bool = False) -> pd.DataFrame:
+    """Item-CF vs popularity, segment popularity and oracle on a seeded hold-out (cached)."""
+    return _recommender_evaluation(info.content_hash, str(info.path), k, use_segments)
+
+
+def evaluation_chart(table: pd.DataFrame):
+    """Grouped bars: hit rate and NDCG of each method on the leave-one-out split."""
+    import altair as alt
+
+    frame = table[table["split"] == "leave-one-out"].melt(
+        id_vars=["method"], value_vars=["hit_rate", "ndcg"], var_name="metric", value_name="value"
+    )
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("method:N", title=None, sort=None),
+            xOffset="metric:N",
+            y=alt.Y(
+                "value:Q", title="Score at k (higher is better)", scale=alt.Scale(domain=[0, 1])
+            ),
+            color=alt.Color("metric:N", title="Metric"),
+            tooltip=["method", "metric", alt.Tooltip("value:Q", format=".3f")],
+        )
+    )
+
+
+def similarity_heatmap(frame: pd.DataFrame):
+    """Product x product item-CF similarity as a heatmap (0 = never held together)."""
+    import altair as alt
+
+    order = list(dict.fromkeys(frame["product_a"]))
+    return (
+        alt.Chart(frame)
+        .mark_rect()
+        .encode(
+            x=alt.X("product_b:N", sort=order, title="Product"),
+            y=alt.Y("product_a:N", sort=order, title="Held product"),
+            color=alt.Color(
+                "similarity:Q", title="Cosine similarity", scale=alt.Scale(scheme="blues")
+            ),
+            tooltip=["product_a", "product_b", alt.Tooltip("similarity:Q", format=".2f")],
+        )
+        .properties(height=520)
+    )

@@ -168,11 +168,14 @@ def risk_view(path: str | os.PathLike | None = None) -> RiskView:
     except ImportError:
         return RiskView(None, None, "risk check skipped: no default model in this build")
     try:
-        model = registry.load_model()
-    except Exception as exc:  # no model trained yet, or it must be retrained
+        if hasattr(registry, "current_id") and registry.current_id() is None:
+            return RiskView(None, None, "risk check skipped: no default model trained yet")
+        loaded = registry.load_model()
+    except Exception as exc:  # a damaged or stale model: recommend without the rule, say why
         return RiskView(
             None, None, f"risk check skipped: no usable default model ({_first_line(exc)})"
         )
+    model = loaded[0] if isinstance(loaded, tuple) else loaded
     if model is None:
         return RiskView(None, None, "risk check skipped: no default model trained yet")
     try:
@@ -198,6 +201,18 @@ def risk_view(path: str | os.PathLike | None = None) -> RiskView:
     return RiskView(
         series, cutoff, f"risk check with the current default model (cut-off {cutoff:.2f})"
     )
+
+
+def current_model_key() -> str:
+    """The current default model's sha256 ("none" without one): part of a cache key for the context."""
+    try:
+        from bankml import registry
+
+        if registry.current_id() is None:
+            return "none"
+        return str(registry.verify()["sha256"])
+    except Exception:
+        return "unavailable"
 
 
 def popularity_table(matrix: sp.csr_matrix, segments: pd.Series | None) -> pd.DataFrame:

@@ -144,7 +144,8 @@ def test_risk_rule_blocks_lending_above_cutoff(small_bank_path, monkeypatch):
             return np.where(frame["customer_id"].to_numpy() % 2 == 0, 0.9, 0.1)
 
     fake = types.ModuleType("bankml.registry")
-    fake.load_model = lambda *a, **k: FakeModel()
+    fake.load_model = lambda *a, **k: (FakeModel(), {"id": "fake"})
+    fake.current_id = lambda *a, **k: "fake"
     monkeypatch.setitem(sys.modules, "bankml.registry", fake)
     monkeypatch.setattr(bankml, "registry", fake, raising=False)
     context = build_context(small_bank_path, use_segments=False)
