@@ -286,3 +286,35 @@ def similarity_heatmap(frame: pd.DataFrame):
         )
         .properties(height=520)
     )
+
+
+# ---- model performance (added for the Model performance page) -----------------------------------
+@st.cache_data(show_spinner=False, max_entries=4)
+def _validation(folder: str, sha256: str) -> pd.DataFrame | None:
+    from bankml.registry import load_validation
+
+    return load_validation(folder)
+
+
+def model_validation(card: dict) -> pd.DataFrame | None:
+    """The out-of-fold validation rows saved with a model, cached per artefact sha256 (a copy)."""
+    return _validation(str(config.models_dir() / card["id"]), card["sha256"])
+
+
+def train_with_progress(info: BankInfo, candidates: str = "quick") -> None:
+    """Train on the bank with a progress bar, register the model as current, then rerun fresh."""
+    from bankml.default import train_bank_model
+
+    bar = st.progress(0.0, text="Starting...")
+    try:
+        train_bank_model(
+            info.path,
+            config.models_dir(),
+            candidates=candidates,
+            progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
+        )
+    except BankmlError as exc:
+        show_error(exc)
+        return
+    clear_caches()
+    st.rerun()

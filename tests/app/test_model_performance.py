@@ -1,0 +1,95 @@
+"""AppTest: the Model performance page with no model, a trained model and a tampered one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = "pages/model_performance.py"
+
+
+@pytest.fixture(scope="module")
+def registry_dir(small_bank_path, tmp_path_factory):
+    from bankml.default import train_bank_model
+
+    folder = tmp_path_factory.mktemp("models")
+    train_bank_model(small_bank_path, folder, candidates="quick", cv=3)
+    return folder
+
+
+def _open(monkeypatch, bank, models) -> AppTest:
+    monkeypatch.setenv("BANKML_DB", str(bank))
+    monkeypatch.setenv("BANKML_MODELS", str(models))
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_page_renders_every_section(monkeypatch, small_bank_path, registry_dir):
+    at = _open(monkeypatch, small_bank_path, registry_dir)
+    headers = [h.value for h in at.subheader]
+    for section in (
+        "Candidates on the same folds",
+        "Calibration",
+        "Cut-off and money",
+        "Fairness",
+        "Model registry",
+    ):
+        assert section in headers
+    assert {
+        "Approval rate",
+        "Defaulters caught",
+        "Bad debt avoided",
+        "Profit vs approve-all",
+    } <= set(_metrics(at))
+    assert any("gender" in m.value for m in at.markdown)
+    assert at.slider(key="cutoff").value > 0
+
+
+def test_moving_the_cutoff_changes_the_business_view(monkeypatch, small_bank_path, registry_dir):
+    at = _open(monkeypatch, small_bank_path, registry_dir)
+    before = _metrics(at)
+    at.slider(key="cutoff").set_value(0.02).run()
+    assert not at.exception
+    after = _metrics(at)
+    assert after["Approval rate"] != before["Approval rate"]
+    assert float(after["Approval rate"].rstrip("%")) < float(before["Approval rate"].rstrip("%"))
+    assert after["Defaulters caught"] != before["Defaulters caught"]
+
+
+def test_no_model_offers_training_and_registers_one(monkeypatch, small_bank_path, tmp_path):
+    from bankml import registry
+
+    at = _open(monkeypatch, small_bank_path, tmp_path / "models")
+    assert any("No usable model" in i.value for i in at.info)
+    at.button(key="train_first").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert registry.current_id(tmp_path / "models") is not None
+    assert "Approval rate" in _metrics(at)
+
+
+def test_tampered_model_says_retrain_without_a_traceback(
+    monkeypatch, small_bank_path, registry_dir, tmp_path
+):
+    import shutil
+
+    from bankml import registry
+
+    copy = tmp_path / "models"
+    shutil.copytree(registry_dir, copy)
+    artefact = copy / registry.current_id(copy) / "model.joblib"
+    data = bytearray(artefact.read_bytes())
+    data[-10] ^= 0xFF
+    artefact.write_bytes(bytes(data))
+    at = _open(monkeypatch, small_bank_path, copy)
+    assert any("checksum mismatch" in e.value and "retrain" in e.value for e in at.error)
+    assert at.button(key="train_first")
