@@ -92,7 +92,7 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
         k: int | str = "auto",
         k_range: tuple[int, int] = AUTO_RANGE,
         random_state: int = 0,
-        n_init: int = 10,
+        n_init: int = 4,
         minibatch_threshold: int = 200_000,
         silhouette_sample: int = 5_000,
         features: list[str] | None = None,

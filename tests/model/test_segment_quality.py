@@ -1,0 +1,168 @@
+"""Segmentation on a seeded synthetic bank: recovers the hidden segments, profiles and assignment."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from bankml import data
+from bankml.errors import InputError
+from bankml.segment import (
+    ari_against_truth,
+    assign,
+    customer_features,
+    new_customer_row,
+    segment_customers,
+    segment_labels,
+)
+from bankml.segment.features import categories_of
+
+
+@pytest.fixture(scope="module")
+def result(small_bank_path):
+    return segment_customers(small_bank_path, k="auto", random_state=0)
+
+
+@pytest.fixture(scope="module")
+def features(small_bank_path):
+    return customer_features(small_bank_path)
+
+
+def test_auto_k_recovers_the_hidden_segments(result, small_bank_path):
+    assert 6 <= result.k <= 8
+    assert ari_against_truth(result, small_bank_path) >= 0.80
+
+
+def test_silhouette_alone_would_not_choose_k(result):
+    # documents why the elbow rule is needed: the chosen k is not simply the silhouette argmax
+    scores = result.k_scores
+    assert scores.loc[scores["chosen"]].index[0] == result.k
+    assert set(scores.columns) >= {"inertia", "silhouette", "calinski_harabasz", "davies_bouldin"}
+
+
+def test_profiles_sum_to_the_population(result, features):
+    assert result.profiles["size"].sum() == len(features)
+    assert result.profiles["share"].sum() == pytest.approx(1.0)
+    assert len(result.labels) == len(features)
+    counts = result.labels.value_counts().sort_index()
+    np.testing.assert_array_equal(counts.to_numpy(), result.profiles["size"].to_numpy())
+
+
+def test_names_differ_and_traits_are_present(result):
+    assert result.profiles["name"].is_unique
+    assert result.profiles["name"].str.len().min() > 5
+    assert result.profiles["traits"].str.contains("sd").all()
+
+
+def test_profiles_carry_products_and_default_rates(result, small_bank_path):
+    loans = data.read_table("loans", small_bank_path, ["customer_id", "defaulted"])
+    assert result.profiles["loans"].sum() == len(loans)
+    overall = (result.profiles["default_rate"] * result.profiles["loans"]).sum() / len(loans)
+    assert overall == pytest.approx(loans["defaulted"].mean())
+    assert result.profiles["top_products"].notna().all()
+
+
+def test_feature_profile_std_diff_has_the_right_sign(result, features):
+    long = result.feature_profile
+    oldest = long[long["feature"] == "age"].set_index("segment")["mean"].idxmax()
+    row = long[(long["feature"] == "age") & (long["segment"] == oldest)].iloc[0]
+    assert row["mean"] > features["age"].mean() and row["std_diff"] > 0.5
+
+
+def test_assigning_training_customers_returns_their_own_labels(result, features):
+    rows = features.sample(300, random_state=1)
+    assigned = assign(result, rows)
+    pd.testing.assert_series_equal(assigned, result.labels.loc[rows.index], check_names=False)
+
+
+def test_form_row_from_a_customer_is_assigned_to_that_customers_segment(result, features):
+    customer = features.iloc[17]
+    mix = {c: customer[f"mix_{c}"] for c in categories_of(features)}
+    row = new_customer_row(
+        result,
+        age=customer["age"],
+        annual_income=customer["annual_income"],
+        dependents=int(customer["dependents"]),
+        transactions_per_month=customer["txn_count"] / result.window_months,
+        average_ticket=customer["avg_ticket"],
+        digital_share=customer["digital_share"],
+        spend_mix=mix,
+        n_products=int(customer["n_products"]),
+    )
+    assert assign(result, row).iloc[0] == result.labels.iloc[17]
+
+
+def test_form_row_rejects_out_of_range_values(result):
+    args = dict(
+        age=40,
+        annual_income=50_000,
+        dependents=1,
+        transactions_per_month=3,
+        average_ticket=60,
+        digital_share=0.5,
+        spend_mix={"groceries": 1},
+        n_products=2,
+    )
+    new_customer_row(result, **args)
+    with pytest.raises(InputError, match="age=250"):
+        new_customer_row(result, **{**args, "age": 250})
+    with pytest.raises(InputError, match="digital_share=1.5"):
+        new_customer_row(result, **{**args, "digital_share": 1.5})
+    with pytest.raises(InputError, match="spend category 'yachts'"):
+        new_customer_row(result, **{**args, "spend_mix": {"yachts": 1}})
+
+
+def test_stability_between_seeds(result):
+    assert result.stability_ari >= 0.9
+
+
+def test_refit_with_previous_keeps_segment_ids(result, small_bank_path):
+    refit = segment_customers(small_bank_path, k=result.k, random_state=5, previous=result)
+    agreement = (refit.labels == result.labels).mean()
+    assert agreement > 0.95
+    same_ids = refit.profiles["name"].reindex(result.profiles.index)
+    assert (same_ids == result.profiles["name"]).mean() >= 0.7
+
+
+def test_projection_is_a_sample_with_explained_variance(result):
+    assert len(result.projection) == len(result.labels)  # 3,000 < the 5,000 sample cap
+    assert 0.1 < sum(result.explained_variance) < 1.0
+    assert result.projection["name"].notna().all()
+
+
+def test_model_never_needs_truth_tables(small_bank, tmp_path, result):
+    plain = {name: frame for name, frame in small_bank.items() if not name.startswith("truth_")}
+    path = tmp_path / "plain.duckdb"
+    data.write_tables(plain, path)
+    labels = segment_labels(path, k=result.k)
+    assert adjusted_rand_score(labels, result.labels) == pytest.approx(1.0)
+
+
+def test_bank_without_transactions_is_a_clear_error(small_bank, tmp_path):
+    tables = dict(small_bank)
+    tables["transactions"] = small_bank["transactions"].iloc[:0]
+    path = tmp_path / "empty.duckdb"
+    data.write_tables(tables, path)
+    with pytest.raises(InputError, match="no transactions"):
+        segment_customers(path)
+
+
+def test_cli_prints_k_names_and_ari(bankml_cli, small_bank_path):
+    done = bankml_cli("segment", "--db", str(small_bank_path), "--k", "7", "--json")
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["k"] == 7 and len(payload["segments"]) == 7
+    assert payload["ari_vs_truth"] >= 0.8
+    assert sum(s["size"] for s in payload["segments"]) == 3_000
+
+
+@pytest.mark.parametrize("k", ["1", "21", "many"])
+def test_cli_bad_k_is_one_line_exit_2(bankml_cli, small_bank_path, k):
+    done = bankml_cli("segment", "--db", str(small_bank_path), "--k", k)
+    assert done.returncode == 2
+    assert "--k" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
