@@ -343,6 +343,8 @@ def recommend_for_customer(
     ids, scores = model.recommend(row, n=len(context.product_ids), exclude_held=True)
     cf = pd.DataFrame({"product_id": ids, "score": scores})
     cf = cf[(cf["score"] > 0) & allowed[np.searchsorted(context.product_ids, ids)]]
+    if held_count == 0:  # cold start: nothing held, so nothing for item-CF to build on
+        cf = cf.iloc[:0]
     cf = cf.head(int(n)).assign(source="item-cf")
 
     segment = None
@@ -367,7 +369,11 @@ def recommend_for_customer(
         if origin == "item-cf":
             top = model.explain(row, product_id, n=2)
             names = context.products["name"].reindex(top["product_id"]).astype(str)
-            reasons.append(_because(names, top["similarity"]))
+            reasons.append(
+                _because(names, top["similarity"])
+                if len(top)
+                else "ranked by the item model: no held product points to it in particular"
+            )
         elif origin == "segment popularity":
             share = context.popularity.loc[context.product_ids == product_id, column].iloc[0]
             what = "no holdings yet" if held_count == 0 else "little signal from holdings"

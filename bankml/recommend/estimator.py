@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from bankml.errors import InputError
 
-SIMILARITIES = ("cosine", "asymmetric", "jaccard", "dot")
+SIMILARITIES = ("cosine", "asymmetric", "jaccard", "dot", "bayes")
 DENSE_ITEM_LIMIT = 4096  # below this many items the similarity is kept dense: faster scoring
 CHUNK_CELLS = 1 << 22  # scores computed per chunk of rows: rows * items <= this
 
@@ -58,6 +58,30 @@ def _top_k_per_row(S: sp.csr_matrix, k: int) -> sp.csr_matrix:
     return sp.csr_matrix((S.data[keep], (rows[keep], S.indices[keep])), shape=S.shape)
 
 
+def _naive_bayes_weights(
+    binary: sp.csr_matrix, counts: np.ndarray, smoothing: float
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Weights of evidence W[i, j] (held item i -> candidate j) and item biases, Laplace-smoothed.
+
+    log-odds(j | x) = logit P(j) + sum_i [x_i log(P(i|j)/P(i|not j))
+                                         + (1 - x_i) log(P(not i|j)/P(not i|not j))]
+    = bias_j + sum_i x_i W[i, j], with the "not held" terms folded into bias_j.
+    """
+    n = float(binary.shape[0])
+    co = np.asarray((binary.T @ binary).todense(), dtype=np.float64)
+    with_j = counts[None, :]
+    p_i_given_j = (co + smoothing) / (with_j + 2 * smoothing)
+    p_i_given_not_j = (counts[:, None] - co + smoothing) / (n - with_j + 2 * smoothing)
+    held = np.log(p_i_given_j) - np.log(p_i_given_not_j)
+    not_held = np.log1p(-p_i_given_j) - np.log1p(-p_i_given_not_j)
+    np.fill_diagonal(held, 0.0)
+    np.fill_diagonal(not_held, 0.0)
+    prior = (counts + smoothing) / (n + 2 * smoothing)
+    bias = np.log(prior) - np.log1p(-prior) + not_held.sum(axis=0)
+    weights = sp.csr_matrix((held - not_held).astype(np.float32))
+    return weights, bias.astype(np.float32)
+
+
 class ItemCFRecommender(BaseEstimator):
     """Item-item collaborative filtering recommender (scikit-learn style).
 
@@ -67,11 +91,15 @@ class ItemCFRecommender(BaseEstimator):
         How co-occurrence is normalised: cosine divides by the two items' norms; asymmetric
         cosine divides by norm(held)^(2 alpha) x norm(candidate)^(2 (1 - alpha)) (alpha=1 is
         P(candidate | held) on binary data, which favours popular candidates); jaccard by the size of
-        their union (binary); dot keeps raw co-occurrence.
+        their union (binary); dot keeps raw co-occurrence. bayes (binary, at most 4,096 items)
+        learns naive-Bayes weights of evidence: S[i, j] = how much holding i changes the log-odds
+        of holding j, plus a per-item bias, so scores are P(holds j | holdings) under the naive
+        Bayes assumption; it uses what a customer does *not* hold as evidence too.
     alpha : float in [0, 1]
         Exponent of the asymmetric cosine (0.5 equals cosine).
     shrinkage : float
-        Added to the denominator so pairs of rarely held products get smaller similarities.
+        Added to the denominator so pairs of rarely held products get smaller similarities
+        (for bayes: extra Laplace pseudo-count on top of 1).
     neighbours : int or None
         Keep only this many most similar items per item (None keeps all).
     random_state : int or None
@@ -84,6 +112,7 @@ class ItemCFRecommender(BaseEstimator):
     user_items_ : the fitted matrix (CSR float32), used to find what each customer holds.
     item_ids_ : product id of every column (column indices when fitted on a bare matrix).
     item_popularity_ : number of customers holding each item.
+    item_bias_ : per-item log-odds added to the scores (bayes only; None otherwise).
     """
 
     def __init__(
@@ -125,6 +154,37 @@ class ItemCFRecommender(BaseEstimator):
         binary = X.copy()
         binary.data[:] = 1.0
         counts = np.asarray(binary.sum(axis=0)).ravel()
+        bias = None
+        if self.similarity == "bayes":
+            if n_items > DENSE_ITEM_LIMIT:
+                raise InputError(
+                    f"similarity='bayes' supports at most {DENSE_ITEM_LIMIT} items; X has {n_items}:"
+                    " use cosine"
+                )
+            S, bias = _naive_bayes_weights(binary, counts, 1.0 + self.shrinkage)
+            X = binary
+        else:
+            S = self._normalised_cooccurrence(X, binary, counts)
+        if self.neighbours is not None and self.neighbours < n_items - 1:
+            S = _top_k_per_row(S, int(self.neighbours))
+
+        self.similarity_ = S
+        self._similarity_dense = S.toarray() if n_items <= DENSE_ITEM_LIMIT else None
+        self.user_items_ = X
+        self.item_ids_ = item_ids
+        self.item_popularity_ = counts
+        self.item_bias_ = bias
+        self.n_features_in_ = n_items
+        # tie-break: a sub-resolution bonus for popular items, then a seeded jitter
+        rng = np.random.default_rng(self.random_state)
+        rank = np.argsort(np.argsort(counts + rng.random(n_items) * 0.5))
+        self._tiebreak = (rank / max(n_items, 1) * 1e-6).astype(np.float32)
+        self._index_of = pd.Index(item_ids)
+        return self
+
+    def _normalised_cooccurrence(
+        self, X: sp.csr_matrix, binary: sp.csr_matrix, counts: np.ndarray
+    ) -> sp.csr_matrix:
         if self.similarity == "jaccard":
             co = (binary.T @ binary).tocoo()
             denominator = counts[co.row] + counts[co.col] - co.data
@@ -141,27 +201,19 @@ class ItemCFRecommender(BaseEstimator):
         off_diagonal = co.row != co.col
         S = sp.csr_matrix(
             (values[off_diagonal], (co.row[off_diagonal], co.col[off_diagonal])),
-            shape=(n_items, n_items),
+            shape=(X.shape[1], X.shape[1]),
             dtype=np.float32,
         )
         S.eliminate_zeros()
-        if self.neighbours is not None and self.neighbours < n_items - 1:
-            S = _top_k_per_row(S, int(self.neighbours))
-
-        self.similarity_ = S
-        self._similarity_dense = S.toarray() if n_items <= DENSE_ITEM_LIMIT else None
-        self.user_items_ = X
-        self.item_ids_ = item_ids
-        self.item_popularity_ = counts
-        self.n_features_in_ = n_items
-        # tie-break: a sub-resolution bonus for popular items, then a seeded jitter
-        rng = np.random.default_rng(self.random_state)
-        rank = np.argsort(np.argsort(counts + rng.random(n_items) * 0.5))
-        self._tiebreak = (rank / max(n_items, 1) * 1e-6).astype(np.float32)
-        self._index_of = pd.Index(item_ids)
-        return self
+        return S
 
     # -- helpers --------------------------------------------------------------------------------
+
+    def _finish(self, scores: np.ndarray) -> np.ndarray:
+        """Add the item bias and map log-odds to probabilities (bayes); identity otherwise."""
+        if self.item_bias_ is None:
+            return scores
+        return 1.0 / (1.0 + np.exp(-(scores + self.item_bias_)))
 
     def _rows(self, customer_rows) -> tuple[np.ndarray, bool]:
         rows = np.asarray(customer_rows)
@@ -187,8 +239,8 @@ class ItemCFRecommender(BaseEstimator):
 
     def _scores(self, user_items: sp.csr_matrix) -> np.ndarray:
         if self._similarity_dense is not None:
-            return np.asarray(user_items @ self._similarity_dense)
-        return (user_items @ self.similarity_).toarray()
+            return self._finish(np.asarray(user_items @ self._similarity_dense))
+        return self._finish((user_items @ self.similarity_).toarray())
 
     def _top_n(
         self, scores: np.ndarray, user_items: sp.csr_matrix, n: int, exclude_held: bool
@@ -235,6 +287,7 @@ class ItemCFRecommender(BaseEstimator):
                 scores = weights @ self._similarity_dense[held]
             else:
                 scores = np.asarray(self.similarity_[held].T @ weights).ravel()
+            scores = self._finish(scores)
             one = sp.csr_matrix((weights, held, [0, len(held)]), shape=(1, n_items))
             top, top_scores = self._top_n(scores[None, :], one, n, exclude_held)
             keep = ~np.isnan(top_scores[0])

@@ -237,3 +237,26 @@ def test_cli_recommend_json_and_unknown_customer(bankml_cli, small_bank_path):
     ]
     assert len(errors) == 1 and "unknown customer id 999999" in errors[0]
     assert "Traceback" not in bad.stderr
+
+
+def test_bayes_similarity_equals_explicit_naive_bayes():
+    X, dense = random_matrix(users=120, items=8, density=0.35, seed=9)
+    binary = (dense > 0).astype(float)
+    model = ItemCFRecommender(similarity="bayes").fit(X)
+    n, counts = len(binary), binary.sum(axis=0)
+    row = binary[4]
+    expected = np.empty(8)
+    for j in range(8):  # explicit naive Bayes, one candidate at a time
+        with_j, without_j = binary[binary[:, j] == 1], binary[binary[:, j] == 0]
+        log_odds = np.log((counts[j] + 1) / (n - counts[j] + 1))
+        for i in range(8):
+            if i == j:
+                continue
+            p1 = (with_j[:, i].sum() + 1) / (len(with_j) + 2)
+            p0 = (without_j[:, i].sum() + 1) / (len(without_j) + 2)
+            log_odds += np.log(p1 / p0) if row[i] else np.log((1 - p1) / (1 - p0))
+        expected[j] = 1 / (1 + np.exp(-log_odds))
+    ids, scores = model.recommend(4, n=8, exclude_held=False)
+    np.testing.assert_allclose(scores, expected[ids], rtol=1e-4)
+    batch_ids, _ = model.recommend(np.arange(120), n=3)
+    assert not any(binary[r, batch_ids[r][batch_ids[r] >= 0]].any() for r in range(120))
