@@ -38,6 +38,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _FORMULA_START = re.compile("^[=+\\-@\t\r\n\uff1d\uff0b\uff0d\uff20]")
 
 
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.1f} kB"
+
+
 def _decode(raw: bytes, name: str) -> tuple[str, str]:
     """Bytes -> (text, encoding name); UTF-8 when it decodes, else cp1252, never silent mojibake."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -86,6 +90,17 @@ def _decode_strict(raw: bytes, encoding: str, name: str) -> str:
         raise InputError(f"{name}: looks like {encoding} text but does not decode as it") from exc
 
 
+def _reject_other_formats(text: str, name: str) -> None:
+    """Text that is plainly JSON, HTML or XML, named .csv, gets a clear message, not a bad parse."""
+    start = text.lstrip()[:512].lower()
+    if start.startswith(("{", "[")) and re.match(r'[\[{]\s*[\[{"]', start):
+        raise InputError(f"{name}: not a CSV file: its content looks like JSON; export it as CSV")
+    if start.startswith(("<!doctype html", "<html", "<?xml", "<")) and ">" in start:
+        raise InputError(
+            f"{name}: not a CSV file: its content looks like HTML or XML; export it as CSV"
+        )
+
+
 def _first_record(text: str) -> str:
     """The header record: up to the first line break outside quotes (headers may hold quotes)."""
     quoted = False
@@ -127,7 +142,7 @@ def read_csv_upload(
     raw = bytes(raw)
     if len(raw) > max_bytes:
         raise InputError(
-            f"{name}: the file is {len(raw) / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit"
+            f"{name}: the file is {_size(len(raw))}, over the {_size(max_bytes)} upload limit"
         )
     if not raw.strip():
         raise InputError(f"{name}: the file is empty: no rows to read")
@@ -136,6 +151,7 @@ def read_csv_upload(
         text = text[1:]
     if _CONTROL.search(text[:4096]):
         raise InputError(f"{name}: not a text CSV file: it contains control characters")
+    _reject_other_formats(text, name)
     header = _first_record(text.lstrip("\r\n"))
     sep = detect_delimiter(header)
     if _unquoted(header).count(sep) + 1 > max_columns:
@@ -175,8 +191,15 @@ def read_csv_upload(
             low_memory=False,
         )
     except pd.errors.ParserError as exc:
-        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else "unreadable"
-        raise InputError(f"{name}: not a well-formed CSV ({detail})") from None
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        detail = (
+            f"line {found[2]} has {found[3]} fields, the header has {found[1]}"
+            if found
+            else (str(exc).strip().splitlines() or ["unreadable"])[-1]
+        )
+        raise InputError(
+            f"{name}: not a well-formed CSV ({detail}); check the delimiter and quoting"
+        ) from None
     except (ValueError, csv.Error, OverflowError, MemoryError) as exc:
         raise InputError(f"{name}: not a well-formed CSV ({type(exc).__name__}: {exc})") from None
     if not isinstance(frame.index, pd.RangeIndex):

@@ -78,7 +78,7 @@ def test_column_and_row_caps():
     tall = b"a\n" + b"1\n" * 101
     with pytest.raises(InputError, match="more than 100 rows"):
         read_csv_upload(tall, max_rows=100)
-    with pytest.raises(InputError, match="over the 0 MB limit"):
+    with pytest.raises(InputError, match="the file is 0.2 kB, over the 0.1 kB upload limit"):
         read_csv_upload(tall, max_bytes=100)
 
 
