@@ -135,3 +135,30 @@ def test_neutralise_leaves_numbers_and_missing_alone():
     assert neutralise(values).tolist() == ["'=1", None, "ok"]
     numbers = pd.Series([-1.0, 2.0])
     assert neutralise(numbers) is numbers
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_CSV_ALPHABET = st.sampled_from(list(',;\t|"\n\r =+-@.0123456789abcé王\ufeff\x00'))
+
+
+@settings(max_examples=300, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.binary(max_size=400),
+        st.text(_CSV_ALPHABET, max_size=400).map(lambda t: t.encode("utf-8")),
+        st.text(_CSV_ALPHABET, max_size=200).map(lambda t: t.encode("utf-16")),
+    )
+)
+def test_reader_is_total_on_arbitrary_bytes(raw):
+    """Any bytes give a frame with unique string column names, or InputError: nothing else."""
+    try:
+        frame = read_csv_upload(raw, name="fuzz.csv")
+    except InputError as exc:
+        assert str(exc).startswith("fuzz.csv: ")
+        return
+    assert len(frame) >= 1
+    names = [str(c) for c in frame.columns]
+    assert len(set(names)) == len(names)
+    assert not names[0].startswith("\ufeff")

@@ -164,3 +164,44 @@ def test_generate_applicants_writes_a_csv_and_leaves_the_bank(tmp_path, monkeypa
 def test_score_batch_rejects_non_table_input(model):
     with pytest.raises(InputError, match="expected CSV bytes or a table"):
         score_batch(12, model)
+
+
+def test_export_reproduces_the_shown_pds_in_input_order(model, batch):
+    result = score_batch(to_safe_csv(batch), model)
+    back = pd.read_csv(io.BytesIO(result.to_csv()), keep_default_na=False)
+    assert len(back) == len(result.scored)
+    assert back["customer_id"].tolist() == result.scored["customer_id"].tolist()
+    assert back["pd"].round(4).tolist() == result.scored["pd"].round(4).tolist()
+    assert np.array_equal(back["pd"].to_numpy(), result.scored["pd"].to_numpy())
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def applicant_values(draw, schema):
+    values = {}
+    for spec in schema.numeric:
+        if spec.integer:
+            values[spec.name] = draw(st.integers(int(spec.minimum), int(spec.maximum)))
+        else:
+            values[spec.name] = draw(st.floats(spec.minimum, spec.maximum, allow_nan=False))
+    for spec in schema.categorical:
+        values[spec.name] = draw(st.sampled_from(spec.levels))
+    return values
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_scoring_properties_form_and_batch_agree(model, data):
+    from bankml.scoring import score_applicant
+
+    values = data.draw(applicant_values(model.schema_))
+    form = score_applicant(values, model)
+    assert 0.0 <= form.pd <= 1.0 and np.isfinite(form.pd)
+    assert model.predict_pd(form.applicant)[0] == form.pd
+    batch_pd = score_batch(pd.DataFrame([values]), model).scored["pd"].iloc[0]
+    assert batch_pd == form.pd
+    csv_pd = score_batch(to_safe_csv(pd.DataFrame([values])), model).scored["pd"].iloc[0]
+    assert csv_pd == pytest.approx(form.pd, rel=1e-12, abs=1e-15)
