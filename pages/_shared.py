@@ -318,3 +318,18 @@ def train_with_progress(info: BankInfo, candidates: str = "quick") -> None:
         return
     clear_caches()
     st.rerun()
+
+
+# --- Customer segments page ----------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner="Finding customer segments...", max_entries=12)
+def _segments(content_hash: str, path: str, k: str):
+    from bankml.segment import segment_customers
+
+    return segment_customers(path, k=k if k == "auto" else int(k))
+
+
+def segments(info: BankInfo, k: str | int = "auto"):
+    """The bank's SegmentResult for k ("auto" or 2..20), cached per content hash and k (a copy)."""
+    return _segments(info.content_hash, str(info.path), str(k))

@@ -46,6 +46,7 @@ __all__ = [
     "check_k",
     "customer_features",
     "elbow_k",
+    "member_table",
     "match_segments",
     "migration_matrix",
     "new_customer_row",
@@ -168,6 +169,7 @@ def segment_customers(
     Z = model.transform(X)
     points, explained = projection(Z, X.index, labels_s.to_numpy(), PROJECTION_SAMPLE, random_state)
     points["name"] = points["segment"].map(profiles["name"])
+    long["name"] = long["segment"].map(profiles["name"])
     report(1.0, f"{model.k_} segments")
     chosen = model.k_scores_.loc[model.k_]
     return SegmentResult(
@@ -200,7 +202,35 @@ def _transform_all(X: pd.DataFrame) -> np.ndarray:
 
 def segment_labels(path: str | os.PathLike | None = None, k: int | str = "auto") -> pd.Series:
     """Segment id per customer_id for the bank at path (e.g. the recommender's cold start)."""
-    return segment_customers(path, k=k).labels
+    X = customer_features(path)
+    model = CustomerSegmenter(k=check_k(k)).fit(X)
+    return pd.Series(model.labels_, index=X.index, name="segment")
+
+
+MEMBER_COLUMNS = ("name", "city", "age", "annual_income", "credit_score", "tenure_months")
+
+
+def member_table(
+    result: SegmentResult,
+    segment: int,
+    path: str | os.PathLike | None = None,
+    search: str = "",
+) -> pd.DataFrame:
+    """Customers of one segment with their main attributes, optionally filtered by name or city."""
+    if segment not in result.profiles.index:
+        allowed = ", ".join(str(s) for s in result.profiles.index)
+        raise InputError(f"segment {segment!r} does not exist: allowed {allowed}")
+    ids = result.members(segment)
+    customers = data.read_table("customers", path, ["customer_id", *MEMBER_COLUMNS])
+    table = customers[customers["customer_id"].isin(ids)]
+    if search:
+        needle = search.strip().lower()
+        hit = table["name"].str.lower().str.contains(needle, regex=False) | table[
+            "city"
+        ].str.lower().str.contains(needle, regex=False)
+        table = table[hit]
+    table = table.assign(segment_name=result.profiles.loc[segment, "name"])
+    return table.rename(columns={"customer_id": "customer"}).reset_index(drop=True)
 
 
 def assign(result: SegmentResult | CustomerSegmenter, rows: pd.DataFrame) -> pd.Series:
