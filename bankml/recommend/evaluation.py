@@ -126,7 +126,7 @@ def evaluate_recommenders(
     model: ItemCFRecommender | None = None,
     use_segments: bool = True,
 ) -> pd.DataFrame:
-    """Item-CF vs popularity, segment popularity and (synthetic bank) the truth oracle.
+    """Item-CF (and its naive-Bayes variant) vs popularity, segment popularity and the oracle.
 
     Two seeded splits: "leave-one-out" (one hidden holding per customer) and "20% hold-out".
     One row per (split, method) with METRICS at k, the number of evaluated customers and notes.
@@ -158,7 +158,10 @@ def evaluate_recommenders(
         popularity = np.asarray(train.mean(axis=0)).ravel()
         fitted = (model or ItemCFRecommender(random_state=random_state)).fit(train)
         ranked = {
-            "item-cf": (fitted.recommend(np.arange(X.shape[0]), n=k)[0], "cosine item-item"),
+            "item-cf": (
+                fitted.recommend(np.arange(X.shape[0]), n=k)[0],
+                f"{fitted.similarity} item-item",
+            ),
             "popularity": (
                 top_n_from_scores(np.broadcast_to(popularity, X.shape), train, k),
                 "share holding each product",
@@ -168,6 +171,12 @@ def evaluate_recommenders(
                 segment_note,
             ),
         }
+        if model is None:
+            bayes = ItemCFRecommender(similarity="bayes", random_state=random_state).fit(train)
+            ranked["item-cf (naive Bayes)"] = (
+                bayes.recommend(np.arange(X.shape[0]), n=k)[0],
+                "naive-Bayes item-item weights of evidence",
+            )
         if oracle is not None:
             ranked["oracle"] = (
                 top_n_from_scores(oracle, train, k),

@@ -192,6 +192,9 @@ def test_evaluation_table_has_baselines_oracle_and_sane_ordering(small_bank_path
         assert by.loc["oracle", "ndcg"] > by.loc["popularity", "ndcg"]
         assert by.loc["item-cf", "hit_rate"] > by.loc["popularity", "hit_rate"]
         assert by.loc["item-cf", "coverage"] > by.loc["popularity", "coverage"]
+        # weights of evidence use non-held products too: clearly ahead of popularity, behind oracle
+        assert by.loc["item-cf (naive Bayes)", "ndcg"] > 1.05 * by.loc["popularity", "ndcg"]
+        assert by.loc["item-cf (naive Bayes)", "ndcg"] < by.loc["oracle", "ndcg"]
         assert (split[["hit_rate", "precision", "recall", "ndcg", "map"]] >= 0).all().all()
         assert (split[["hit_rate", "precision", "recall", "ndcg", "map"]] <= 1).all().all()
     again = evaluate_recommenders(small_bank_path, k=5, random_state=0, use_segments=False)
