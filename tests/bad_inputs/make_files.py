@@ -52,6 +52,7 @@ def main() -> None:
         "empty.csv": b"",
         "blank_lines.csv": b"\n\r\n   \n\n",
         "header_only.csv": text.splitlines()[0].encode() + b"\n",
+        "one_row.csv": plain(b.head(1)).encode(),
         "png_named.csv": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(range(200)),
         "xlsx_named.csv": b"PK\x03\x04\x14\x00\x06\x00[Content_Types].xml" + bytes(50),
         "pdf_named.csv": b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n",

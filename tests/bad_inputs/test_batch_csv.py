@@ -34,6 +34,7 @@ class Case:
     rejected: tuple[tuple[int, str, str], ...] = ()  # (row, column, reason start)
     warnings: tuple[tuple[int, str], ...] = ()
     same_pd: bool = False  # PDs equal the base file's for the rows scored
+    rows: int = BASE_ROWS
     extra: tuple[str, ...] = field(default=("customer_id", "name"))
 
 
@@ -69,6 +70,7 @@ CASES = [
         scored=0,
     ),
     Case("base.csv", same_pd=True),
+    Case("one_row.csv", same_pd=True, scored=1, rows=1),
     Case("semicolon_decimal_comma.csv", same_pd=True),
     Case("tab.tsv", same_pd=True),
     Case("pipe.csv", same_pd=True),
@@ -186,7 +188,7 @@ def test_batch_csv_case(case, registry, small_bank_path, base_pd, tmp_path, caps
     scored = pd.read_csv(out, keep_default_na=False)
     assert len(scored) == case.scored
     bad_rows = sorted({r for r, _, _ in case.rejected})
-    assert scored["input_row"].tolist() == [r for r in range(1, BASE_ROWS + 1) if r not in bad_rows]
+    assert scored["input_row"].tolist() == [r for r in range(1, case.rows + 1) if r not in bad_rows]
     assert scored["pd"].map(float).between(0, 1).all()
     if case.rejected or case.warnings:
         issues = pd.read_csv(errors_file, keep_default_na=False)
