@@ -261,6 +261,40 @@ class ItemCFRecommender(BaseEstimator):
         top_scores[excluded] = np.nan
         return top, top_scores
 
+    def _top_n_sparse(
+        self, part: sp.csr_matrix, n: int, exclude_held: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Top-n from the sparse score matrix (many items): sort only the non-zero scores.
+
+        Rows with fewer than n positive candidates fall back to the dense ranking, which fills
+        them with zero-score items in tie-break order, so both paths give the same answer.
+        """
+        scores = (part @ self.similarity_).tocsr()
+        if exclude_held and part.nnz:
+            held = part.copy()
+            held.data[:] = 1.0
+            scores = (scores - scores.multiply(held)).tocsr()
+        scores.data[scores.data <= 0] = 0.0
+        scores.eliminate_zeros()
+        counts = np.diff(scores.indptr)
+        row_of = np.repeat(np.arange(scores.shape[0]), counts)
+        key = scores.data + self._tiebreak[scores.indices]
+        order = np.lexsort((-key, row_of))
+        rank = np.arange(len(order)) - scores.indptr[row_of[order]]
+        keep = order[rank < n]
+        full = counts >= n
+        top = np.empty((scores.shape[0], n), dtype=np.int64)
+        top_scores = np.empty((scores.shape[0], n), dtype=np.float64)
+        kept_full = keep[full[row_of[keep]]]
+        top[full] = scores.indices[kept_full].reshape(-1, n)
+        top_scores[full] = scores.data[kept_full].reshape(-1, n)
+        if (~full).any():
+            few = np.flatnonzero(~full)
+            top[few], top_scores[few] = self._top_n(
+                self._scores(part[few]), part[few], n, exclude_held
+            )
+        return top, top_scores
+
     # -- public API -----------------------------------------------------------------------------
 
     def recommend(
@@ -297,7 +331,10 @@ class ItemCFRecommender(BaseEstimator):
         chunk = max(1, CHUNK_CELLS // n_items)
         for start in range(0, len(rows), chunk):  # chunks of rows, not a loop over customers
             part = X[rows[start : start + chunk]]
-            top, top_scores = self._top_n(self._scores(part), part, n, exclude_held)
+            if self._similarity_dense is None and self.item_bias_ is None:
+                top, top_scores = self._top_n_sparse(part, n, exclude_held)
+            else:
+                top, top_scores = self._top_n(self._scores(part), part, n, exclude_held)
             item = self.item_ids_[top]
             if np.isnan(top_scores).any():
                 item = np.where(np.isnan(top_scores), -1, item)

@@ -113,13 +113,15 @@ def test_chunked_batch_matches_unchunked(monkeypatch):
     np.testing.assert_allclose(whole[1], chunked[1], rtol=1e-6)
 
 
-def test_sparse_similarity_path_matches_dense_path(monkeypatch):
+@pytest.mark.parametrize("neighbours", [None, 2])
+def test_sparse_similarity_path_matches_dense_path(monkeypatch, neighbours):
+    """The many-items path (sparse top-n, dense fallback for short rows) ranks like the dense one."""
     from bankml.recommend import estimator
 
     X, _ = random_matrix(users=100, items=14, seed=5)
-    dense_model = ItemCFRecommender().fit(X)
+    dense_model = ItemCFRecommender(neighbours=neighbours).fit(X)
     monkeypatch.setattr(estimator, "DENSE_ITEM_LIMIT", 5)
-    sparse_model = ItemCFRecommender().fit(X)
+    sparse_model = ItemCFRecommender(neighbours=neighbours).fit(X)
     assert sparse_model._similarity_dense is None
     np.testing.assert_array_equal(
         dense_model.recommend(np.arange(100), n=5)[0],
@@ -128,6 +130,10 @@ def test_sparse_similarity_path_matches_dense_path(monkeypatch):
     np.testing.assert_array_equal(
         dense_model.recommend(7, n=5)[0], sparse_model.recommend(7, n=5)[0]
     )
+    dense_scores = dense_model.recommend(np.arange(100), n=5)[1]
+    sparse_scores = sparse_model.recommend(np.arange(100), n=5)[1]
+    np.testing.assert_allclose(sparse_scores, dense_scores, rtol=1e-5, atol=1e-7)
+    assert (np.nan_to_num(dense_scores) == 0).any(), "rows needing the dense fallback exist"
 
 
 def test_item_ids_map_columns_and_similar_items():
