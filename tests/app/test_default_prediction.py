@@ -145,3 +145,13 @@ def test_wide_file_fails_cleanly(app):
     upload(app, wide.encode(), "wide.csv")
     assert any("10,000 columns, over the limit" in e.value for e in app.error)
     assert not app.dataframe and "batch_download" not in download_keys(app)
+
+
+def test_every_field_at_its_upper_bound_scores(app, small_bank_path):
+    model = trained_model(str(small_bank_path))[0]
+    for spec in model.schema_.numeric:
+        app.number_input(key=f"applicant_{spec.name}").set_value(spec.maximum)
+    app.form_submit_button[0].click().run()
+    no_traceback(app)
+    assert not app.error
+    assert {m.label for m in app.metric} >= {"Probability of default", "Risk grade", "Decision"}
