@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"top {len(offers)} offers:")
     for rank, row in enumerate(offers.itertuples(), start=1):
         print(f"  {rank}. {row.name:<26} score {row.score:.3f}  [{row.source}] {row.reason}")
+    print(f"({context.risk.note})")
     return 0
 
 

@@ -368,6 +368,7 @@ def recommend_for_customer(
     for product_id, origin in zip(result["product_id"], result["source"], strict=True):  # <= n rows
         if origin == "item-cf":
             top = model.explain(row, product_id, n=2)
+            top = top[(top.index == 0) | (top["similarity"] >= 0.005)]  # no "(similarity 0.00)"
             names = context.products["name"].reindex(top["product_id"]).astype(str)
             reasons.append(
                 _because(names, top["similarity"])
