@@ -38,7 +38,6 @@ from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import (  # noqa: E402
     FunctionTransformer,
     OneHotEncoder,
-    OrdinalEncoder,
     StandardScaler,
 )
 from sklearn.svm import LinearSVC  # noqa: E402
@@ -67,7 +66,7 @@ def preprocessor(spec: FeatureSpec, kind: str) -> ColumnTransformer | BinningPro
     """Imputation, scaling and encoding; unknown categories at scoring time are handled.
 
     kind "linear": median impute + standard scale, one-hot (rare levels pooled, unknown ignored);
-    kind "tree": median impute, ordinal codes (unknown -> -1); kind "scorecard": WOE bins.
+    kind "tree": median impute, one-hot, no scaling; kind "scorecard": WOE bins.
     """
     if kind == "scorecard":
         return BinningProcess(
@@ -84,11 +83,9 @@ def preprocessor(spec: FeatureSpec, kind: str) -> ColumnTransformer | BinningPro
             handle_unknown="infrequent_if_exist", min_frequency=0.005, sparse_output=False
         )
     else:
-        encoder = OrdinalEncoder(
-            handle_unknown="use_encoded_value",
-            unknown_value=-1,
-            encoded_missing_value=-1,
-            min_frequency=0.005,
+        # one-hot for trees too: ordinal codes impose an arbitrary order on nominal levels
+        encoder = OneHotEncoder(
+            handle_unknown="infrequent_if_exist", min_frequency=0.005, sparse_output=False
         )
     categorical_steps = [
         ("impute", SimpleImputer(strategy="constant", fill_value="missing")),
@@ -112,7 +109,8 @@ def preprocessor(spec: FeatureSpec, kind: str) -> ColumnTransformer | BinningPro
 class Subsampled(ClassifierMixin, BaseEstimator):
     """Fit the wrapped classifier on a stratified subsample when the data exceed max_rows.
 
-    Kernel-like learners (SVM, MLP) scale badly; the leaderboard marks them as subsampled.
+    Learners that scale badly (SVM, MLP, forests of deep trees, AdaBoost) are fitted on at most
+    max_rows rows; the leaderboard marks them as subsampled.
     """
 
     def __init__(self, estimator=None, max_rows: int = SUBSAMPLE_LIMIT, random_state: int = 0):
@@ -167,21 +165,21 @@ def classifier(algorithm: str, imbalance: str, random_state: int, params: dict |
         )
     if algorithm == "random_forest":
         return RandomForestClassifier(
-            n_estimators=200,
-            min_samples_leaf=20,
-            max_features=0.4,
+            n_estimators=300,
+            min_samples_leaf=3,
+            max_features="sqrt",
             class_weight=weight,
-            n_jobs=1,
+            n_jobs=2,
             random_state=random_state,
             **params,
         )
     if algorithm == "extra_trees":
         return ExtraTreesClassifier(
-            n_estimators=200,
-            min_samples_leaf=20,
-            max_features=0.5,
+            n_estimators=300,
+            min_samples_leaf=5,
+            max_features="sqrt",
             class_weight=weight,
-            n_jobs=1,
+            n_jobs=2,
             random_state=random_state,
         )
     if algorithm == "adaboost":
@@ -255,9 +253,9 @@ ALL = (
     Candidate("logistic (SMOTE)", "logistic", "smote", "linear", True),
     Candidate("linear SVM (calibrated)", "linear_svm", "class_weight", "linear", False, True),
     Candidate("decision tree", "decision_tree", "class_weight", "tree", False),
-    Candidate("random forest", "random_forest", "none", "tree", False),
-    Candidate("extra trees", "extra_trees", "none", "tree", False),
-    Candidate("AdaBoost", "adaboost", "none", "tree", False),
+    Candidate("random forest", "random_forest", "none", "tree", False, True),
+    Candidate("extra trees", "extra_trees", "none", "tree", False, True),
+    Candidate("AdaBoost", "adaboost", "none", "tree", False, True),
     Candidate("hist gradient boosting", "hist_gradient_boosting", "none", "tree", False),
     Candidate("lightgbm (class weights)", "lightgbm", "class_weight", "tree", True),
     Candidate("lightgbm (oversampling)", "lightgbm", "oversample", "tree", True),
@@ -266,12 +264,12 @@ ALL = (
 )
 SEARCH_SPACES = {
     "lightgbm": {
-        "n_estimators": [200, 300, 500, 800],
-        "learning_rate": [0.01, 0.02, 0.03, 0.05, 0.08],
-        "num_leaves": [7, 15, 31, 63],
-        "min_child_samples": [20, 40, 80, 160],
-        "reg_lambda": [0.0, 1.0, 5.0, 20.0],
-        "colsample_bytree": [0.6, 0.8, 1.0],
+        "n_estimators": [300, 500, 800],
+        "learning_rate": [0.01, 0.02, 0.03, 0.05],
+        "num_leaves": [4, 7, 15, 31],
+        "min_child_samples": [10, 20, 40, 80],
+        "reg_lambda": [0.0, 1.0, 5.0],
+        "colsample_bytree": [0.4, 0.6, 0.8],
     },
     "logistic": {"C": [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]},
     "hist_gradient_boosting": {
@@ -279,7 +277,7 @@ SEARCH_SPACES = {
         "max_leaf_nodes": [7, 15, 31],
         "l2_regularization": [0.0, 1.0, 10.0],
     },
-    "random_forest": {"min_samples_leaf": [5, 10, 20, 50], "max_depth": [None, 8, 12]},
+    "random_forest": {"min_samples_leaf": [1, 3, 5, 10], "max_features": ["sqrt", 0.3, 0.5]},
 }
 
 

@@ -18,6 +18,7 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import ParameterSampler, StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from bankml import evaluate
 from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
@@ -70,7 +71,7 @@ def _oof(make, X: pd.DataFrame, y: np.ndarray, folds) -> tuple[np.ndarray, float
     for train, test in folds:
         model = make()
         started = time.perf_counter()
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), threadpool_limits(1):
             warnings.simplefilter("ignore")
             model.fit(X.iloc[train], y[train])
         seconds += time.perf_counter() - started
@@ -177,7 +178,7 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
         self.calibration_ = method
         self.calibrator_ = _Calibrator(method).fit(score, y)
         self.validation_pd_ = _cross_calibrated(score, y, method, folds)
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), threadpool_limits(1):
             warnings.simplefilter("ignore")
             self.pipeline_ = self._make().fit(X, y)
         self.schema_ = build_schema(X, self.spec_)
@@ -513,8 +514,10 @@ def train_default(
     board = pd.DataFrame(rows)
     if candidates == "all":
         per_second = max(search_seconds, 0.0) / 2
+        # the best-ranked explainable candidate of each of the two best tunable algorithms
         top = board[board["explainable"]].sort_values("roc_auc", ascending=False)
-        tunable = [n for n in top["name"] if oof[n][0].algorithm in cands.SEARCH_SPACES][:2]
+        top = top[top["algorithm"].isin(list(cands.SEARCH_SPACES))]
+        tunable = list(top.drop_duplicates("algorithm")["name"].head(2))
         for j, name in enumerate(tunable):
             progress((len(chosen_list) + j) / total, f"searching hyper-parameters of {name}")
             candidate = oof[name][0]

