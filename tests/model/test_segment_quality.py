@@ -160,7 +160,7 @@ def test_cli_prints_k_names_and_ari(bankml_cli, small_bank_path):
     assert sum(s["size"] for s in payload["segments"]) == 3_000
 
 
-@pytest.mark.parametrize("k", ["1", "21", "many"])
+@pytest.mark.parametrize("k", ["21", "many"])
 def test_cli_bad_k_is_one_line_exit_2(bankml_cli, small_bank_path, k):
     done = bankml_cli("segment", "--db", str(small_bank_path), "--k", k)
     assert done.returncode == 2
