@@ -150,6 +150,21 @@ def save_model(
     return final
 
 
+def sweep_temp(registry: str | os.PathLike | None = None) -> int:
+    """Remove half-written model folders a killed `bankml train` left behind (never visible)."""
+    registry = config.models_dir(registry)
+    if not registry.is_dir():
+        return 0
+    stale = [p for p in registry.glob(".tmp-*") if p.is_dir()]
+    stale += [p for p in registry.glob(f".{CURRENT}.*") if p.is_file()]
+    for path in stale:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return len(stale)
+
+
 def set_current(model_id: str, registry: str | os.PathLike | None = None) -> None:
     """Point CURRENT at a model folder (atomic replace)."""
     registry = config.models_dir(registry)

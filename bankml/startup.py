@@ -15,6 +15,7 @@ def ensure_default_model() -> str | None:
     from bankml import config, registry
 
     models = config.models_dir()
+    registry.sweep_temp(models)
     if registry.current_id(models) is not None:
         try:
             registry.verify(models)

@@ -42,6 +42,7 @@ from sklearn.preprocessing import (  # noqa: E402
 )
 from sklearn.svm import LinearSVC  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
+from sklearn.utils.multiclass import check_classification_targets  # noqa: E402
 from sklearn.utils.validation import check_is_fitted  # noqa: E402
 
 from bankml.default.features import FeatureSpec  # noqa: E402
@@ -119,6 +120,9 @@ class Subsampled(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y):
+        if y is None:
+            raise ValueError("Subsampled requires y to be passed, but the target y is None")
+        check_classification_targets(y)
         y = np.asarray(y)
         self.subsampled_ = len(y) > self.max_rows
         if self.subsampled_:
@@ -127,14 +131,24 @@ class Subsampled(ClassifierMixin, BaseEstimator):
             )
         self.estimator_ = clone(self.estimator).fit(X, y)
         self.classes_ = self.estimator_.classes_
+        if hasattr(self.estimator_, "n_features_in_"):
+            self.n_features_in_ = self.estimator_.n_features_in_
         return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = self.estimator.__sklearn_tags__() if self.estimator is not None else None
+        if inner is not None:
+            tags.input_tags.sparse = inner.input_tags.sparse
+        return tags
 
     def predict_proba(self, X):
         check_is_fitted(self, "estimator_")
         return self.estimator_.predict_proba(X)
 
     def predict(self, X):
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
 
 @dataclass(frozen=True)

@@ -134,3 +134,13 @@ def test_list_and_switch_current(saved, trained):
     assert registry.current_id(reg) == first.name
     with pytest.raises(ModelError):
         registry.set_current("no-such-model", reg)
+
+
+def test_half_written_model_folder_is_invisible_and_swept(saved):
+    reg, folder = saved
+    (reg / ".tmp-deadbeef").mkdir()
+    (reg / ".tmp-deadbeef" / "model.joblib").write_bytes(b"partial")
+    assert list(registry.list_models(reg)["id"]) == [folder.name]
+    assert registry.sweep_temp(reg) == 1
+    assert not (reg / ".tmp-deadbeef").exists()
+    registry.load_model(reg)  # the champion still verifies
