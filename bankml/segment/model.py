@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import (
     calinski_harabasz_score,
@@ -13,7 +13,7 @@ from sklearn.metrics import (
     silhouette_score,
 )
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_array, check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from bankml.errors import InputError
@@ -60,7 +60,7 @@ def elbow_k(inertia: pd.Series) -> int:
     return int(ratio.idxmax())
 
 
-class CustomerSegmenter(ClusterMixin, BaseEstimator):
+class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
     """KMeans over transformed and scaled customer features, with k chosen automatically.
 
     Parameters
@@ -111,6 +111,9 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
 
     # -- transforms ---------------------------------------------------------------------------
     def _catalogue(self, X: pd.DataFrame) -> list[Feature]:
+        if not isinstance(X, pd.DataFrame):  # a plain matrix: every column as given, no transform
+            n_columns = check_array(X).shape[1]
+            return [Feature(f"x{i}", f"column {i}", "none", True) for i in range(n_columns)]
         catalogue = feature_catalogue(categories_of(X))
         if self.features is None:
             return [f for f in catalogue if f.cluster]
@@ -124,7 +127,13 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
 
     def _raw(self, X: pd.DataFrame, features: list[Feature]) -> np.ndarray:
         if not isinstance(X, pd.DataFrame):
-            raise InputError("customer features must be a DataFrame from customer_features()")
+            values = check_array(X, dtype=float, copy=True)
+            if values.shape[1] != len(features):
+                raise ValueError(
+                    f"X has {values.shape[1]} features, but {type(self).__name__} is expecting "
+                    f"{len(features)} features as input"
+                )
+            X = pd.DataFrame(values, columns=[f.name for f in features])
         missing = [f.name for f in features if f.name not in X.columns]
         if missing:
             raise InputError(f"customer features lack column {missing[0]!r}")
@@ -174,6 +183,8 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y=None, progress=None) -> CustomerSegmenter:
         """Fit the scaler and KMeans; with k="auto" sweep k_range and keep the elbow's model."""
+        if not isinstance(X, pd.DataFrame):
+            X = check_array(X, dtype=float)
         with threadpool_limits(limits=1 if len(X) < SINGLE_THREAD_BELOW else None):
             return self._fit(X, progress)
 
@@ -189,7 +200,8 @@ class CustomerSegmenter(ClusterMixin, BaseEstimator):
         needed = (high + 1) if k == "auto" else k
         if n < max(needed, 2) + 1:
             raise InputError(
-                f"{n} customers are too few for k={self.k!r}: need at least {max(needed, 2) + 1}"
+                f"{n} customers (n_samples={n}) are too few for k={self.k!r}: "
+                f"need at least {max(needed, 2) + 1}"
             )
         raw = self._raw(X, features)
         scaler = StandardScaler().fit(raw)

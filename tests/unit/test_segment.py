@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
+from sklearn.utils.estimator_checks import estimator_checks_generator
 
 from bankml.errors import InputError
 from bankml.segment import (
@@ -97,7 +98,7 @@ def test_k_accepts_auto_and_numeric_text():
 
 def test_fewer_customers_than_k_is_an_input_error():
     frame, _ = blobs(n=600)
-    with pytest.raises(InputError, match="5 customers are too few for k=8"):
+    with pytest.raises(InputError, match=r"5 customers \(n_samples=5\) are too few for k=8"):
         CustomerSegmenter(k=8, features=BLOB_FEATURES).fit(frame.head(5))
     with pytest.raises(InputError, match="too few"):
         segment_customers(frame.head(9), k="auto", features=BLOB_FEATURES)
@@ -151,3 +152,24 @@ def test_segment_customers_on_a_frame_returns_complete_result():
     assert set(result.projection.columns) >= {"customer_id", "pc1", "pc2", "segment", "name"}
     assert 0 < sum(result.explained_variance) <= 1.0 + 1e-9
     assert result.stability_ari > 0.99
+
+
+def _check_name(check) -> str:
+    return getattr(check, "func", check).__name__
+
+
+# Every scikit-learn check except the array-API one, which needs SCIPY_ARRAY_API set before
+# scipy is imported and would otherwise only be skipped. Plain matrices are clustered column by
+# column without log transforms.
+SKLEARN_CHECKS = [
+    (estimator, check)
+    for estimator, check in estimator_checks_generator(CustomerSegmenter(k=3, n_init=1))
+    if _check_name(check) != "check_array_api_input"
+]
+
+
+@pytest.mark.parametrize(
+    ("estimator", "check"), SKLEARN_CHECKS, ids=[_check_name(c) for _, c in SKLEARN_CHECKS]
+)
+def test_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)
