@@ -140,21 +140,26 @@ def binary_target(values: pd.Series, positive: str | None = None) -> pd.Series:
     name = values.name
     if values.isna().any():
         row = int(np.flatnonzero(values.isna().to_numpy())[0])
-        raise InputError(f"target column {name!r} is empty at row {row + 2}")
+        raise InputError(f"target column {name!r} is empty at row {row + 1}")
     text = values.astype(str).str.strip()
-    levels = sorted(text.unique())
-    if len(levels) != 2:
-        raise InputError(
-            f"target column {name!r} must have exactly 2 values, found {len(levels)}: {levels[:5]}"
-        )
     if positive is not None:
+        levels = sorted(text.unique())
         if positive not in levels:
             raise InputError(
                 f"--positive {positive!r} is not a value of {name!r}: allowed {levels}"
             )
+        if len(levels) != 2:
+            raise InputError(
+                f"target column {name!r} must have exactly 2 values, found {len(levels)}: {levels[:5]}"
+            )
         return (text == positive).astype(np.int64).rename(name)
     lower = text.str.lower()
     low = sorted(lower.unique())
+    if len(low) != 2:
+        raise InputError(
+            f"target column {name!r} must have exactly 2 values, found {len(low)}: {low[:5]}"
+        )
+    levels = low
     if low[0] in _FALSE and low[1] in _TRUE:
         return lower.eq(low[1]).astype(np.int64).rename(name)
     if low[1] in _FALSE and low[0] in _TRUE:

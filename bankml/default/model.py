@@ -126,7 +126,9 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
     Attributes
     ----------
     pipeline_ : fitted (imblearn) Pipeline(prep, [resampler], clf), refitted on all rows.
-    calibrator_ : maps the pipeline's log-odds score to a PD (fitted on out-of-fold scores).
+    calibrator_ : maps the pipeline's log-odds score to a PD, fitted on out-of-fold scores and
+        applied to the pipeline refitted on all rows: what CalibratedClassifierCV(ensemble=False)
+        does, but reusing the comparison's folds and keeping one score that reasons add up to.
     cutoff_ : PD cut-off with the highest back-tested profit.
     schema_ : FeatureSchema of the inputs; features_ : input column names.
     """

@@ -253,3 +253,47 @@ def test_moving_the_top_reason_toward_approval_lowers_pd(result, frame):
         # toward the training median: the direction that pulls the attribution back to zero
         moved = row.assign(**{top["feature"]: field.default})
         assert model.predict_pd(moved)[0] < model.predict_pd(row)[0], top["feature"]
+
+
+@pytest.mark.parametrize(
+    ("values", "positive", "expected"),
+    [
+        (["yes", "no", "Yes", "no"], None, [1, 0, 1, 0]),
+        (["good", "bad", "bad", "good"], None, [0, 1, 1, 0]),
+        (["True", "False", "False", "True"], None, [1, 0, 0, 1]),
+        ([0, 1, 1, 0], None, [0, 1, 1, 0]),
+        ([1, 2, 2, 1], None, [0, 1, 1, 0]),
+        (["paid", "charged_off", "paid", "paid"], "charged_off", [0, 1, 0, 0]),
+    ],
+)
+def test_binary_targets_are_mapped_with_default_as_one(values, positive, expected):
+    from bankml.default import binary_target
+
+    mapped = binary_target(pd.Series(values, name="target"), positive)
+    assert mapped.tolist() == expected
+
+
+def test_ambiguous_or_non_binary_targets_are_input_errors():
+    from bankml.default import binary_target
+    from bankml.errors import InputError
+
+    with pytest.raises(InputError, match="--positive"):
+        binary_target(pd.Series(["paid", "charged_off"], name="status"))
+    with pytest.raises(InputError, match="exactly 2 values"):
+        binary_target(pd.Series(["a", "b", "c"], name="status"))
+    with pytest.raises(InputError, match="row 3"):
+        binary_target(pd.Series(["yes", "no", None], name="status"))
+
+
+def test_drift_report_flags_a_shifted_feature_only(result, frame):
+    from bankml.default import drift_report
+
+    train, batch = frame.iloc[:1500], frame.iloc[1500:]
+    stable = drift_report(result.model, train, batch).set_index("feature")
+    assert (stable["band"] == "stable").all(), stable
+    shifted = drift_report(
+        result.model, train, batch.assign(debt_to_income=batch["debt_to_income"] + 0.25)
+    ).set_index("feature")
+    assert shifted.loc["debt_to_income", "band"] == "significant"
+    assert shifted.loc["PD (score)", "psi"] > stable.loc["PD (score)", "psi"]
+    assert shifted.loc["credit_score", "band"] == "stable"
