@@ -102,10 +102,11 @@ if validation is not None:
         st.dataframe(table, hide_index=True)
 
 st.subheader("What drives the PD")
-frame = _shared.loan_frame(info)
-st.bar_chart(
-    model.feature_importance(frame.head(2000)), x="feature", y="importance", horizontal=True
-)
+try:
+    importance = model.feature_importance(_shared.loan_frame(info).head(2000))
+    st.bar_chart(importance, x="feature", y="importance", horizontal=True)
+except BankmlError as exc:  # e.g. a model trained on a CSV whose columns the bank lacks
+    _shared.show_error(exc)
 points = model.scorecard_table()
 if points is not None:
     st.markdown("**Scorecard points** (600 points at odds 50:1, 20 points double the odds)")

@@ -205,6 +205,11 @@ def test_any_csv_frame_with_yes_no_target(frame):
     assert set(out.model.features_) == {"dti", "score", "amount", "purpose"}
     assert "applicant_id" in out.spec.dropped
     assert out.validation["y"].sum() == (foreign["bad"] == "yes").sum()
+    from bankml.default import fairness_by_group
+
+    report = fairness_by_group(out.validation, out.model.cutoff_)
+    assert list(report) == ["sex"]
+    assert set(report["sex"]["group"]) == set(foreign["sex"])
 
 
 def test_scorecard_points_table(frame):
