@@ -77,6 +77,8 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         From this many customers on, MiniBatchKMeans replaces KMeans.
     silhouette_sample : int
         Customers sampled (fixed seed) for the silhouette, which is quadratic in size.
+    sweep_sample : int
+        With k="auto" and more customers than this, k is chosen on a fixed-seed sample this size.
     features : list of str or None
         Columns to cluster on; None uses the catalogue's clustering features.
 
@@ -86,7 +88,8 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
     scaler_ : fitted StandardScaler over the transformed features
     model_ : the fitted KMeans / MiniBatchKMeans at the chosen k
     k_ : chosen number of segments
-    k_scores_ : DataFrame indexed by k: inertia, silhouette, calinski_harabasz, davies_bouldin
+    k_scores_ : DataFrame indexed by k: inertia, customers (rows the sweep used), silhouette,
+        calinski_harabasz, davies_bouldin, chosen
     labels_ : segment of every training customer, 0 = the largest segment
     cluster_centers_ : centres in scaled space, rows ordered by segment id
     """
@@ -99,6 +102,7 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         n_init: int = 4,
         minibatch_threshold: int = 200_000,
         silhouette_sample: int = 5_000,
+        sweep_sample: int = 50_000,
         features: list[str] | None = None,
     ) -> None:
         self.k = k
@@ -107,6 +111,7 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         self.n_init = n_init
         self.minibatch_threshold = minibatch_threshold
         self.silhouette_sample = silhouette_sample
+        self.sweep_sample = sweep_sample
         self.features = features
 
     # -- transforms ---------------------------------------------------------------------------
@@ -170,6 +175,11 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             )
         return KMeans(n_clusters=k, n_init=self.n_init, random_state=seed)
 
+    @staticmethod
+    def _fit_one(model, Z: np.ndarray):
+        with threadpool_limits(limits=1 if len(Z) < SINGLE_THREAD_BELOW else None):
+            return model.fit(Z)
+
     def _scores(self, Z: np.ndarray, labels: np.ndarray, sample: np.ndarray) -> dict:
         if len(np.unique(labels[sample])) < 2:
             silhouette = float("nan")
@@ -182,13 +192,14 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         }
 
     def fit(self, X: pd.DataFrame, y=None, progress=None) -> CustomerSegmenter:
-        """Fit the scaler and KMeans; with k="auto" sweep k_range and keep the elbow's model."""
+        """Fit the scaler and KMeans; with k="auto" sweep k_range and keep the elbow's model.
+
+        Above `sweep_sample` customers the k sweep runs on a fixed-seed sample (the elbow does not
+        need a million points) and the chosen k is then fitted on everyone, started from the
+        sample's centres.
+        """
         if not isinstance(X, pd.DataFrame):
             X = check_array(X, dtype=float)
-        with threadpool_limits(limits=1 if len(X) < SINGLE_THREAD_BELOW else None):
-            return self._fit(X, progress)
-
-    def _fit(self, X: pd.DataFrame, progress=None) -> CustomerSegmenter:
         k = check_k(self.k)
         low, high = self.k_range
         if not (K_MIN <= low < high <= K_MAX):
@@ -207,23 +218,27 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         scaler = StandardScaler().fit(raw)
         Z = scaler.transform(raw)
         rng = np.random.default_rng(self.random_state)
-        sample = np.sort(rng.choice(n, size=min(n, self.silhouette_sample), replace=False))
         report = progress or (lambda fraction, message: None)
+        swept = Z
+        if k == "auto" and n > self.sweep_sample:
+            swept = Z[np.sort(rng.choice(n, size=self.sweep_sample, replace=False))]
+        m = len(swept)
+        sample = np.sort(rng.choice(m, size=min(m, self.silhouette_sample), replace=False))
 
         # One k beyond the range is fitted so the elbow rule can judge its last candidate.
         ks = list(range(low, high + 2)) if k == "auto" else [k]
         rows, models = [], {}
         for i, kk in enumerate(ks):
-            report(i / len(ks), f"clustering with k={kk}")
-            model = self._kmeans(kk, n, self.random_state).fit(Z)
+            report(0.9 * i / len(ks), f"clustering with k={kk}")
+            model = self._fit_one(self._kmeans(kk, m, self.random_state), swept)
             models[kk] = model
-            row = {"k": kk, "inertia": float(model.inertia_)}
+            row = {"k": kk, "inertia": float(model.inertia_), "customers": m}
             if kk <= high or k != "auto":
-                row.update(self._scores(Z, model.labels_, sample))
+                row.update(self._scores(swept, model.labels_, sample))
             rows.append(row)
         scores = pd.DataFrame(rows).set_index("k")
         if k == "auto":
-            total = float(((Z - Z.mean(axis=0)) ** 2).sum())
+            total = float(((swept - swept.mean(axis=0)) ** 2).sum())
             chosen = elbow_k(pd.concat([pd.Series({1: total}), scores["inertia"]]).loc[low - 1 :])
             chosen = min(max(chosen, low), high)
             scores = scores.loc[low:high].copy()
@@ -231,6 +246,11 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             chosen = k
         scores["chosen"] = scores.index == chosen
         model = models[chosen]
+        if m < n:
+            report(0.9, f"fitting k={chosen} on all {n:,} customers")
+            start = self._kmeans(chosen, n, self.random_state)
+            start.set_params(init=model.cluster_centers_, n_init=1)
+            model = self._fit_one(start, Z)
         # Segment ids ordered by size (0 = largest) so ids do not depend on KMeans' arbitrary order.
         counts = np.bincount(model.labels_, minlength=chosen)
         order = np.lexsort((np.arange(chosen), -counts))

@@ -173,3 +173,12 @@ SKLEARN_CHECKS = [
 )
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_large_inputs_sweep_k_on_a_sample_then_fit_everyone():
+    frame, truth = blobs(n=3_000, centers=5, seed=5)
+    model = CustomerSegmenter(features=BLOB_FEATURES, sweep_sample=600, n_init=2).fit(frame)
+    assert model.k_ == 5
+    assert (model.k_scores_["customers"] == 600).all()
+    assert len(model.labels_) == 3_000
+    assert adjusted_rand_score(truth, model.labels_) > 0.99
