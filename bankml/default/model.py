@@ -204,12 +204,15 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
         missing = [c for c in self.features_ if c not in frame.columns]
         if missing:
             raise InputError(f"column {missing[0]!r} is missing: required {self.features_}")
-        X = frame[self.features_].copy()
-        for f in self.schema_.numeric:
-            X[f.name] = pd.to_numeric(X[f.name], errors="coerce").astype(float)
+        X = frame[self.features_]
+        converted = {}
+        for f in self.schema_.numeric:  # convert only what is not numeric already (fast path)
+            if not pd.api.types.is_numeric_dtype(X[f.name]) or X[f.name].dtype == bool:
+                converted[f.name] = pd.to_numeric(X[f.name], errors="coerce").astype(float)
         for f in self.schema_.categorical:
-            X[f.name] = X[f.name].astype("str").where(X[f.name].notna(), np.nan)
-        return X
+            if not pd.api.types.is_string_dtype(X[f.name]):
+                converted[f.name] = X[f.name].astype("str").where(X[f.name].notna(), np.nan)
+        return X.assign(**converted) if converted else X
 
     def _transform(self, X: pd.DataFrame) -> np.ndarray:
         return np.asarray(self.pipeline_.named_steps["prep"].transform(X), dtype=float)
@@ -261,7 +264,9 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
 
     def contributions(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(score, contributions rows x features_, base) with base + sum(contributions) == score."""
-        X = self._prepare(frame)
+        return self._contributions(self._prepare(frame))
+
+    def _contributions(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         score, contrib, base = self._score_and_contrib(self._transform(X), True)
         if contrib is None:
             raise InputError(f"{self.candidate} has no exact additive explanation")
@@ -275,7 +280,7 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
         if len(frame_one_row) != 1:
             raise InputError(f"explain takes one applicant, got {len(frame_one_row)} rows")
         X = self._prepare(frame_one_row)
-        score, contrib, base = self.contributions(X)
+        score, contrib, base = self._contributions(X)
         texts = reasons.reason_texts(X, contrib, self.features_)[0]
         out = pd.DataFrame(
             {
@@ -294,7 +299,7 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
     def score_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
         """PD, grade, decision and the top three PD-raising reasons for every row (vectorised)."""
         X = self._prepare(frame)
-        score, contrib, _ = self.contributions(X)
+        score, contrib, _ = self._contributions(X)
         pd_ = self.calibrator_.transform(score)
         top = reasons.top_reasons(X, contrib, self.features_, k=3)
         return pd.DataFrame(

@@ -103,8 +103,14 @@ def top_reasons(
     head = out[:, :kk]
     for j, feature in enumerate(features):  # a loop over columns; rows stay vectorised
         mask = (order == j) & (chosen > 0)
-        if mask.any():
-            text = label(feature) + " " + value_text(frame, feature).to_numpy(dtype=object)
-            head[mask] = np.broadcast_to(text[:, None], order.shape)[mask]
+        rows = np.flatnonzero(mask.any(axis=1))
+        if len(rows):  # format only the rows where this column is a top reason
+            text = (
+                label(feature) + " " + value_text(frame.iloc[rows], feature).to_numpy(dtype=object)
+            )
+            sub = mask[rows]
+            block = head[rows]
+            block[sub] = np.broadcast_to(text[:, None], sub.shape)[sub]
+            head[rows] = block
     out[:, :kk] = head
     return out
