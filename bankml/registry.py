@@ -95,6 +95,9 @@ def make_card(result, data_hash: str, source: str) -> dict:
         "oracle": result.oracle,
         "leaderboard": json.loads(board.to_json(orient="records")),
         "train_seconds": round(result.seconds, 3),
+        "scorecard_points": None
+        if result.scorecard_points is None
+        else json.loads(result.scorecard_points.to_json(orient="records")),
         "versions": library_versions(),
     }
 

@@ -107,10 +107,9 @@ try:
     st.bar_chart(importance, x="feature", y="importance", horizontal=True)
 except BankmlError as exc:  # e.g. a model trained on a CSV whose columns the bank lacks
     _shared.show_error(exc)
-points = model.scorecard_table()
-if points is not None:
+if card.get("scorecard_points"):
     st.markdown("**Scorecard points** (600 points at odds 50:1, 20 points double the odds)")
-    st.dataframe(points, hide_index=True)
+    st.dataframe(card["scorecard_points"], hide_index=True)
 
 st.subheader("Model registry")
 models = registry.list_models()

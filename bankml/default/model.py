@@ -424,6 +424,7 @@ class TrainResult:
     oracle: dict | None = None
     seconds: float = 0.0
     parameters: dict = field(default_factory=dict)
+    scorecard_points: pd.DataFrame | None = None
 
     def metrics(self) -> dict:
         """Validation metrics of the calibrated chosen model at its cut-off."""
@@ -554,6 +555,10 @@ def train_default(
         random_state=random_state,
     )
     model.fit(X, y, oof_proba=proba, folds=folds)
+    points = model.scorecard_table()
+    if points is None and "scorecard" in oof:  # the points table is shown even when not chosen
+        scorecard = DefaultModel(spec=spec, candidate="scorecard", cv=cv, random_state=random_state)
+        points = scorecard.fit(X, y, oof_proba=oof["scorecard"][2], folds=folds).scorecard_table()
     validation = pd.DataFrame({"y": y, "pd": model.validation_pd_, "score": _logit(proba)})
     validation["amount"] = X[model.amount_column_].to_numpy(float) if model.amount_column_ else 1.0
     for column in (*spec.protected, "loan_id"):
@@ -576,6 +581,7 @@ def train_default(
         chosen=chosen,
         spec=spec,
         oracle=oracle_metrics,
+        scorecard_points=points,
         seconds=time.perf_counter() - started,
         parameters={
             "candidates": candidates if isinstance(candidates, str) else list(candidates),

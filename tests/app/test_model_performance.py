@@ -52,6 +52,7 @@ def test_page_renders_every_section(monkeypatch, small_bank_path, registry_dir):
         "Profit vs approve-all",
     } <= set(_metrics(at))
     assert any("gender" in m.value for m in at.markdown)
+    assert any("Scorecard points" in m.value for m in at.markdown)
     assert at.slider(key="cutoff").value > 0
 
 

@@ -70,6 +70,9 @@ def test_leaderboard_lists_every_quick_candidate_with_oracle(result):
         assert result.leaderboard[column].notna().all(), column
     assert result.oracle["roc_auc"] > result.leaderboard["roc_auc"].min()
     assert result.leaderboard["chosen"].sum() == 1
+    points = result.scorecard_points
+    assert set(points["characteristic"]) <= set(result.model.features_)
+    assert points["points"].notna().all()
 
 
 def test_every_candidate_appears_on_the_leaderboard(frame):
