@@ -33,6 +33,10 @@ cols[2].metric("Stability (ARI between seeds)", f"{result.stability_ari:.3f}")
 cols[3].metric("Variance shown in the scatter", f"{sum(result.explained_variance):.0%}")
 
 st.subheader("Choosing k")
+st.caption(
+    "auto takes the sharpest elbow of the inertia curve: the k whose improvement over k-1 is "
+    "largest relative to the next one's. The red line marks the k in use."
+)
 scores = result.k_scores.reset_index()
 base = alt.Chart(scores).encode(x=alt.X("k:O", title="k (segments)"))
 chosen = alt.Chart(scores[scores["chosen"]]).mark_rule(color="red").encode(x="k:O")
@@ -98,11 +102,15 @@ pick = st.selectbox(
     format_func=lambda s: f"{s}: {result.profiles.loc[s, 'name']}",
 )
 search = st.text_input("Filter by name or city", key="segment_search")
-members = member_table(result, pick, info.path, search)
-st.dataframe(members, hide_index=True, width="stretch")
-st.download_button(
-    "Download CSV", to_safe_csv(members), f"segment_{pick}.csv", "text/csv", key="segment_csv"
-)
+try:
+    members = member_table(result, pick, info.path, search)
+except BankmlError as exc:
+    _shared.show_error(exc)
+else:
+    st.dataframe(members, hide_index=True, width="stretch")
+    st.download_button(
+        "Download CSV", to_safe_csv(members), f"segment_{pick}.csv", "text/csv", key="segment_csv"
+    )
 
 st.subheader("Assign a new customer")
 categories = [c.removeprefix("mix_") for c in result.feature_list if c.startswith("mix_")]

@@ -72,7 +72,8 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
     random_state : int
         Seed of every KMeans start and of the silhouette sample.
     n_init : int
-        KMeans restarts per k (k-means++ seeding).
+        KMeans restarts per k (k-means++ seeding). 10, because with 4 one unlucky k=7 fit on
+        the 1M bank hid its elbow (k=6 chosen, ARI 0.85 instead of 7 and 0.93).
     minibatch_threshold : int
         From this many customers on, MiniBatchKMeans replaces KMeans.
     silhouette_sample : int
@@ -99,7 +100,7 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         k: int | str = "auto",
         k_range: tuple[int, int] = AUTO_RANGE,
         random_state: int = 0,
-        n_init: int = 4,
+        n_init: int = 10,
         minibatch_threshold: int = 200_000,
         silhouette_sample: int = 5_000,
         sweep_sample: int = 50_000,
