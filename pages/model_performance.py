@@ -104,7 +104,7 @@ if validation is not None:
 st.subheader("What drives the PD")
 try:
     importance = model.feature_importance(_shared.loan_frame(info).head(2000))
-    st.bar_chart(importance, x="feature", y="importance", horizontal=True)
+    st.bar_chart(importance, x="feature", y="importance", horizontal=True, sort="-importance")
 except BankmlError as exc:  # e.g. a model trained on a CSV whose columns the bank lacks
     _shared.show_error(exc)
 if card.get("scorecard_points"):
