@@ -79,7 +79,8 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
     silhouette_sample : int
         Customers sampled (fixed seed) for the silhouette, which is quadratic in size.
     sweep_sample : int
-        With k="auto" and more customers than this, k is chosen on a fixed-seed sample this size.
+        With more customers than this, k is chosen (and the start fitted) on a fixed-seed sample
+        this size; MiniBatchKMeans from k-means++ on 1M rows was slower and worse (ARI 0.59).
     features : list of str or None
         Columns to cluster on; None uses the catalogue's clustering features.
 
@@ -221,7 +222,7 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         rng = np.random.default_rng(self.random_state)
         report = progress or (lambda fraction, message: None)
         swept = Z
-        if k == "auto" and n > self.sweep_sample:
+        if n > self.sweep_sample:
             swept = Z[np.sort(rng.choice(n, size=self.sweep_sample, replace=False))]
         m = len(swept)
         sample = np.sort(rng.choice(m, size=min(m, self.silhouette_sample), replace=False))

@@ -182,3 +182,10 @@ def test_large_inputs_sweep_k_on_a_sample_then_fit_everyone():
     assert (model.k_scores_["customers"] == 600).all()
     assert len(model.labels_) == 3_000
     assert adjusted_rand_score(truth, model.labels_) > 0.99
+
+
+def test_fixed_k_on_large_inputs_also_starts_from_the_sample():
+    frame, truth = blobs(n=3_000, centers=5, seed=5)
+    model = CustomerSegmenter(k=5, features=BLOB_FEATURES, sweep_sample=600).fit(frame)
+    assert list(model.k_scores_["customers"]) == [600]
+    assert adjusted_rand_score(truth, model.labels_) > 0.99
