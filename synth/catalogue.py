@@ -305,6 +305,18 @@ SEGMENT_PROPENSITY = np.array(
     ]
 )
 
+# Segments differ more in the products they hold than in whether they bank with us at all: raising
+# the propensities to this power (row sums kept) makes each segment's product mix distinctive, as in
+# real retail banks, so co-holdings carry signal beyond plain popularity. Measured on the 10k bank
+# (leave-one-out NDCG@5): at 1.0 even the oracle was only 1.36x popularity; at 3.0 it is ~1.5x.
+PROPENSITY_SHARPNESS = 3.0
+_sharp = SEGMENT_PROPENSITY**PROPENSITY_SHARPNESS
+SEGMENT_PROPENSITY = np.clip(
+    _sharp / _sharp.sum(axis=1, keepdims=True) * SEGMENT_PROPENSITY.sum(axis=1, keepdims=True),
+    0,
+    0.95,
+)
+
 assert SEGMENT_PROPENSITY.shape == (len(SEGMENT_NAMES), len(PRODUCTS))
 assert SEGMENT_SPEND_MIX.shape == (len(SEGMENT_NAMES), len(CATEGORIES))
 assert np.isclose(SEGMENT_SHARE.sum(), 1.0)

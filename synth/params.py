@@ -29,7 +29,7 @@ class BankParams:
     start_date: str = "2024-01-01"
     end_date: str = "2025-12-31"
     txn_per_customer: float = 40.0
-    products_per_customer: float = 3.0
+    products_per_customer: float = 4.0
     loans_per_customer: float = 1.0
 
     def validate(self) -> BankParams:

@@ -152,26 +152,24 @@ def run(quick: bool = False) -> list[BenchRow]:
     rows.append(
         BenchRow(
             SECTION,
-            "NDCG@5 item-CF vs popularity (10k bank, LOO)",
+            "NDCG@5 cosine item-CF vs popularity (10k, LOO)",
             cf["ndcg"],
             "",
             pop["ndcg"],
             "popularity",
-            ">= 1.3x",
-            cf["ndcg"] >= 1.3 * pop["ndcg"],
+            "variant (targets: below)",
         )
     )
     if oracle is not None:
         rows.append(
             BenchRow(
                 SECTION,
-                "NDCG@5 item-CF vs truth oracle",
+                "NDCG@5 cosine item-CF vs truth oracle",
                 cf["ndcg"],
                 "",
                 oracle["ndcg"],
                 "oracle (true segment propensity)",
-                ">= 0.8x",
-                cf["ndcg"] >= 0.8 * oracle["ndcg"],
+                "variant",
             )
         )
         rows.append(
@@ -236,7 +234,7 @@ def run(quick: bool = False) -> list[BenchRow]:
     rows.append(
         BenchRow(
             SECTION,
-            "NDCG@5 naive-Bayes item-item vs popularity",
+            "NDCG@5 naive-Bayes item-CF (in use) vs popularity",
             bayes["ndcg"],
             "",
             pop["ndcg"],
@@ -249,7 +247,7 @@ def run(quick: bool = False) -> list[BenchRow]:
         rows.append(
             BenchRow(
                 SECTION,
-                "NDCG@5 naive-Bayes item-item vs oracle",
+                "NDCG@5 naive-Bayes item-CF (in use) vs oracle",
                 bayes["ndcg"],
                 "",
                 oracle["ndcg"],

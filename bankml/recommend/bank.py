@@ -19,6 +19,9 @@ from bankml.errors import InputError
 from bankml.recommend.estimator import ItemCFRecommender
 
 LENDING_FAMILY = "lending"
+# The variant the dashboard and CLI use: the naive-Bayes item-item weights beat cosine on the synthetic
+# bank's hold-out (NDCG@5 1.31x popularity vs 1.16x; see `bankml bench --section recommend`).
+DASHBOARD_SIMILARITY = "bayes"
 
 
 @dataclass(frozen=True)
@@ -245,7 +248,9 @@ def build_context(
     matrix, customer_ids, product_ids = _matrix(
         tables["customers"], tables["products"], tables["holdings"]
     )
-    model = (model or ItemCFRecommender()).fit(matrix, item_ids=product_ids)
+    model = (model or ItemCFRecommender(similarity=DASHBOARD_SIMILARITY)).fit(
+        matrix, item_ids=product_ids
+    )
     segments, note = (
         segment_series(path, customer_ids) if use_segments else (None, "segments not requested")
     )
@@ -311,8 +316,8 @@ def offer_decisions(
     )
 
 
-def _because(names: pd.Series, similarities: pd.Series) -> str:
-    parts = [f"{n} (similarity {s:.2f})" for n, s in zip(names, similarities, strict=True)]
+def _because(names: pd.Series, similarities: pd.Series, measure: str = "similarity") -> str:
+    parts = [f"{n} ({measure} {s:.2f})" for n, s in zip(names, similarities, strict=True)]
     return "because you hold " + " and ".join(parts)
 
 
@@ -371,9 +376,13 @@ def recommend_for_customer(
             top = top[(top.index == 0) | (top["similarity"] >= 0.005)]  # no "(similarity 0.00)"
             names = context.products["name"].reindex(top["product_id"]).astype(str)
             reasons.append(
-                _because(names, top["similarity"])
+                _because(
+                    names,
+                    top["similarity"],
+                    "evidence weight" if context.model.similarity == "bayes" else "similarity",
+                )
                 if len(top)
-                else "ranked by the item model: no held product points to it in particular"
+                else "ranked by the item model: often held by customers like you, though none of your products points to it in particular"
             )
         elif origin == "segment popularity":
             share = context.popularity.loc[context.product_ids == product_id, column].iloc[0]
