@@ -79,6 +79,18 @@ def overview(info: BankInfo) -> dict:
     return _overview(info.content_hash, str(info.path))
 
 
+def models_path() -> str:
+    return str(config.models_dir())
+
+
+@st.cache_data(show_spinner="Reading the file...", max_entries=4)
+def byod_frame(raw: bytes, name: str) -> pd.DataFrame:
+    """An uploaded training CSV, read once per file content."""
+    from bankml import byod
+
+    return byod.read_upload(raw, name)
+
+
 def clear_caches() -> None:
     """Called after a regeneration or retraining has been swapped in, never before."""
     st.cache_data.clear()
@@ -97,6 +109,24 @@ def sidebar() -> None:
                 f"generated {info.created_at[:16].replace('T', ' ')} UTC  \n"
                 f"hash `{info.short_hash}`"
             )
+        st.caption("Model in use")
+        try:
+            found = current_model()
+        except BankmlError:
+            st.warning("The current model is unusable: retrain it on Model performance.")
+            return
+        if found is None:
+            st.caption("none yet: train one on Model performance")
+            return
+        from bankml.byod import model_is_stale
+
+        card = found[1]
+        st.markdown(
+            f"**{literal(card.get('algorithm', '?'))}** · cut-off {card.get('cutoff', 0):.1%}  \n"
+            f"trained on {literal(card.get('source', '?'))}"
+        )
+        if info is not None and model_is_stale(card, info.content_hash):
+            st.warning("Stale: trained on an earlier bank. Retrain on Model performance.")
 
 
 # ---- default model (added for the Default prediction page) --------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from bankml import byod
 from bankml.bank import make_params, regenerate
 from bankml.errors import BankmlError
 from pages import _shared
@@ -64,6 +65,15 @@ if submitted:
         st.error(str(exc))
     else:
         _shared.clear_caches()
+        try:
+            found = _shared.current_model()
+        except BankmlError:
+            found = None
+        if found is not None and byod.model_is_stale(found[1], new.content_hash):
+            st.warning(
+                "The active model was trained on the previous bank and is now marked stale: "
+                "retrain it on the Model performance page."
+            )
         st.success(
             f"New bank in use: {new.customers:,} customers, hash {new.short_hash}, "
             f"default rate {new.realised_default_rate:.2%}."
@@ -75,3 +85,56 @@ name = st.selectbox("Table", list(info.row_counts) + ["meta"], key="browse_table
 frame = _shared.table(name, info)
 st.caption(f"{len(frame):,} rows × {frame.shape[1]} columns (first 500 shown)")
 st.dataframe(frame.head(500), hide_index=True)
+
+st.subheader("Bring your own data")
+st.caption(
+    "Upload a loans CSV with a binary target (0/1, yes/no, good/bad, true/false). A model is trained "
+    "on it with the quick candidate set and becomes the active model; the previous one stays in the "
+    "registry and can be switched back on the Model performance page."
+)
+upload = st.file_uploader("Loans CSV", type=["csv", "txt"], key="byod_upload")
+if upload is not None:
+    try:
+        frame = _shared.byod_frame(upload.getvalue(), upload.name)
+    except BankmlError as exc:
+        _shared.show_error(exc)
+    else:
+        candidates = byod.target_candidates(frame)
+        st.caption(f"{len(frame):,} rows × {frame.shape[1]} columns")
+        st.dataframe(frame.head(20), hide_index=True)
+        if not candidates:
+            st.error("No column has exactly two values, so none can be the default target.")
+        else:
+            with st.form("byod_train"):
+                target = st.selectbox(
+                    "Target column (the default flag)",
+                    candidates,
+                    key="byod_target",
+                    help="Columns with exactly two distinct values.",
+                )
+                protected = st.multiselect(
+                    "Protected columns (kept out of the model, used for the fairness report)",
+                    list(frame.columns),
+                    key="byod_protected",
+                )
+                train = st.form_submit_button("Train and make active", type="primary")
+            if train:
+                bar = st.progress(0.0, text="training")
+                try:
+                    result, folder = byod.train_uploaded(
+                        frame,
+                        target,
+                        upload.name,
+                        _shared.models_path(),
+                        tuple(protected),
+                        progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
+                    )
+                except BankmlError as exc:
+                    bar.empty()
+                    _shared.show_error(exc)
+                else:
+                    _shared.clear_caches()
+                    st.success(
+                        f"Model {folder.name} ({result.chosen}) is now active: ROC AUC "
+                        f"{result.metrics().get('roc_auc', float('nan')):.3f} on {len(frame):,} rows."
+                    )

@@ -1,0 +1,95 @@
+"""AppTest flows on the Data page: bring your own data, and the stale-model marker after regeneration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from bankml import byod, registry
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def foreign_loans(rows: int = 600, seed: int = 0) -> bytes:
+    """A loans CSV unlike the synthetic bank's: other columns, a yes/no target driven by two of them."""
+    rng = np.random.default_rng(seed)
+    duration = rng.integers(6, 60, rows)
+    savings = rng.choice(["none", "little", "moderate", "rich"], rows)
+    risk = 0.04 * duration - 1.0 * (savings == "rich") + rng.normal(0, 1, rows)
+    frame = pd.DataFrame(
+        {
+            "duration_months": duration,
+            "credit_amount": rng.integers(500, 15_000, rows),
+            "savings": savings,
+            "sex": rng.choice(["female", "male"], rows),
+            "bad_loan": np.where(risk > np.quantile(risk, 0.7), "yes", "no"),
+        }
+    )
+    return frame.to_csv(index=False).encode()
+
+
+@pytest.fixture()
+def app(small_bank_path, monkeypatch, tmp_path):
+    monkeypatch.setenv("BANKML_DB", str(small_bank_path))
+    monkeypatch.setenv("BANKML_MODELS", str(tmp_path / "models"))
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    return at
+
+
+def test_target_candidates_are_two_valued_columns():
+    frame = pd.read_csv(__import__("io").BytesIO(foreign_loans()))
+    assert byod.target_candidates(frame) == ["sex", "bad_loan"]
+
+
+def test_bring_your_own_data_trains_and_activates_a_model(app, tmp_path):
+    app.file_uploader(key="byod_upload").upload("my_loans.csv", foreign_loans(), "text/csv").run()
+    assert not app.exception
+    app.selectbox(key="byod_target").set_value("bad_loan")
+    app.multiselect(key="byod_protected").set_value(["sex"])
+    app.form_submit_button[1].click().run()
+    assert not app.exception, [e.message for e in app.exception]
+    assert any("is now active" in s.value for s in app.success), [e.value for e in app.error]
+    model, card = registry.load_model(tmp_path / "models")
+    assert card["source"] == "upload my_loans.csv"
+    assert "sex" not in model.features_ and "sex" in card["protected"]
+    assert "bad_loan" not in model.features_
+
+
+def test_a_binary_file_is_a_clean_error(app, tmp_path):
+    app.file_uploader(key="byod_upload").upload(
+        "loans.csv", b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "text/csv"
+    ).run()
+    assert not app.exception
+    assert any("not a text CSV" in e.value for e in app.error)
+    assert not (tmp_path / "models").exists() or registry.current_id(tmp_path / "models") is None
+
+
+def test_regeneration_marks_a_bank_model_stale(monkeypatch, tmp_path):
+    from bankml.bank import regenerate
+    from bankml.default import train_bank_model
+    from synth import BankParams
+
+    db, models = tmp_path / "bank.duckdb", tmp_path / "models"
+    regenerate(BankParams(customers=1_500, seed=1), db)
+    train_bank_model(db, models, candidates=["logistic"])
+    monkeypatch.setenv("BANKML_DB", str(db))
+    monkeypatch.setenv("BANKML_MODELS", str(models))
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180)
+    at.run()
+    assert not any("Stale" in w.value for w in at.sidebar.warning)
+    at.switch_page("pages/data.py").run()
+    at.number_input(key="gen_customers").set_value(800)
+    at.number_input(key="gen_seed").set_value(2)
+    at.form_submit_button[0].click().run()
+    assert not at.exception
+    assert any("marked stale" in w.value for w in at.warning)
+    fresh = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180)
+    fresh.run()  # another session opening the dashboard sees the marker in the sidebar
+    assert any("Stale" in w.value for w in fresh.sidebar.warning)
