@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+SETUP_LOCK = threading.Lock()
 
 
 def prepare(folder: Path) -> None:
@@ -44,9 +45,10 @@ def session(
     from streamlit.testing.v1 import AppTest
 
     try:
-        at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-        at.run()
-        at.switch_page("pages/default_prediction.py").run()
+        with SETUP_LOCK:  # AppTest's page switching patches global state: open sessions one by one
+            at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+            at.run()
+            at.switch_page("pages/default_prediction.py").run()
         start.wait()
         for round_ in range(rounds):
             dti = 0.1 + 0.05 * ((index + round_) % 10)
