@@ -7,19 +7,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app._apptest import open_page
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/customer_segments.py"
 
 
 @pytest.fixture()
 def page(small_bank_path, monkeypatch, tmp_path):
-    monkeypatch.setenv("BANKML_DB", str(small_bank_path))
-    monkeypatch.setenv("BANKML_MODELS", str(tmp_path / "models"))
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_page(monkeypatch, small_bank_path, tmp_path / "models", PAGE)
 
 
 def metric(at: AppTest, label: str) -> str:

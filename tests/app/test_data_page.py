@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bankml import byod, registry
+from tests.app._apptest import open_page
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,13 +35,7 @@ def foreign_loans(rows: int = 600, seed: int = 0) -> bytes:
 
 @pytest.fixture()
 def app(small_bank_path, monkeypatch, tmp_path):
-    monkeypatch.setenv("BANKML_DB", str(small_bank_path))
-    monkeypatch.setenv("BANKML_MODELS", str(tmp_path / "models"))
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180)
-    at.run()
-    at.switch_page("pages/data.py").run()
-    assert not at.exception
-    return at
+    return open_page(monkeypatch, small_bank_path, tmp_path / "models", "pages/data.py", 180)
 
 
 def test_target_candidates_are_two_valued_columns():

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from bankml.csvio import to_safe_csv
 from synth.applicants import applicants
+from tests.app._apptest import open_page as open_app
 from tests.bad_inputs.helpers import trained_model, trained_registry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,13 +19,7 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64)
 
 
 def open_page(monkeypatch, bank: Path, models: Path) -> AppTest:
-    monkeypatch.setenv("BANKML_DB", str(bank))
-    monkeypatch.setenv("BANKML_MODELS", str(models))
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_app(monkeypatch, bank, models, PAGE)
 
 
 @pytest.fixture()

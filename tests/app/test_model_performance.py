@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app._apptest import open_page as open_app
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/model_performance.py"
 
@@ -20,14 +22,8 @@ def registry_dir(small_bank_path, tmp_path_factory):
     return folder
 
 
-def _open(monkeypatch, bank, models) -> AppTest:
-    monkeypatch.setenv("BANKML_DB", str(bank))
-    monkeypatch.setenv("BANKML_MODELS", str(models))
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+def _open(monkeypatch, bank: Path, models: Path) -> AppTest:
+    return open_app(monkeypatch, bank, models, PAGE)
 
 
 def _metrics(at: AppTest) -> dict[str, str]:

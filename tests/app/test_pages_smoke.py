@@ -7,18 +7,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app._apptest import open_page
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("[a-z]*.py"))
 
 
 @pytest.fixture()
 def app(small_bank_path, monkeypatch, tmp_path):
-    monkeypatch.setenv("BANKML_DB", str(small_bank_path))
-    monkeypatch.setenv("BANKML_MODELS", str(tmp_path / "models"))
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(monkeypatch, small_bank_path, tmp_path / "models")
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
+
+from tests.app._apptest import open_page
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/recommendations.py"
@@ -15,13 +16,7 @@ PAGE = "pages/recommendations.py"
 
 @pytest.fixture()
 def page(small_bank_path, monkeypatch, tmp_path):
-    monkeypatch.setenv("BANKML_DB", str(small_bank_path))
-    monkeypatch.setenv("BANKML_MODELS", str(tmp_path / "models"))
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return open_page(monkeypatch, small_bank_path, tmp_path / "models", PAGE)
 
 
 def offers_frame(at) -> pd.DataFrame:
@@ -83,11 +78,7 @@ def test_cold_start_customer_with_segments(small_bank_path, small_bank, monkeypa
     monkeypatch.setattr(
         bankml.segment, "segment_labels", lambda path=None, **_: labels, raising=False
     )
-    monkeypatch.setenv("BANKML_DB", str(small_bank_path))
-    monkeypatch.setenv("BANKML_MODELS", str(tmp_path / "models"))
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
-    at.run()
-    at.switch_page(PAGE).run()
+    at = open_page(monkeypatch, small_bank_path, tmp_path / "models", PAGE)
     at.toggle(key="rec_use_segments").set_value(True).run()
     empty = sorted(set(customers["customer_id"]) - set(small_bank["holdings"]["customer_id"]))
     customer = int(empty[0])
