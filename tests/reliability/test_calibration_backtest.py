@@ -1,0 +1,73 @@
+"""RELIABILITY 29: calibration back-test of the deployed model on held-out synthetic loans.
+
+The oracle (truth_loans.pd) is used for evaluation only: it is the Brier score of the best
+possible model on the same held-out rows, never a model input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import binom
+
+from bankml import evaluate
+from bankml.bank import regenerate
+from bankml.default import loan_frame, oracle_pd, train_default
+from synth import BankParams
+
+
+@pytest.fixture(scope="module")
+def backtest(tmp_path_factory) -> pd.DataFrame:
+    """Held-out loans (customers with an even id) scored by a model trained on the others."""
+    path = tmp_path_factory.mktemp("calibration") / "bank.duckdb"
+    # 20k customers: ~10k held-out loans, ~1k per decile; few transactions keep generation fast
+    regenerate(
+        BankParams(customers=20_000, seed=11, txn_per_customer=2, products_per_customer=1), path
+    )
+    frame = loan_frame(path)
+    held = (frame["customer_id"] % 2 == 0).to_numpy()  # split by customer: no shared applicant
+    train, test = frame[~held], frame[held]
+    result = train_default(train, candidates="quick", cv=3, random_state=0)
+    return pd.DataFrame(
+        {
+            "y": test["defaulted"].to_numpy(),
+            "pd": result.model.predict_pd(test),
+            "oracle": oracle_pd(path).loc[test["loan_id"]].to_numpy(),
+        }
+    )
+
+
+def test_held_out_brier_is_within_five_percent_of_the_oracle(backtest):
+    assert len(backtest) > 9_000
+    model = evaluate.brier(backtest["y"], backtest["pd"])
+    oracle = evaluate.brier(backtest["y"], backtest["oracle"])
+    assert model <= 1.05 * oracle, (model, oracle)
+    # the bound is meaningful: an uninformative constant PD is far outside it
+    constant = evaluate.brier(backtest["y"], np.full(len(backtest), backtest["y"].mean()))
+    assert constant > 1.05 * oracle
+
+
+def test_observed_default_rate_per_decile_is_inside_its_binomial_interval(backtest):
+    """Each PD decile's defaults ~ Binomial(n, mean predicted PD) if the model is calibrated.
+
+    Ten 95 % intervals are ten tests: even a perfect model has a ~40 % chance that one decile
+    falls outside (1 - 0.95**10), so one miss is allowed; two or more means miscalibration.
+    """
+    curve = evaluate.reliability_curve(backtest["y"], backtest["pd"], bins=10)
+    assert len(curve) == 10
+    assert (curve["n"] >= 900).all()
+    n = curve["n"].to_numpy()
+    defaults = np.rint(curve["observed"].to_numpy() * n)
+    low = binom.ppf(0.025, n, curve["mean_pd"].to_numpy())
+    high = binom.ppf(0.975, n, curve["mean_pd"].to_numpy())
+    outside = (defaults < low) | (defaults > high)
+    assert outside.sum() <= 1, curve.assign(low=low / n, high=high / n)
+    # and the check has teeth: the same test on PDs shifted by +50 % fails in most deciles
+    shifted = evaluate.reliability_curve(
+        backtest["y"], np.minimum(backtest["pd"] * 1.5, 1.0), bins=10
+    )
+    s_low = binom.ppf(0.025, shifted["n"], shifted["mean_pd"])
+    s_high = binom.ppf(0.975, shifted["n"], shifted["mean_pd"])
+    s_defaults = np.rint(shifted["observed"] * shifted["n"])
+    assert ((s_defaults < s_low) | (s_defaults > s_high)).sum() >= 3
