@@ -10,10 +10,20 @@ import re
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from bankml import config, data
 from bankml.data import BankInfo
 from bankml.errors import BankmlError
+
+# Streamlit decides per process, on the first script run, whether `pages/` is a legacy multipage
+# folder: until some run calls st.navigation it runs page files directly. A server whose first request
+# is a deep link (/default_prediction) would then stay in that mode for every user, without our router,
+# sidebar or layout. Every page imports this module first, so switch the mode off and rerun through
+# streamlit_app.py. (Private flag of streamlit.runtime.pages_manager; checked by a browser test.)
+if PagesManager.uses_pages_directory:
+    PagesManager.uses_pages_directory = False
+    st.rerun()
 
 
 def db_path() -> str:

@@ -45,3 +45,46 @@ def test_overview_shows_metrics(server, browser):
     values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
     assert "2,000" in values
     page.close()
+
+
+def test_fill_and_submit_the_applicant_form(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server.rstrip("/") + "/default_prediction")
+    settle(page)
+    page.wait_for_selector("h1:has-text('Default prediction')")
+    page.get_by_role("spinbutton", name="Debt-to-income").fill("0.55")
+    page.get_by_role("spinbutton", name="Delinquencies in 2 years").fill("2")
+    page.get_by_role("button", name="Score applicant").click()
+    label = page.locator('[data-testid="stMetric"]', has_text="Probability of default")
+    label.wait_for(timeout=60_000)
+    value = label.locator('[data-testid="stMetricValue"]').inner_text()
+    assert value.endswith("%") and 0 <= float(value.rstrip("%")) <= 100
+    label.scroll_into_view_if_needed()
+    page.screenshot(path=str(SCREENSHOTS / "applicant_scored.png"))
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()
+
+
+def test_a_deep_link_as_the_first_request_still_goes_through_the_router(browser_bank, browser):
+    """Streamlit's legacy pages/ mode must not capture a server whose first visitor uses a deep link."""
+    from tests.browser.conftest import start_server
+
+    process, url = start_server(browser_bank)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url + "/model_performance")
+        settle(page)
+        page.wait_for_selector("h1:has-text('Model performance')")
+        titles = [
+            t.strip().splitlines()[-1]
+            for t in page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
+        ]
+        assert "Overview" in titles and "shared" not in titles and "streamlit app" not in titles
+        assert page.get_by_text("Bank in use").count() == 1
+        page.goto(url + "/overview")
+        settle(page)
+        assert page.get_by_text("Bank in use").count() == 1
+        page.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
