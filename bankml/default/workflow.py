@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bankml import data
+from bankml.default import candidates as cands
 from bankml.default.features import loan_frame, oracle_pd, read_training_csv
 from bankml.default.model import TrainResult, train_default
 
@@ -49,10 +50,16 @@ def train_csv_model(
     register: bool = True,
     **options,
 ) -> tuple[TrainResult, Path | None]:
-    """Train on any CSV with a binary target and save the model as current."""
+    """Train on any CSV with a binary target and save the model as current.
+
+    "quick" on fewer than `candidates.SMALL_DATA_ROWS` rows also compares a bagged LightGBM forest
+    with a fixed preset (no search on the evaluation folds): boosting overfits small tables.
+    """
     from bankml import registry as reg
 
     frame = read_training_csv(csv)
+    if candidates == "quick":  # small tables add a bagged forest (candidates.SMALL_DATA_ROWS)
+        candidates = cands.quick_for(len(frame))
     result = train_default(
         frame, target=target, candidates=candidates, progress=progress, **options
     )

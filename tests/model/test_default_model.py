@@ -305,3 +305,21 @@ def test_drift_report_flags_a_shifted_feature_only(result, frame):
     assert shifted.loc["debt_to_income", "band"] == "significant"
     assert shifted.loc["PD (score)", "psi"] > stable.loc["PD (score)", "psi"]
     assert shifted.loc["credit_score", "band"] == "stable"
+
+
+def test_bagged_forest_scores_are_log_odds_and_contributions_add_up():
+    """LightGBM rf mode sums trees in raw/contrib output; the wrapper must average them."""
+    from bankml.default import candidates as cands
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(400, 4))
+    y = (X[:, 0] + rng.normal(size=400) > 0.5).astype(int)
+    clf = cands.classifier("lightgbm_forest", "none", 0, {"n_estimators": 50}).fit(X, y)
+    p = clf.predict_proba(X)[:, 1]
+    raw = clf.booster_.predict(X, raw_score=True)
+    contrib = clf.booster_.predict(X, pred_contrib=True)
+    np.testing.assert_allclose(raw, np.log(p / (1 - p)), atol=1e-6)
+    np.testing.assert_allclose(contrib.sum(axis=1), raw, atol=1e-6)
+    assert cands.quick_for(cands.SMALL_DATA_ROWS - 1) == "quick_small"
+    assert cands.quick_for(cands.SMALL_DATA_ROWS) == "quick"
+    assert "lightgbm (bagged forest)" in {c.name for c in cands.candidates("quick_small")}
