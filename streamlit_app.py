@@ -23,7 +23,7 @@ PAGES = {
 def main() -> None:
     from pathlib import Path
 
-    from pages import _shared
+    from pages import _ui
 
     st.set_page_config(page_title="bankml", page_icon=":material/account_balance:", layout="wide")
     root = Path(__file__).parent
@@ -36,7 +36,7 @@ def main() -> None:
         for section, entries in PAGES.items()
     }
     page = st.navigation({k: v for k, v in navigation.items() if v})
-    _shared.sidebar()
+    _ui.sidebar()
     page.run()
 
 

@@ -107,38 +107,6 @@ def clear_caches() -> None:
     st.cache_resource.clear()
 
 
-def sidebar() -> None:
-    info = current_bank()
-    with st.sidebar:
-        st.caption("Bank in use")
-        if info is None:
-            st.warning("No bank yet: generate one on the Data page.")
-        else:
-            st.markdown(
-                f"**{info.customers:,} customers** · seed {info.seed} · {info.locale}  \n"
-                f"generated {info.created_at[:16].replace('T', ' ')} UTC  \n"
-                f"hash `{info.short_hash}`"
-            )
-        st.caption("Model in use")
-        try:
-            found = current_model()
-        except BankmlError:
-            st.warning("The current model is unusable: retrain it on Model performance.")
-            return
-        if found is None:
-            st.caption("none yet: train one on Model performance")
-            return
-        from bankml.byod import model_is_stale
-
-        card = found[1]
-        st.markdown(
-            f"**{literal(card.get('algorithm', '?'))}** · cut-off {card.get('cutoff', 0):.1%}  \n"
-            f"trained on {literal(card.get('source', '?'))}"
-        )
-        if info is not None and model_is_stale(card, info.content_hash):
-            st.warning("Stale: trained on an earlier bank. Retrain on Model performance.")
-
-
 # ---- default model (added for the Default prediction page) --------------------------------------
 _MD_SPECIAL = re.compile(r"([\\`*\[\]<>$~|])|(?<!\w)_|_(?!\w)|^#", re.MULTILINE)
 
@@ -218,43 +186,6 @@ def score_upload(raw: bytes, name: str, model, card: dict, info: BankInfo | None
     return _score_upload(raw, name, card["sha256"], content_hash, model, reference)
 
 
-def reason_chart(reasons: pd.DataFrame):
-    """Signed horizontal bars: each factor's points, red when it raises the PD, blue when it lowers."""
-    import altair as alt
-
-    frame = reasons.assign(
-        value=reasons["value"].astype(str),
-        direction=reasons["points"].gt(0).map({True: "raises PD", False: "lowers PD"}),
-    )
-    colours = alt.Scale(domain=["raises PD", "lowers PD"], range=["#c0392b", "#2e86c1"])
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("points:Q", title="Contribution to the score (points; + raises the PD)"),
-            y=alt.Y("feature:N", sort=None, title=None),
-            color=alt.Color("direction:N", scale=colours, title=None),
-            tooltip=["feature", "value", alt.Tooltip("points:Q", format="+.1f")],
-        )
-    )
-
-
-def pd_chart(pds: pd.Series, cutoff: float):
-    """Histogram of scored PDs with the cut-off as a red rule."""
-    import altair as alt
-
-    hist = (
-        alt.Chart(pd.DataFrame({"pd": pds.to_numpy(float)}))
-        .mark_bar()
-        .encode(
-            x=alt.X("pd:Q", bin=alt.Bin(maxbins=40), title="Probability of default"),
-            y=alt.Y("count():Q", title="Applicants"),
-        )
-    )
-    rule = alt.Chart(pd.DataFrame({"cutoff": [cutoff]})).mark_rule(color="#c0392b")
-    return hist + rule.encode(x="cutoff:Q")
-
-
 # --- Recommendations page --------------------------------------------------------------------
 
 
@@ -286,48 +217,6 @@ def recommender_evaluation(info: BankInfo, k: int = 5, use_segments: bool = Fals
     return _recommender_evaluation(info.content_hash, str(info.path), k, use_segments)
 
 
-def evaluation_chart(table: pd.DataFrame):
-    """Grouped bars: hit rate and NDCG of each method on the leave-one-out split."""
-    import altair as alt
-
-    frame = table[table["split"] == "leave-one-out"].melt(
-        id_vars=["method"], value_vars=["hit_rate", "ndcg"], var_name="metric", value_name="value"
-    )
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("method:N", title=None, sort=None),
-            xOffset="metric:N",
-            y=alt.Y(
-                "value:Q", title="Score at k (higher is better)", scale=alt.Scale(domain=[0, 1])
-            ),
-            color=alt.Color("metric:N", title="Metric"),
-            tooltip=["method", "metric", alt.Tooltip("value:Q", format=".3f")],
-        )
-    )
-
-
-def similarity_heatmap(frame: pd.DataFrame):
-    """Product x product item-CF similarity as a heatmap (0 = never held together)."""
-    import altair as alt
-
-    order = list(dict.fromkeys(frame["product_a"]))
-    return (
-        alt.Chart(frame)
-        .mark_rect()
-        .encode(
-            x=alt.X("product_b:N", sort=order, title="Product"),
-            y=alt.Y("product_a:N", sort=order, title="Held product"),
-            color=alt.Color(
-                "similarity:Q", title="Cosine similarity", scale=alt.Scale(scheme="blues")
-            ),
-            tooltip=["product_a", "product_b", alt.Tooltip("similarity:Q", format=".2f")],
-        )
-        .properties(height=520)
-    )
-
-
 # ---- model performance (added for the Model performance page) -----------------------------------
 @st.cache_data(show_spinner=False, max_entries=4)
 def _validation(folder: str, sha256: str) -> pd.DataFrame | None:
@@ -339,25 +228,6 @@ def _validation(folder: str, sha256: str) -> pd.DataFrame | None:
 def model_validation(card: dict) -> pd.DataFrame | None:
     """The out-of-fold validation rows saved with a model, cached per artefact sha256 (a copy)."""
     return _validation(str(config.models_dir() / card["id"]), card["sha256"])
-
-
-def train_with_progress(info: BankInfo, candidates: str = "quick") -> None:
-    """Train on the bank with a progress bar, register the model as current, then rerun fresh."""
-    from bankml.default import train_bank_model
-
-    bar = st.progress(0.0, text="Starting...")
-    try:
-        train_bank_model(
-            info.path,
-            config.models_dir(),
-            candidates=candidates,
-            progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
-        )
-    except BankmlError as exc:
-        show_error(exc)
-        return
-    clear_caches()
-    st.rerun()
 
 
 # --- Customer segments page ----------------------------------------------------------------------

@@ -6,7 +6,7 @@ import streamlit as st
 
 from bankml.errors import BankmlError
 from bankml.scoring import applicant_from_loan, score_applicant, template
-from pages import _shared
+from pages import _shared, _ui
 
 st.title("Default prediction")
 st.caption("Probability of default for one applicant or a CSV batch, with the reasons behind it.")
@@ -43,7 +43,7 @@ def show_result(result) -> None:
     cols[1].metric("Risk grade", result.grade)
     cols[2].metric("Decision", result.decision.title())
     reasons = result.reasons(6)
-    st.altair_chart(_shared.reason_chart(reasons), width="stretch")
+    st.altair_chart(_ui.reason_chart(reasons), width="stretch")
     st.markdown("\n".join(f"- {_shared.literal(text)}" for text in reasons["text"].head(4)))
     if result.counterfactual:
         cf = result.counterfactual
@@ -125,9 +125,7 @@ with batch:
             if len(result.scored):
                 st.subheader("Scored applicants")
                 st.dataframe(result.scored, hide_index=True)
-                st.altair_chart(
-                    _shared.pd_chart(result.scored["pd"], model.cutoff_), width="stretch"
-                )
+                st.altair_chart(_ui.pd_chart(result.scored["pd"], model.cutoff_), width="stretch")
                 if result.drift is not None:
                     st.subheader("Drift against the training data")
                     st.caption(

@@ -8,7 +8,7 @@ import streamlit as st
 from bankml import evaluate, registry
 from bankml.default import fairness_by_group, report
 from bankml.errors import BankmlError
-from pages import _shared
+from pages import _shared, _ui
 
 st.title("Model performance")
 st.caption("How good the default model is, what its cut-off costs and earns, and who it affects.")
@@ -22,7 +22,7 @@ except BankmlError as exc:
 if found is None:
     st.info("No usable model is registered. Train one on this bank (about 10 seconds).")
     if st.button("Train a model", key="train_first", type="primary"):
-        _shared.train_with_progress(info)
+        _ui.train_with_progress(info)
     st.stop()
 model, card = found
 validation = _shared.model_validation(card)
@@ -128,4 +128,4 @@ with st.expander("Card of the current model"):
     st.json(card, expanded=False)
 which = st.radio("Retrain with", ["quick", "all"], horizontal=True, key="retrain_which")
 if st.button("Retrain and register", key="retrain"):
-    _shared.train_with_progress(info, which)
+    _ui.train_with_progress(info, which)

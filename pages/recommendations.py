@@ -6,7 +6,7 @@ import streamlit as st
 
 from bankml import recommend
 from bankml.errors import BankmlError
-from pages import _shared
+from pages import _shared, _ui
 
 st.title("Recommendations")
 st.caption(
@@ -80,8 +80,8 @@ st.caption(
     "Seeded hold-out: one holding (or 20 %) of each customer with two or more is hidden; "
     "each method ranks the rest. The oracle ranks by the generator's true propensities."
 )
-st.altair_chart(_shared.evaluation_chart(evaluation), width="stretch")
+st.altair_chart(_ui.evaluation_chart(evaluation), width="stretch")
 st.dataframe(evaluation, hide_index=True)
 
 st.subheader("Which products go together")
-st.altair_chart(_shared.similarity_heatmap(recommend.similarity_frame(context)), width="stretch")
+st.altair_chart(_ui.similarity_heatmap(recommend.similarity_frame(context)), width="stretch")
