@@ -11,8 +11,10 @@ blocks, so no file a reader may have open is ever replaced.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import fcntl
+import functools
 import json
 import os
 import threading
@@ -275,8 +277,30 @@ def read_tables(names: list[str], path: str | os.PathLike | None = None) -> dict
 
 
 def bank_info(path: str | os.PathLike | None = None) -> BankInfo:
-    """Read the meta row; raises StoreError when the file is not a complete bank."""
+    """Read the meta row; raises StoreError when the file is not a complete bank.
+
+    Cached per generation file: generations are immutable and each gets a new name, so the key
+    (resolved name, mtime, size) changes with every regeneration. Opening DuckDB costs ~40 ms and
+    every page rerun asks for this, twice.
+    """
     path = config.db_path(path)
+    target = resolve(path)
+    try:
+        stat = target.stat()
+    except OSError:
+        stat = None
+    if stat is None or not target.is_file():
+        return _read_bank_info(path)
+    info = _cached_bank_info(str(path), str(target), stat.st_mtime_ns, stat.st_size)
+    return dataclasses.replace(info, row_counts=dict(info.row_counts))
+
+
+@functools.lru_cache(maxsize=16)
+def _cached_bank_info(path: str, target: str, mtime_ns: int, size: int) -> BankInfo:
+    return _read_bank_info(Path(path))
+
+
+def _read_bank_info(path: Path) -> BankInfo:
     with connect(path) as con:
         try:
             tables = {row[0] for row in con.execute("SHOW TABLES").fetchall()}

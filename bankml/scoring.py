@@ -178,7 +178,7 @@ class ApplicantResult:
     pd: float
     grade: str
     decision: str
-    explanation: pd.DataFrame
+    explanation: pd.DataFrame | None
     counterfactual: dict | None
 
     def reasons(self, k: int = 4) -> pd.DataFrame:
@@ -186,14 +186,18 @@ class ApplicantResult:
         return self.explanation.head(k).reset_index(drop=True)
 
 
-def score_applicant(values: dict, model) -> ApplicantResult:
-    """Validate one applicant (field bounds from the model's schema) and score and explain it."""
+def score_applicant(values: dict, model, explain: bool = True) -> ApplicantResult:
+    """Validate one applicant (field bounds from the model's schema) and score it.
+
+    With explain=True (the default) also its reason codes and, for a decline, the counterfactual;
+    a what-if that only shows the new PD passes False and skips both.
+    """
     from bankml.validate import validate_applicant
 
     frame = validate_applicant(values, model.schema_)
     pd_ = float(model.predict_pd(frame)[0])
-    explanation = model.explain(frame)
-    counterfactual = model.counterfactual(frame) if pd_ >= model.cutoff_ else None
+    explanation = model.explain(frame) if explain else None
+    counterfactual = model.counterfactual(frame) if explain and pd_ >= model.cutoff_ else None
     return ApplicantResult(
         applicant=frame,
         pd=pd_,

@@ -62,7 +62,7 @@ def what_if(base) -> None:
         new = st.selectbox("New value", spec.levels, key=f"whatif_value_{field}")
     else:
         new = number_field(st, "New value", spec, current, f"whatif_value_{field}")
-    changed = score_applicant({**st.session_state.applicant, field: new}, model)
+    changed = score_applicant({**st.session_state.applicant, field: new}, model, explain=False)
     delta = f"{changed.pd - base.pd:+.1%}"
     st.metric("PD after the change", f"{changed.pd:.1%}", delta=delta, delta_color="inverse")
 

@@ -6,6 +6,10 @@ Every session is an AppTest of the real app in its own thread, so all of them sh
 st.cache_resource model and store, exactly as sessions of one `streamlit run` server do. Each round
 changes the applicant's debt-to-income, submits the form and waits for the PD. Reports errors and
 latency percentiles; `bankml bench --section load` runs it. Not a test: nothing here is asserted.
+
+Caveat: each AppTest run resets process-wide Streamlit state (Runtime._instance, its cache manager,
+PagesManager.uses_pages_directory), so concurrent AppTests can disturb each other and an occasional
+reported error may belong to this harness rather than the app.
 """
 
 from __future__ import annotations

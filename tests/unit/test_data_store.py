@@ -185,3 +185,12 @@ def test_readers_in_threads_during_regeneration_see_whole_banks(bank_path):
     assert {digest for digest, _ in seen} <= hashes
     counts = {digest: n for digest, n in seen}
     assert counts.get(new.content_hash, 2000) == 2000
+
+
+def test_bank_info_cache_follows_regeneration(bank_path):
+    first = data.bank_info(bank_path)
+    first.row_counts["customers"] = -1  # callers get copies
+    assert data.bank_info(bank_path).row_counts["customers"] == 300
+    regenerate(BankParams(customers=400, seed=8), bank_path)
+    second = data.bank_info(bank_path)
+    assert second.customers == 400 and second.content_hash != first.content_hash
