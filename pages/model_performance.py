@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from bankml import evaluate, registry
-from bankml.default import fairness_by_group, report
+from bankml.default import LEADERBOARD_COLUMNS, fairness_by_group, report
 from bankml.errors import BankmlError
 from pages import _shared, _ui
 
@@ -40,21 +40,7 @@ st.dataframe(
     card["leaderboard"],
     hide_index=True,
     key="leaderboard",
-    column_order=[
-        "name",
-        "imbalance",
-        "roc_auc",
-        "pr_auc",
-        "gini",
-        "ks",
-        "brier",
-        "log_loss",
-        "fit_seconds",
-        "subsampled",
-        "explainable",
-        "auc_vs_oracle",
-        "chosen",
-    ],
+    column_order=list(LEADERBOARD_COLUMNS),
 )
 
 if validation is not None:

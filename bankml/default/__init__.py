@@ -15,10 +15,11 @@ from bankml.default.features import (
     oracle_pd,
     read_training_csv,
 )
-from bankml.default.model import DefaultModel, TrainResult, train_default
+from bankml.default.model import LEADERBOARD_COLUMNS, DefaultModel, TrainResult, train_default
 from bankml.default.workflow import train_bank_model, train_csv_model
 
 __all__ = [
+    "LEADERBOARD_COLUMNS",
     "PROTECTED",
     "DefaultModel",
     "FeatureSpec",

@@ -478,6 +478,24 @@ def _searched(
     return best
 
 
+# The leaderboard's columns in reading order (the page shows them so; auc_vs_oracle only on the bank).
+LEADERBOARD_COLUMNS = (
+    "name",
+    "imbalance",
+    "roc_auc",
+    "pr_auc",
+    "gini",
+    "ks",
+    "brier",
+    "log_loss",
+    "fit_seconds",
+    "subsampled",
+    "explainable",
+    "auc_vs_oracle",
+    "chosen",
+)
+
+
 def train_default(
     frame: pd.DataFrame,
     target: str = "defaulted",
