@@ -195,9 +195,14 @@ def score_applicant(values: dict, model, explain: bool = True) -> ApplicantResul
     from bankml.validate import validate_applicant
 
     frame = validate_applicant(values, model.schema_)
-    pd_ = float(model.predict_pd(frame)[0])
-    explanation = model.explain(frame) if explain else None
-    counterfactual = model.counterfactual(frame) if explain and pd_ >= model.cutoff_ else None
+    if explain:  # one pass: the PD comes from the score the reason codes add up to
+        explanation = model.explain(frame)
+        pd_ = float(model.pd_from_score(explanation.attrs["score"])[0])
+    else:
+        explanation, pd_ = None, float(model.predict_pd(frame)[0])
+    counterfactual = (
+        model.counterfactual(frame, current_pd=pd_) if explain and pd_ >= model.cutoff_ else None
+    )
     return ApplicantResult(
         applicant=frame,
         pd=pd_,

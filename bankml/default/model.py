@@ -246,6 +246,11 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
         """Calibrated PD per row; extra columns ignored, unknown categories handled."""
         return self.calibrator_.transform(self.decision_function(frame))
 
+    def pd_from_score(self, score) -> np.ndarray:
+        """Calibrated PD for raw log-odds scores (e.g. the `score` an explanation adds up to)."""
+        check_is_fitted(self, "calibrator_")
+        return self.calibrator_.transform(np.atleast_1d(np.asarray(score, dtype=float)))
+
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         p = self.predict_pd(frame)
         return np.column_stack([1 - p, p])
@@ -314,13 +319,16 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
             index=frame.index,
         )
 
-    def counterfactual(self, frame_one_row: pd.DataFrame) -> dict | None:
+    def counterfactual(
+        self, frame_one_row: pd.DataFrame, current_pd: float | None = None
+    ) -> dict | None:
         """Smallest change to one or two of loan amount, term, debt-to-income that brings PD under
-        the cut-off; None when the PD already is under it or no bounded change reaches it."""
+        the cut-off; None when the PD already is under it or no bounded change reaches it.
+        `current_pd` saves re-scoring the applicant when the caller already has its PD."""
         X = self._prepare(frame_one_row)
         if len(X) != 1:
             raise InputError(f"counterfactual takes one applicant, got {len(X)} rows")
-        current = float(self.predict_pd(X)[0])
+        current = float(self.predict_pd(X)[0]) if current_pd is None else float(current_pd)
         if current < self.cutoff_:
             return None
         usable = [f for f in COUNTERFACTUAL_FEATURES if f in self.features_]
