@@ -243,3 +243,15 @@ def _segments(content_hash: str, path: str, k: str):
 def segments(info: BankInfo, k: str | int = "auto"):
     """The bank's SegmentResult for k ("auto" or 2..20), cached per content hash and k (a copy)."""
     return _segments(info.content_hash, str(info.path), str(k))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _template(sha256: str, _schema) -> bytes:
+    from bankml.scoring import template
+
+    return template(_schema)
+
+
+def applicant_template(model, card: dict) -> bytes:
+    """The batch CSV template for this model, built once per artefact sha256."""
+    return _template(card["sha256"], model.schema_)

@@ -5,6 +5,7 @@ Caches and model/bank access live in pages/_shared.py; this module only draws.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -46,25 +47,43 @@ def sidebar() -> None:
             st.warning("Stale: trained on an earlier bank. Retrain on Model performance.")
 
 
-def reason_chart(reasons: pd.DataFrame):
-    """Signed horizontal bars: each factor's points, red when it raises the PD, blue when it lowers."""
-    import altair as alt
+def reason_chart(reasons: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Signed horizontal bars: each factor's points, red when it raises the PD, blue when it lowers.
 
-    frame = reasons.assign(
-        value=reasons["value"].astype(str),
-        direction=reasons["points"].gt(0).map({True: "raises PD", False: "lowers PD"}),
+    (data, Vega-Lite spec) for st.vega_lite_chart: drawn on every scoring, so it skips Altair's
+    schema validation (about 12 ms a chart).
+    """
+    data = pd.DataFrame(
+        {
+            "feature": reasons["feature"].astype(str),
+            "value": reasons["value"].astype(str),
+            "points": reasons["points"].astype(float),
+            "direction": np.where(reasons["points"] > 0, "raises PD", "lowers PD"),
+        }
     )
-    colours = alt.Scale(domain=["raises PD", "lowers PD"], range=["#c0392b", "#2e86c1"])
-    return (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("points:Q", title="Contribution to the score (points; + raises the PD)"),
-            y=alt.Y("feature:N", sort=None, title=None),
-            color=alt.Color("direction:N", scale=colours, title=None),
-            tooltip=["feature", "value", alt.Tooltip("points:Q", format="+.1f")],
-        )
-    )
+    spec = {
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {
+                "field": "points",
+                "type": "quantitative",
+                "title": "Contribution to the score (points; + raises the PD)",
+            },
+            "y": {"field": "feature", "type": "nominal", "sort": None, "title": None},
+            "color": {
+                "field": "direction",
+                "type": "nominal",
+                "scale": {"domain": ["raises PD", "lowers PD"], "range": ["#c0392b", "#2e86c1"]},
+                "title": None,
+            },
+            "tooltip": [
+                {"field": "feature", "type": "nominal"},
+                {"field": "value", "type": "nominal"},
+                {"field": "points", "type": "quantitative", "format": "+.1f"},
+            ],
+        },
+    }
+    return data, spec
 
 
 def pd_chart(pds: pd.Series, cutoff: float):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from bankml.errors import BankmlError
-from bankml.scoring import applicant_from_loan, score_applicant, template
+from bankml.scoring import applicant_from_loan, score_applicant
 from pages import _shared, _ui
 
 st.title("Default prediction")
@@ -43,7 +43,8 @@ def show_result(result) -> None:
     cols[1].metric("Risk grade", result.grade)
     cols[2].metric("Decision", result.decision.title())
     reasons = result.reasons(6)
-    st.altair_chart(_ui.reason_chart(reasons), width="stretch")
+    data, spec = _ui.reason_chart(reasons)
+    st.vega_lite_chart(data, spec, width="stretch")
     st.markdown("\n".join(f"- {_shared.literal(text)}" for text in reasons["text"].head(4)))
     if result.counterfactual:
         cf = result.counterfactual
@@ -62,7 +63,11 @@ def what_if(base) -> None:
         new = st.selectbox("New value", spec.levels, key=f"whatif_value_{field}")
     else:
         new = number_field(st, "New value", spec, current, f"whatif_value_{field}")
-    changed = score_applicant({**st.session_state.applicant, field: new}, model, explain=False)
+    changed = (  # the field starts at the applicant's value: nothing to re-score until it moves
+        base
+        if new == current
+        else score_applicant({**st.session_state.applicant, field: new}, model, explain=False)
+    )
     delta = f"{changed.pd - base.pd:+.1%}"
     st.metric("PD after the change", f"{changed.pd:.1%}", delta=delta, delta_color="inverse")
 
@@ -102,7 +107,7 @@ with single:
 
 with batch:
     st.download_button(
-        "Download a CSV template", template(schema), "applicants_template.csv", "text/csv",
+        "Download a CSV template", _shared.applicant_template(model, card), "applicants_template.csv", "text/csv",
         key="template_download", on_click="ignore",
     )  # fmt: skip
     upload = st.file_uploader(
