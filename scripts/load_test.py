@@ -45,7 +45,16 @@ def prepare(folder: Path) -> dict[str, str]:
         "BANKML_DB": str(folder / "bank.duckdb"),
         "BANKML_MODELS": str(folder / "models"),
     }
-    generate = [sys.executable, "-m", "bankml.cli", "generate", "--customers", "5000", "--seed", "3"]
+    generate = [
+        sys.executable,
+        "-m",
+        "bankml.cli",
+        "generate",
+        "--customers",
+        "5000",
+        "--seed",
+        "3",
+    ]
     subprocess.run(generate, check=True, capture_output=True, cwd=ROOT, env=env)
     startup = [sys.executable, "-m", "bankml.startup"]
     subprocess.run(startup, check=True, capture_output=True, cwd=ROOT, env=env)
