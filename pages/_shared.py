@@ -123,6 +123,7 @@ def show_error(exc: BaseException) -> None:
 
 @st.cache_resource(show_spinner="Loading the model...", max_entries=4)
 def _model(folder: str, sha256: str):
+    import atexit
     import gc
 
     from bankml.registry import load_model
@@ -131,6 +132,7 @@ def _model(folder: str, sha256: str):
     # Move everything alive now (libraries, model) out of the collector's sight: a full collection
     # then scans only what the sessions create, instead of 70-190 ms with the GIL held.
     gc.freeze()
+    atexit.register(gc.unfreeze)  # let shutdown collect them as usual (no leak warnings)
     return model
 
 

@@ -72,8 +72,9 @@ def what_if(base) -> None:
     st.metric("PD after the change", f"{changed.pd:.1%}", delta=delta, delta_color="inverse")
 
 
-single, batch = st.tabs(["Single applicant", "Batch"])
-with single:
+@st.fragment
+def single_applicant() -> None:
+    """The form and its result: a submit reruns only this part of the page, not the batch tab."""
     if info is not None:
         cols = st.columns([2, 1], vertical_alignment="bottom")
         cols[0].number_input("Load an existing applicant by loan ID", 1, step=1, key="load_loan_id")
@@ -104,6 +105,11 @@ with single:
             what_if(base)
         except BankmlError as exc:
             _shared.show_error(exc)
+
+
+single, batch = st.tabs(["Single applicant", "Batch"])
+with single:
+    single_applicant()
 
 with batch:
     st.download_button(

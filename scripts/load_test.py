@@ -94,14 +94,16 @@ class Run:
     """What one script run sent back: elements by type, and how it ended."""
 
     elements: list = field(default_factory=list)
+    fragments: list[str] = field(default_factory=list)
     status: str = ""
 
-    def widget_id(self, kind: str, contains: str) -> str:
-        for element in self.elements:
+    def widget_id(self, kind: str, contains: str) -> tuple[str, str]:
+        """(widget id, id of the fragment it is drawn in or "") of the first match."""
+        for element, fragment in zip(self.elements, self.fragments, strict=True):
             if element.WhichOneof("type") == kind:
                 widget = getattr(element, kind)
                 if contains in widget.id or contains == getattr(widget, "label", None):
-                    return widget.id
+                    return widget.id, fragment
         raise LookupError(f"no {kind} matching {contains!r} in the run")
 
     def problem(self) -> str | None:
@@ -117,10 +119,13 @@ class Run:
         return None
 
 
-def rerun(widget_states: list[WidgetState] | None = None) -> bytes:
+def rerun(widget_states: list[WidgetState] | None = None, fragment: str = "") -> bytes:
+    """What the browser sends after a widget changes (only its fragment reruns when it has one)."""
     message = BackMsg()
     message.rerun_script.page_name = PAGE
     message.rerun_script.widget_states.widgets.extend(widget_states or [])
+    if fragment:
+        message.rerun_script.fragment_id = fragment
     return message.SerializeToString()
 
 
@@ -133,11 +138,13 @@ async def until_finished(ws) -> Run:
         kind = message.WhichOneof("type")
         if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
             run.elements.append(message.delta.new_element)
+            run.fragments.append(message.delta.fragment_id)
         elif kind == "new_session":
             run.elements.clear()
+            run.fragments.clear()
         elif kind == "script_finished":
             run.status = ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)
-            if run.status in ("FINISHED_SUCCESSFULLY", "FINISHED_WITH_COMPILE_ERROR"):
+            if run.status != "FINISHED_EARLY_FOR_RERUN":
                 return run
 
 
@@ -152,8 +159,8 @@ async def session(
         async with connect(url, subprotocols=["streamlit"], max_size=None) as ws:
             await ws.send(rerun())
             opened = await until_finished(ws)
-            dti_id = opened.widget_id("number_input", "applicant_debt_to_income")
-            submit_id = opened.widget_id("button", "Score applicant")
+            dti_id, _ = opened.widget_id("number_input", "applicant_debt_to_income")
+            submit_id, fragment = opened.widget_id("button", "Score applicant")
             ready.set_result(True)
             await start.wait()
             for round_ in range(rounds):
@@ -162,7 +169,7 @@ async def session(
                 dti = WidgetState(id=dti_id, double_value=0.1 + 0.05 * ((index + round_) % 10))
                 submit = WidgetState(id=submit_id, trigger_value=True)
                 started = time.perf_counter()
-                await ws.send(rerun([dti, submit]))
+                await ws.send(rerun([dti, submit], fragment))
                 run = await until_finished(ws)
                 latencies.append(time.perf_counter() - started)
                 if problem := run.problem():
