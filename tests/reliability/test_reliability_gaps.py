@@ -6,23 +6,30 @@ seed 7) and the bad-input catalogue's trained registry, copied before anything i
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 
-from bankml import registry
+from bankml import data, registry
+from bankml.bank import regenerate
 from bankml.cli import main
 from bankml.csvio import to_safe_csv
 from bankml.errors import ModelError
-from bankml.scoring import score_batch
+from bankml.scoring import score_applicant, score_batch
+from synth import BankParams
 from synth.applicants import applicants
 from tests.bad_inputs.helpers import trained_model, trained_registry
 
@@ -255,3 +262,281 @@ def test_cli_refuses_a_card_missing_a_manifest_item(models, key, capsys, tmp_pat
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert f"incomplete card in {folder} (no {key}): retrain" in err
     assert not (tmp_path / "out.csv").exists()
+
+
+# ---- 22: 8 threads and 2 processes reading through two swaps ----------------------------------
+
+READ_ONE = """
+def read_one(path):
+    with data.connect(path) as con:
+        digest, counts = con.execute("SELECT content_hash, row_counts FROM meta").fetchone()
+        found = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in TABLES}
+    counts = json.loads(counts)
+    return digest, found["customers"], all(found[t] == counts[t] for t in TABLES)
+"""
+TABLES = ("customers", "loans", "holdings", "transactions")
+READER_PROCESS = (
+    f"import json, os, sys\nfrom bankml import data\nTABLES = {TABLES!r}\n"
+    + READ_ONE
+    + """
+path, stop = sys.argv[1], sys.argv[2]
+answers, errors, n = set(), [], 0
+print("ready", flush=True)
+while not os.path.exists(stop):
+    try:
+        answers.add(read_one(path))
+        n += 1
+    except Exception as exc:
+        errors.append(repr(exc))
+print(json.dumps({"answers": sorted(answers), "errors": errors, "n": n}))
+"""
+)
+namespace: dict = {"data": data, "json": json, "TABLES": TABLES}
+exec(READ_ONE, namespace)
+read_one = namespace["read_one"]
+
+
+def test_eight_threads_and_two_processes_see_whole_banks_through_swaps(tmp_path):
+    path = tmp_path / "bank.duckdb"
+    first = regenerate(BankParams(customers=500, seed=1, txn_per_customer=2), path)
+    stop = tmp_path / "stop"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", READER_PROCESS, str(path), str(stop)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+        )  # fmt: skip
+        for _ in range(2)
+    ]
+    for process in processes:
+        assert process.stdout.readline().strip() == "ready"
+    answers: set = set()
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def reader() -> None:
+        while not done.is_set():
+            try:
+                answers.add(read_one(path))
+            except BaseException as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    second = regenerate(BankParams(customers=2000, seed=2, txn_per_customer=2), path)
+    time.sleep(0.3)
+    third = regenerate(BankParams(customers=1200, seed=3, txn_per_customer=2), path)
+    time.sleep(0.5)
+    done.set()
+    stop.touch()
+    for thread in threads:
+        thread.join()
+    valid = {(b.content_hash, b.customers) for b in (first, second, third)}
+    assert not errors, errors[:3]
+    assert {(d, n) for d, n, _ in answers} <= valid
+    assert all(consistent for _, _, consistent in answers)
+    assert {d for d, _, _ in answers} >= {first.content_hash, third.content_hash}
+    for process in processes:
+        out, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err
+        report = json.loads(out.strip().splitlines()[-1])
+        assert report["errors"] == [] and report["n"] > 0
+        seen = {(d, n) for d, n, _ in report["answers"]}
+        assert seen <= valid and all(ok for _, _, ok in report["answers"])
+        assert third.content_hash in {d for d, _ in seen}
+
+
+# ---- 24: every cached loader hands out copies; the cached model is shared and thread-safe ------
+
+
+@pytest.fixture()
+def shared(monkeypatch, small_bank_path, models):
+    monkeypatch.setenv("BANKML_DB", str(small_bank_path))
+    monkeypatch.setenv("BANKML_MODELS", str(models))
+    from pages import _shared
+
+    _shared.clear_caches()
+    yield _shared
+    _shared.clear_caches()
+
+
+def _tamper(obj) -> None:
+    """Change obj in place the ways a careless page might: drop a column, set an attribute."""
+    if isinstance(obj, pd.DataFrame):
+        if obj.shape[1]:
+            obj.drop(columns=obj.columns[0], inplace=True)  # noqa: PD002 - the point
+        obj.attrs["tampered"] = True
+    elif isinstance(obj, pd.Series):
+        obj.drop(obj.index[:1], inplace=True)  # noqa: PD002 - the point
+        obj.attrs["tampered"] = True
+    elif isinstance(obj, dict):
+        for value in list(obj.values()):
+            _tamper(value)
+        obj.pop(next(iter(obj)))
+        obj["tampered"] = True
+    elif dataclasses.is_dataclass(obj):
+        for field in dataclasses.fields(obj):
+            _tamper(getattr(obj, field.name))
+        object.__setattr__(obj, "tampered", True)
+
+
+def _assert_same(got, expected) -> None:
+    assert type(got) is type(expected)
+    if isinstance(got, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, expected)
+        assert "tampered" not in got.attrs
+    elif isinstance(got, pd.Series):
+        pd.testing.assert_series_equal(got, expected)
+        assert "tampered" not in got.attrs
+    elif isinstance(got, dict):
+        assert list(got) == list(expected)
+        for key in got:
+            _assert_same(got[key], expected[key])
+    elif dataclasses.is_dataclass(got):
+        assert not hasattr(got, "tampered")
+        for field in dataclasses.fields(got):
+            _assert_same(getattr(got, field.name), getattr(expected, field.name))
+    elif isinstance(got, np.ndarray):
+        assert np.array_equal(got, expected)
+
+
+def test_every_cached_loader_returns_a_copy(shared, small_bank_path, monkeypatch):
+    info = data.bank_info(small_bank_path)
+    model, card = shared.current_model()
+    upload = (ROOT / "tests/bad_inputs/files/base.csv").read_bytes()
+    loaders = {
+        "table": lambda: shared.table("loans", info),
+        "query": lambda: shared.query("SELECT customer_id, age FROM customers LIMIT 50", info),
+        "overview": lambda: shared.overview(info),
+        "loan_frame": lambda: shared.loan_frame(info),
+        "segments": lambda: shared.segments(info, 3),
+        "model_validation": lambda: shared.model_validation(card),
+        "byod_frame": lambda: shared.byod_frame(upload, "base.csv"),
+        "score_upload": lambda: shared.score_upload(upload, "base.csv", model, card, info),
+    }
+    for name, load in loaders.items():
+        first, reference = load(), load()
+        assert first is not reference, name
+        _tamper(first)
+        again = load()
+        try:
+            _assert_same(again, reference)
+        except AssertionError as exc:
+            raise AssertionError(f"{name}: a caller's change reached the cache") from exc
+    # and these really are cache hits, not fresh reads (the library is not called again)
+    calls = []
+    monkeypatch.setattr(data, "read_table", lambda *a, **k: calls.append(a))
+    shared.table("loans", info)
+    assert calls == []
+
+
+def test_eight_threads_through_the_cached_model_match_one_thread(shared, small_bank_path):
+    from bankml.default import loan_frame
+
+    rows = loan_frame(small_bank_path).head(300)
+    with ThreadPoolExecutor(max_workers=8) as pool:  # a cold cache: all eight ask at once
+        found = list(pool.map(lambda _: shared.current_model(), range(8)))
+    model = found[0][0]
+    assert all(m is model for m, _ in found)  # one shared object, loaded once
+    expected_pd, expected_frame = model.predict_pd(rows), model.score_frame(rows)
+
+    def work(_: int):
+        m, _card = shared.current_model()
+        return [(m.predict_pd(rows), m.score_frame(rows)) for _ in range(3)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(work, range(8)))
+    for repeats in results:
+        for pd_, frame in repeats:
+            assert np.array_equal(pd_, expected_pd)
+            pd.testing.assert_frame_equal(frame, expected_frame)
+    assert np.array_equal(shared.current_model()[0].predict_pd(rows), expected_pd)
+
+
+# ---- 26: no protected attribute of the whole list is a model input ----------------------------
+
+PROTECTED = {
+    "sex", "gender", "race", "ethnicity", "race_ethnicity", "religion", "national_origin",
+    "nationality", "marital_status", "public_assistance", "age",
+}  # fmt: skip
+
+
+def test_no_protected_attribute_is_a_feature(model_and_card, small_bank_path):
+    model, card = model_and_card
+    for features in (model.features_, card["features"], model.schema_.names):
+        assert not {f.lower() for f in features} & PROTECTED
+    assert not any(re.search(r"\bage\b|gender|marital", str(f)) for f in model.features_)
+    # the bank carries them (for fairness testing) and the model still never sees them
+    from bankml.default import loan_frame
+
+    frame = loan_frame(small_bank_path).head(200)
+    assert {"gender", "marital_status", "age"} <= set(frame.columns)
+    shuffled = frame.assign(
+        gender=frame["gender"].iloc[::-1].to_numpy(),
+        marital_status=frame["marital_status"].iloc[::-1].to_numpy(),
+        age=frame["age"].iloc[::-1].to_numpy(),
+    )
+    assert np.array_equal(model.predict_pd(frame), model.predict_pd(shuffled))
+
+
+# ---- 27: reason codes of declines, batch and form --------------------------------------------
+
+NOT_REASONS = ("score too low", "internal policy", "credit score too low", "insufficient")
+
+
+def _declined_rows(model, small_bank_path, n: int = 25) -> pd.DataFrame:
+    from bankml.default import loan_frame
+
+    frame = loan_frame(small_bank_path)
+    scored = model.score_frame(frame)
+    declined = frame[scored["decision"] == "decline"].head(n)
+    assert len(declined) >= 5
+    return declined
+
+
+def test_batch_decline_reasons_are_the_top_pd_raising_inputs_in_order(
+    model_and_card, small_bank_path
+):
+    from bankml.default.reasons import label
+
+    model = model_and_card[0]
+    declined = _declined_rows(model, small_bank_path)
+    scored = model.score_frame(declined)
+    _, contrib, _ = model.contributions(declined)
+    features = list(model.features_)
+    for i in range(len(declined)):
+        given = [r for r in scored.iloc[i][["reason_1", "reason_2", "reason_3"]] if r]
+        assert 1 <= len(given) <= 4
+        order = [j for j in np.argsort(-contrib[i], kind="stable") if contrib[i][j] > 0]
+        expected = [label(features[j]) for j in order[: len(given)]]
+        assert [r.startswith(e + " ") for r, e in zip(given, expected, strict=True)] == [
+            True
+        ] * len(given), (given, expected)
+        for reason in given:
+            assert not any(word in reason.lower() for word in NOT_REASONS)
+            assert not any(p in reason.lower() for p in ("gender", "marital", "age "))
+
+
+def test_form_decline_reasons_are_inputs_the_model_uses_ordered_by_contribution(
+    model_and_card, small_bank_path
+):
+    model = model_and_card[0]
+    declined = _declined_rows(model, small_bank_path, n=10)
+    names = model.schema_.names
+    for i in range(len(declined)):
+        values = declined.iloc[i][names].to_dict()
+        result = score_applicant(values, model)
+        assert result.decision == "decline"
+        shown = result.reasons(4)  # the page lists these four
+        assert 1 <= len(shown) <= 4
+        assert set(shown["feature"]) <= set(model.features_)
+        assert not set(shown["feature"]) & PROTECTED
+        magnitude = shown["contribution"].abs().to_numpy()
+        assert (np.diff(magnitude) <= 0).all()
+        assert (shown["contribution"] > 0).any()  # at least one factor raised the PD
+        for text in shown["text"]:
+            assert not any(word in text.lower() for word in NOT_REASONS)
