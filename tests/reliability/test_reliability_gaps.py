@@ -621,3 +621,86 @@ def test_hostile_names_and_headers_are_shown_literally_in_chromium(
         process.terminate()
         process.wait(timeout=10)
     assert dialogs == []
+
+
+# ---- 21: two `bankml generate` processes: one runs, and its bank equals a single run ----------
+
+
+def test_two_generate_processes_run_once_and_equal_a_single_run(tmp_path):
+    path = tmp_path / "bank.duckdb"
+    args = [sys.executable, "-m", "bankml.cli", "generate", "--customers", "40000", "--seed", "9"]
+    first = subprocess.Popen(
+        [*args, "--db", str(path)], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+        text=True, cwd=ROOT,
+    )  # fmt: skip
+    first.stderr.readline()  # it prints progress once it holds the writer lock
+    second = subprocess.run(
+        [*args, "--db", str(path)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    first.communicate(timeout=300)
+    assert first.returncode == 0
+    assert second.returncode == 2
+    lines = second.stderr.strip().splitlines()
+    assert len(lines) == 1 and "being regenerated" in lines[0] and "Traceback" not in lines[0]
+    single = regenerate(BankParams(customers=40000, seed=9), tmp_path / "single.duckdb")
+    assert data.bank_info(path).content_hash == single.content_hash
+
+
+# ---- 25: seeds reproduce, and the library versions behind them are pinned and recorded --------
+
+
+def test_generation_records_pinned_library_versions_with_the_seed():
+    import faker
+
+    from synth import generate
+
+    first = generate(BankParams(customers=300, seed=42, txn_per_customer=2))
+    again = generate(BankParams(customers=300, seed=42, txn_per_customer=2))
+    other = generate(BankParams(customers=300, seed=43, txn_per_customer=2))
+    assert first.content_hash == again.content_hash != other.content_hash
+    meta = first.meta.iloc[0]
+    assert int(meta["seed"]) == 42
+    assert meta["numpy_version"] == np.__version__
+    assert meta["faker_version"] == faker.VERSION
+    pins = dict(
+        line.split("==", 1)
+        for line in (ROOT / "constraints.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    pins = {name.strip().lower(): version.strip() for name, version in pins.items()}
+    assert pins["numpy"] == np.__version__ and pins["faker"] == faker.VERSION
+
+
+# ---- 26, 29: the Model performance page shows the fairness flags and the reliability diagram ---
+
+
+def test_performance_page_shows_fairness_flags_and_a_reliability_diagram(
+    small_bank_path, models, monkeypatch
+):
+    from bankml import evaluate
+    from bankml.default import fairness_by_group
+    from tests.app._apptest import open_page
+
+    at = open_page(monkeypatch, small_bank_path, models, "pages/model_performance.py")
+    validation = registry.load_validation(registry.model_folder(models))
+    cutoff = at.slider(key="cutoff").value
+    expected = fairness_by_group(validation, cutoff)
+    shown = [d.value for d in at.dataframe if "disparate_impact" in d.value.columns]
+    assert len(shown) == len(expected) >= 3
+    for table, want in zip(shown, expected.values(), strict=True):
+        pd.testing.assert_frame_equal(table.reset_index(drop=True), want.reset_index(drop=True))
+        assert (table["flagged"] == (table["disparate_impact"] < 0.8)).all()
+    curve = evaluate.reliability_curve(validation["y"], validation["pd"])
+    diagrams = [
+        c.proto
+        for c in at.get("vega_lite_chart")
+        if '"mean_pd"' in c.proto.spec and '"observed"' in c.proto.spec
+    ]
+    assert len(diagrams) == 1, "no reliability diagram (observed vs mean predicted PD)"
+    spec = json.loads(diagrams[0].spec)
+    assert spec["encoding"]["x"]["field"] == "mean_pd"
+    assert spec["encoding"]["y"]["field"] == "observed"
+    import pyarrow as pa
+
+    points = pa.ipc.open_stream(diagrams[0].datasets[0].data.data).read_all().to_pandas()
+    np.testing.assert_allclose(np.sort(points["observed"]), np.sort(curve["observed"]))
