@@ -704,3 +704,38 @@ def test_performance_page_shows_fairness_flags_and_a_reliability_diagram(
 
     points = pa.ipc.open_stream(diagrams[0].datasets[0].data.data).read_all().to_pandas()
     np.testing.assert_allclose(np.sort(points["observed"]), np.sort(curve["observed"]))
+
+
+# ---- 13, 14: the form at its lower bounds on the page; the form path repeats bit for bit --------
+
+
+def test_every_field_at_its_lower_bound_scores_on_the_page(
+    small_bank_path, models, monkeypatch, model_and_card
+):
+    from tests.app._apptest import open_page
+
+    at = open_page(monkeypatch, small_bank_path, models, "pages/default_prediction.py")
+    model = model_and_card[0]
+    for spec in model.schema_.numeric:
+        widget = at.number_input(key=f"applicant_{spec.name}")
+        assert widget.min == spec.minimum
+        widget.set_value(widget.min)
+    at.form_submit_button[0].click().run()
+    assert not at.exception and not at.error
+    value = {m.label: m.value for m in at.metric}["Probability of default"]
+    assert 0.0 <= float(value.rstrip("%")) <= 100.0
+
+
+def test_form_scoring_repeats_bit_for_bit(model_and_card):
+    model = model_and_card[0]
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        values = {}
+        for spec in model.schema_.numeric:
+            x = rng.uniform(spec.minimum, min(spec.maximum, spec.minimum + 10 * spec.step * 1000))
+            values[spec.name] = int(round(x)) if spec.integer else float(x)
+        for spec in model.schema_.categorical:
+            values[spec.name] = spec.levels[rng.integers(len(spec.levels))]
+        first, second = score_applicant(values, model), score_applicant(values, model)
+        assert first.pd == second.pd and np.isfinite(first.pd) and 0.0 <= first.pd <= 1.0
+        pd.testing.assert_frame_equal(first.explanation, second.explanation)
