@@ -6,6 +6,9 @@ default; a loan is approved when its PD is below the cut-off.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
@@ -299,3 +302,66 @@ def age_band(age) -> pd.Series:
         labels=["18-24", "25-34", "35-49", "50-64", "65+"],
         right=False,
     ).astype(str)
+
+
+@dataclass(frozen=True)
+class NestedCV:
+    """Outer-fold scores of a whole training procedure (selection included) on held-out rows.
+
+    `pooled_auc` is the ROC AUC of all outer predictions together, `mean_auc` the mean of the
+    per-fold AUCs; `chosen` names what each outer fold's training picked.
+    """
+
+    pooled_auc: float
+    mean_auc: float
+    fold_auc: tuple[float, ...]
+    chosen: tuple[str, ...]
+    y: np.ndarray = field(repr=False)
+    score: np.ndarray = field(repr=False)
+
+
+def nested_cv_auc(
+    frame: pd.DataFrame,
+    target: str,
+    train_fn: Callable[[pd.DataFrame], object],
+    cv: int = 5,
+    random_state: int = 0,
+    positive: str | None = None,
+) -> NestedCV:
+    """Nested cross-validation: `train_fn` runs the whole training (its own candidate selection on
+    inner folds of what it is given) on each outer training part, and is scored on the held-out
+    outer fold it never saw (the target column is removed before scoring).
+
+    `train_fn(train_frame)` returns a fitted model with `predict_pd(frame)` or `predict_proba`.
+    The outer folds are StratifiedKFold(cv, shuffle=True, random_state), as the leaderboard's.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    from bankml.default.features import binary_target
+
+    if target not in frame.columns:
+        raise InputError(f"target column {target!r} not found: columns are {list(frame.columns)}")
+    y = binary_target(frame[target], positive).to_numpy()
+    minority = int(min(y.sum(), len(y) - y.sum()))
+    if minority < cv:
+        raise InputError(f"nested {cv}-fold CV needs {cv} rows of each class, found {minority}")
+    score = np.zeros(len(y))
+    fold_auc, chosen = [], []
+    splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
+    for train, test in splitter.split(np.zeros(len(y)), y):
+        model = train_fn(frame.iloc[train])
+        held_out = frame.iloc[test].drop(columns=[target])
+        if hasattr(model, "predict_pd"):
+            score[test] = model.predict_pd(held_out)
+        else:
+            score[test] = model.predict_proba(held_out)[:, 1]
+        fold_auc.append(roc_auc(y[test], score[test]))
+        chosen.append(str(getattr(model, "candidate", type(model).__name__)))
+    return NestedCV(
+        pooled_auc=roc_auc(y, score),
+        mean_auc=float(np.mean(fold_auc)),
+        fold_auc=tuple(fold_auc),
+        chosen=tuple(chosen),
+        y=y,
+        score=score,
+    )

@@ -104,6 +104,18 @@ class _Calibrator:
         )
 
 
+def blend_score(member_scores: list[np.ndarray], weights) -> np.ndarray:
+    """The blend's log-odds: the weighted sum of its members' log-odds (reason codes add likewise)."""
+    return sum(w * np.asarray(s, dtype=float) for w, s in zip(weights, member_scores, strict=True))
+
+
+def blend_weights(linear_oof: np.ndarray, forest_oof: np.ndarray, forest_share: float) -> list:
+    """Weights on (linear, forest) log-odds: each member standardised by the spread of its
+    out-of-fold log-odds (a forest's are compressed), then mixed (1 - share) : share."""
+    spread = [max(float(np.std(_logit(p))), 1e-6) for p in (linear_oof, forest_oof)]
+    return [(1.0 - forest_share) / spread[0], forest_share / spread[1]]
+
+
 def _cross_calibrated(score: np.ndarray, y: np.ndarray, method: str, folds) -> np.ndarray:
     """Honest validation PDs: the calibrator itself is cross-fitted on the same folds."""
     out = np.zeros(len(y))
@@ -118,8 +130,9 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     spec : FeatureSpec, which columns are numeric / categorical inputs (None: the bank's spec).
-    candidate : name of a candidate in `bankml.default.candidates.ALL` (must be explainable).
-    params : hyper-parameters for the classifier (from the search).
+    candidate : name of a candidate in `bankml.default.candidates.KNOWN` (must be explainable).
+    params : hyper-parameters for the classifier (from the search); for the blend
+        {"members": [linear name, forest name], "weights": [w_linear, w_forest]}.
     calibration : "sigmoid", "isotonic" or "auto" (isotonic when there are >= 1,000 defaults).
     economics : margin and loss given default that price the cut-off.
 
@@ -131,6 +144,8 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
         does, but reusing the comparison's folds and keeping one score that reasons add up to.
     cutoff_ : PD cut-off with the highest back-tested profit.
     schema_ : FeatureSchema of the inputs; features_ : input column names.
+    members_ : the blend's fitted member models (blend only; pipeline_ is then None): its score is
+        the weighted sum of theirs, and so are its contributions, so reasons stay exact.
     """
 
     def __init__(
@@ -152,7 +167,7 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
 
     def _candidate(self) -> cands.Candidate:
-        found = [c for c in cands.ALL if c.name == self.candidate]
+        found = [c for c in cands.KNOWN if c.name == self.candidate]
         if not found or not found[0].explainable:
             raise InputError(f"{self.candidate!r} is not a deployable (explainable) candidate")
         return found[0]
@@ -160,8 +175,51 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
     def _make(self):
         return cands.pipeline(self.candidate_, self.spec_, self.random_state, self.params)
 
-    def fit(self, X: pd.DataFrame, y, oof_proba: np.ndarray | None = None, folds=None):
-        """Fit on all rows; calibrate and pick the cut-off on out-of-fold scores (reused if given)."""
+    def _blend_members(self) -> tuple[list[str], list[float]]:
+        params = self.params or {}
+        members, weights = list(params.get("members", ())), list(params.get("weights", ()))
+        if len(members) < 2 or len(members) != len(weights):
+            raise InputError(
+                f"a blend needs params members and weights of equal length >= 2, got {params}"
+            )
+        return members, [float(w) for w in weights]
+
+    def _fit_members(self, X, y, folds, member_oof: dict | None) -> np.ndarray:
+        """Fit the blend's members on all rows (reusing their out-of-fold predictions if given);
+        returns the blend's out-of-fold probabilities."""
+        names, self.weights_ = self._blend_members()
+        member_oof = member_oof or {}
+        self.members_ = [
+            DefaultModel(
+                spec=self.spec_,
+                candidate=name,
+                calibration=self.calibration,
+                economics=self.economics,
+                cv=self.cv,
+                random_state=self.random_state,
+            ).fit(X, y, oof_proba=member_oof.get(name), folds=folds)
+            for name in names
+        ]
+        oof = [_logit(member_oof[n]) if n in member_oof else None for n in names]
+        if any(o is None for o in oof):
+            oof = [
+                _logit(_oof(m._make, X, y, folds)[0]) if o is None else o
+                for m, o in zip(self.members_, oof, strict=True)
+            ]
+        return 1.0 / (1.0 + np.exp(-blend_score(oof, self.weights_)))
+
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y,
+        oof_proba: np.ndarray | None = None,
+        folds=None,
+        member_oof: dict[str, np.ndarray] | None = None,
+    ):
+        """Fit on all rows; calibrate and pick the cut-off on out-of-fold scores (reused if given).
+
+        `member_oof` (blend only): the members' out-of-fold probabilities on the same folds.
+        """
         self.spec_ = self.spec or bank_spec()
         self.candidate_ = self._candidate()
         self.features_ = list(self.spec_.features)
@@ -171,7 +229,11 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
         y = np.asarray(y).astype(int)
         X = X[self.features_]
         folds = folds or _folds(y, self.cv, self.random_state)
-        if oof_proba is None:
+        blend = self.candidate_.kind == "blend"
+        if blend:
+            blended = self._fit_members(X, y, folds, member_oof)
+            oof_proba = blended if oof_proba is None else oof_proba
+        elif oof_proba is None:
             oof_proba, _, _ = _oof(self._make, X, y, folds)
         score = _logit(oof_proba)
         method = self.calibration
@@ -180,25 +242,28 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
         self.calibration_ = method
         self.calibrator_ = _Calibrator(method).fit(score, y)
         self.validation_pd_ = _cross_calibrated(score, y, method, folds)
-        with warnings.catch_warnings(), threadpool_limits(1):
-            warnings.simplefilter("ignore")
-            self.pipeline_ = self._make().fit(X, y)
+        self.pipeline_ = None
+        if not blend:
+            with warnings.catch_warnings(), threadpool_limits(1):
+                warnings.simplefilter("ignore")
+                self.pipeline_ = self._make().fit(X, y)
         self.schema_ = build_schema(X, self.spec_)
         self.amount_column_ = amount_column(self.spec_)
         amount = X[self.amount_column_].to_numpy(float) if self.amount_column_ else 1.0
         self.cutoff_ = evaluate.best_cutoff(y, self.validation_pd_, amount, self.economics)
-        prep = self.pipeline_.named_steps["prep"]
-        self.attribution_ = reasons.attribution_matrix(
-            reasons.parents_of(prep, self.features_), self.features_
-        )
-        self.train_mean_ = np.asarray(self._transform(X).mean(axis=0)).ravel()
+        if not blend:
+            prep = self.pipeline_.named_steps["prep"]
+            self.attribution_ = reasons.attribution_matrix(
+                reasons.parents_of(prep, self.features_), self.features_
+            )
+            self.train_mean_ = np.asarray(self._transform(X).mean(axis=0)).ravel()
         self.classes_ = np.array([0, 1])
         self.base_rate_ = float(y.mean())
         return self
 
     # ---- scoring -------------------------------------------------------------------------
     def _prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
-        check_is_fitted(self, "pipeline_")
+        check_is_fitted(self, "calibrator_")
         if not isinstance(frame, pd.DataFrame):
             raise InputError("scoring needs a table (DataFrame) with named columns")
         missing = [c for c in self.features_ if c not in frame.columns]
@@ -238,9 +303,14 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
             return score, None, None
         return _logit(clf.predict_proba(Xt)[:, 1]), None, None
 
+    def _raw_score(self, X: pd.DataFrame) -> np.ndarray:
+        if self.pipeline_ is None:  # blend: members read the frame prepared by the same schema
+            return blend_score([m._raw_score(X) for m in self.members_], self.weights_)
+        return self._score_and_contrib(self._transform(X), False)[0]
+
     def decision_function(self, frame: pd.DataFrame) -> np.ndarray:
         """The model's raw log-odds score (what reason codes add up to)."""
-        return self._score_and_contrib(self._transform(self._prepare(frame)), False)[0]
+        return self._raw_score(self._prepare(frame))
 
     def predict_pd(self, frame: pd.DataFrame) -> np.ndarray:
         """Calibrated PD per row; extra columns ignored, unknown categories handled."""
@@ -272,6 +342,9 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
         return self._contributions(self._prepare(frame))
 
     def _contributions(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if self.pipeline_ is None:  # blend: the weighted sum of exact member attributions
+            parts = [m._contributions(X) for m in self.members_]
+            return tuple(blend_score([p[i] for p in parts], self.weights_) for i in range(3))
         score, contrib, base = self._score_and_contrib(self._transform(X), True)
         if contrib is None:
             raise InputError(f"{self.candidate} has no exact additive explanation")
@@ -389,9 +462,9 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
 
     def scorecard_table(self) -> pd.DataFrame | None:
         """Points per bin of every characteristic (scorecard models only; PDO 20, 600 at odds 50)."""
-        prep = self.pipeline_.named_steps["prep"]
         if self.candidate_.kind != "scorecard":
             return None
+        prep = self.pipeline_.named_steps["prep"]
         clf = self._clf()
         names = list(prep.get_support(names=True))
         factor = reasons.POINTS_PER_LOGIT
@@ -535,18 +608,27 @@ def train_default(
     y = binary_target(frame[target], positive).to_numpy()
     X = frame[spec.features]
     folds = _folds(y, cv, random_state)
-    chosen_list = cands.candidates(candidates)
+    chosen_list = _with_blend_members(cands.candidates(candidates))
+    searching = candidates in ("all", "all_small")
     rows, oof = [], {}
-    total = len(chosen_list) + (2 if candidates == "all" else 0) + 1
+    total = len(chosen_list) + (2 if searching else 0) + 1
     for i, candidate in enumerate(chosen_list):
+        if candidate.kind == "blend":
+            continue
         progress(i / total, f"cross-validating {candidate.name}")
         proba, seconds, subsampled = _oof(
             lambda c=candidate: cands.pipeline(c, spec, random_state), X, y, folds
         )
         oof[candidate.name] = (candidate, None, proba)
         rows.append(_row(candidate.name, candidate, y, proba, seconds, subsampled))
+    blend = next((c for c in chosen_list if c.kind == "blend"), None)
+    if blend is not None:
+        params, proba = _blended(board_rows=rows, oof=oof, y=y)
+        oof[blend.name] = (blend, params, proba)
+        seconds = sum(r["fit_seconds"] for r in rows if r["name"] in params["members"])
+        rows.append(_row(blend.name, blend, y, proba, seconds, False, params))
     board = pd.DataFrame(rows)
-    if candidates == "all":
+    if searching:
         per_second = max(search_seconds, 0.0) / 2
         # the best-ranked explainable candidate of each of the two best tunable algorithms
         top = board[board["explainable"]].sort_values("roc_auc", ascending=False)
@@ -580,7 +662,8 @@ def train_default(
         economics=economics,
         random_state=random_state,
     )
-    model.fit(X, y, oof_proba=proba, folds=folds)
+    member_oof = {n: oof[n][2] for n in (params or {}).get("members", ()) if n in oof}
+    model.fit(X, y, oof_proba=proba, folds=folds, member_oof=member_oof or None)
     points = model.scorecard_table()
     if points is None and "scorecard" in oof:  # the points table is shown even when not chosen
         scorecard = DefaultModel(spec=spec, candidate="scorecard", cv=cv, random_state=random_state)
@@ -622,6 +705,36 @@ def train_default(
             "economics": vars(economics),
         },
     )
+
+
+def _with_blend_members(chosen: tuple[cands.Candidate, ...]) -> tuple[cands.Candidate, ...]:
+    """Asking for the blend compares its members too (the forest and at least one linear model)."""
+    if not any(c.kind == "blend" for c in chosen):
+        return chosen
+    names = {c.name for c in chosen}
+    needed = [cands.FOREST_MEMBER]
+    if not names & set(cands.LINEAR_MEMBERS):
+        needed.append(cands.LINEAR_MEMBERS[0])
+    extra = tuple(c for c in cands.KNOWN if c.name in needed and c.name not in names)
+    return extra + chosen
+
+
+def _blended(board_rows: list[dict], oof: dict, y: np.ndarray) -> tuple[dict, np.ndarray]:
+    """The blend of the best linear candidate and the forest, from their out-of-fold predictions:
+    the forest's share is the fixed grid value (cands.BLEND_WEIGHTS) with the best OOF ROC AUC."""
+    linear = max(
+        (r for r in board_rows if r["name"] in cands.LINEAR_MEMBERS), key=lambda r: r["roc_auc"]
+    )["name"]
+    members = [linear, cands.FOREST_MEMBER]
+    best: tuple[float, dict, np.ndarray] | None = None
+    for share in cands.BLEND_WEIGHTS:
+        weights = blend_weights(oof[linear][2], oof[cands.FOREST_MEMBER][2], share)
+        score = blend_score([_logit(oof[m][2]) for m in members], weights)
+        auc = evaluate.roc_auc(y, score)
+        if best is None or auc > best[0]:
+            params = {"members": members, "weights": weights, "forest_share": share}
+            best = (auc, params, 1.0 / (1.0 + np.exp(-score)))
+    return best[1], best[2]
 
 
 def _row(name, candidate, y, proba, seconds, subsampled, params=None) -> dict:

@@ -6,6 +6,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
+
 from bankml import data
 from bankml.default import candidates as cands
 from bankml.default.features import loan_frame, oracle_pd, read_training_csv
@@ -41,6 +43,24 @@ def train_bank_model(
     return result, reg.save_model(result.model, card, registry, validation=result.validation)
 
 
+def train_table_model(
+    frame: pd.DataFrame,
+    target: str,
+    candidates: str | list[str] = "quick",
+    progress: Progress = _quiet,
+    **options,
+) -> TrainResult:
+    """Train on any table with a binary target, as `train_csv_model` does (no registry).
+
+    On fewer than `candidates.SMALL_DATA_ROWS` rows "quick" and "all" also compare the small-data
+    presets (a bagged LightGBM forest, an L2-stronger logistic and their blend), all fixed in code
+    and chosen on the comparison's own folds. `evaluate.nested_cv_auc` measures this whole call.
+    """
+    if isinstance(candidates, str):
+        candidates = cands.quick_for(len(frame), candidates)
+    return train_default(frame, target=target, candidates=candidates, progress=progress, **options)
+
+
 def train_csv_model(
     csv: str | os.PathLike,
     target: str,
@@ -50,19 +70,11 @@ def train_csv_model(
     register: bool = True,
     **options,
 ) -> tuple[TrainResult, Path | None]:
-    """Train on any CSV with a binary target and save the model as current.
-
-    "quick" on fewer than `candidates.SMALL_DATA_ROWS` rows also compares a bagged LightGBM forest
-    with a fixed preset (no search on the evaluation folds): boosting overfits small tables.
-    """
+    """Train on any CSV with a binary target (see `train_table_model`) and save it as current."""
     from bankml import registry as reg
 
     frame = read_training_csv(csv)
-    if candidates == "quick":  # small tables add a bagged forest (candidates.SMALL_DATA_ROWS)
-        candidates = cands.quick_for(len(frame))
-    result = train_default(
-        frame, target=target, candidates=candidates, progress=progress, **options
-    )
+    result = train_table_model(frame, target, candidates=candidates, progress=progress, **options)
     if not register:
         return result, None
     card = reg.make_card(result, reg.frame_hash(frame), source=f"csv {Path(csv).name}")

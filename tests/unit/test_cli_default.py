@@ -49,8 +49,15 @@ def test_evaluate_any_csv_with_yes_no_target(bankml_cli, yes_no_csv):
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
     names = {m["name"] for m in payload["models"]}
-    # 900 rows: below SMALL_DATA_ROWS the quick set adds the bagged LightGBM forest
-    assert names == {"scorecard", "logistic", "lightgbm", "lightgbm (bagged forest)"}
+    # 900 rows: below SMALL_DATA_ROWS the quick set adds the forest, strong-L2 logistic and blend
+    assert names == {
+        "scorecard",
+        "logistic",
+        "lightgbm",
+        "lightgbm (bagged forest)",
+        "logistic (strong L2)",
+        "blend (linear + forest)",
+    }
     for model in payload["models"]:
         assert {"name", "roc_auc", "pr_auc", "brier", "ks", "fit_seconds"} <= set(model)
         assert 0.5 < model["roc_auc"] <= 1.0

@@ -1,0 +1,189 @@
+"""Small-data path: nested CV that never trains on its held-out fold, and the linear + forest blend
+whose reason codes stay exact, calibrated and registry-saveable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bankml import evaluate, registry
+from bankml.default import candidates as cands
+from bankml.default import train_default
+from bankml.default.model import DefaultModel
+from bankml.default.workflow import train_table_model
+
+
+def _frame(n: int, seed: int) -> pd.DataFrame:
+    """A known signal with a smooth linear part (logistic's strength) and a threshold interaction
+    (the forest's), plus a categorical column and noise."""
+    rng = np.random.default_rng(seed)
+    x1, x2, x3, noise = rng.normal(size=(4, n))
+    region = rng.choice(["north", "south", "east"], size=n)
+    logit = -1.0 + 1.2 * x1 + 1.8 * ((x2 > 0.3) & (x3 > 0.3)) + 0.6 * (region == "south")
+    y = rng.random(n) < 1 / (1 + np.exp(-logit))
+    return pd.DataFrame(
+        {
+            "x1": x1,
+            "x2": x2,
+            "x3": x3,
+            "noise": noise,
+            "region": region,
+            "applicant_id": np.arange(n),
+            "bad": np.where(y, "yes", "no"),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return _frame(900, seed=5)
+
+
+@pytest.fixture(scope="module")
+def result(frame):
+    return train_table_model(frame, "bad", cv=3)
+
+
+class _Spy:
+    """A train_fn that records the rows it trained on and memorises their labels by index: any
+    held-out row that reached training would be scored with its own label."""
+
+    def __init__(self):
+        self.trained_on: list[set] = []
+        self.scored_columns: list[list[str]] = []
+
+    def __call__(self, train: pd.DataFrame):
+        self.trained_on.append(set(train.index))
+        labels = (train["bad"] == "yes").astype(float)
+        spy = self
+
+        class Memoriser:
+            candidate = "memoriser"
+
+            def predict_pd(self, frame: pd.DataFrame) -> np.ndarray:
+                spy.scored_columns.append(list(frame.columns))
+                return labels.reindex(frame.index).fillna(0.5).to_numpy()
+
+        return Memoriser()
+
+
+def test_nested_cv_never_trains_on_the_outer_test_fold(frame):
+    spy = _Spy()
+    nested = evaluate.nested_cv_auc(frame, "bad", spy, cv=5, random_state=3)
+    assert len(spy.trained_on) == 5
+    held_out = [set(frame.index) - seen for seen in spy.trained_on]
+    for seen, test in zip(spy.trained_on, held_out, strict=True):
+        assert seen.isdisjoint(test) and 0.15 * len(frame) < len(test) < 0.25 * len(frame)
+    assert set().union(*held_out) == set(frame.index)  # every row is held out exactly once
+    assert sum(len(t) for t in held_out) == len(frame)
+    assert all("bad" not in columns for columns in spy.scored_columns)  # no target at scoring
+    # a label memoriser is worthless on rows it never saw: AUC exactly 0.5
+    assert nested.pooled_auc == pytest.approx(0.5) and nested.chosen == ("memoriser",) * 5
+    assert len(nested.fold_auc) == 5 and nested.mean_auc == pytest.approx(0.5)
+
+
+def test_nested_cv_scores_the_held_out_fold_with_the_refitted_model(frame):
+    """The real any-CSV training per outer fold gives a sane, fold-wise AUC."""
+    small = frame.head(400)
+    nested = evaluate.nested_cv_auc(
+        small,
+        "bad",
+        lambda train: (
+            train_table_model(train, "bad", candidates=["logistic (strong L2)"], cv=3).model
+        ),
+        cv=3,
+        random_state=0,
+    )
+    y = (small["bad"] == "yes").to_numpy()
+    assert np.array_equal(nested.y, y)
+    assert 0.6 < nested.pooled_auc < 1.0
+    assert nested.mean_auc == pytest.approx(np.mean(nested.fold_auc))
+    assert set(nested.chosen) == {"logistic (strong L2)"}
+
+
+def test_small_tables_compare_the_small_data_presets(result, frame):
+    names = set(result.leaderboard["name"])
+    assert {c.name for c in cands.SMALL_DATA} | {cands.FOREST_MEMBER} <= names
+    assert cands.quick_for(len(frame)) == "quick_small"
+    assert cands.quick_for(cands.SMALL_DATA_ROWS) == "quick"  # the big-data quick set is as before
+    assert cands.candidates("quick") == cands.QUICK
+
+
+def test_small_data_path_is_as_good_as_its_best_member_on_inner_cv(result):
+    """The path deploys the best explainable candidate out of fold; the blend of two members is
+    never below its weaker member (its forest share is one of the fixed grid values)."""
+    board = result.leaderboard.set_index("name")
+    assert board.loc[result.chosen, "roc_auc"] == board.loc[board["explainable"], "roc_auc"].max()
+    blend = board.loc[cands.BLEND_NAME]
+    members = blend["params"]["members"]
+    assert members[1] == cands.FOREST_MEMBER and members[0] in cands.LINEAR_MEMBERS
+    linear_aucs = board.loc[[n for n in cands.LINEAR_MEMBERS if n in board.index], "roc_auc"]
+    assert board.loc[members[0], "roc_auc"] == linear_aucs.max()  # the best linear member
+    assert blend["params"]["forest_share"] in cands.BLEND_WEIGHTS
+    assert blend["roc_auc"] >= board.loc[members, "roc_auc"].min()
+
+
+@pytest.fixture(scope="module")
+def blend(frame):
+    from bankml.default.features import infer_spec
+
+    data, spec = infer_spec(frame, "bad")
+    y = (data["bad"] == "yes").to_numpy(int)
+    model = DefaultModel(
+        spec=spec,
+        candidate=cands.BLEND_NAME,
+        params={"members": ["scorecard", cands.FOREST_MEMBER], "weights": [0.7, 0.9]},
+        cv=3,
+    )
+    return model.fit(data, y), data, y
+
+
+def test_blend_contributions_sum_to_its_score_and_to_its_members(blend, frame):
+    model = blend[0]
+    rows = frame.sample(60, random_state=1)
+    score, contrib, base = model.contributions(rows)
+    np.testing.assert_allclose(base + contrib.sum(axis=1), score, atol=1e-9)
+    np.testing.assert_allclose(model.decision_function(rows), score, atol=1e-9)
+    members = [m.decision_function(rows) for m in model.members_]
+    np.testing.assert_allclose(0.7 * members[0] + 0.9 * members[1], score, atol=1e-9)
+    parts = [m.contributions(rows)[1] for m in model.members_]
+    np.testing.assert_allclose(0.7 * parts[0] + 0.9 * parts[1], contrib, atol=1e-9)
+    assert contrib.shape == (len(rows), len(model.features_))
+    one = model.explain(rows.iloc[[0]])
+    assert one.attrs["base"] + one["contribution"].sum() == pytest.approx(one.attrs["score"])
+    # the PD is the calibrated score, one row and a batch alike
+    np.testing.assert_allclose(model.predict_pd(rows), model.pd_from_score(score))
+    assert model.predict_pd(rows.iloc[[3]])[0] == pytest.approx(model.predict_pd(rows)[3])
+    assert "applicant_id" not in model.features_
+
+
+def test_blend_is_calibrated_and_round_trips_through_the_registry(blend, result, frame, tmp_path):
+    import dataclasses
+
+    model, _, y = blend
+    assert abs(model.validation_pd_.mean() - y.mean()) < 0.03
+    assert evaluate.ece(y, model.validation_pd_) < 0.06
+    blended = dataclasses.replace(result, model=model, chosen=cands.BLEND_NAME)
+    card = registry.make_card(blended, registry.frame_hash(frame), source="test")
+    registry.save_model(model, card, tmp_path / "models")
+    loaded, loaded_card = registry.load_model(tmp_path / "models")
+    assert loaded_card["algorithm"] == cands.BLEND_NAME
+    assert [m.candidate for m in loaded.members_] == ["scorecard", cands.FOREST_MEMBER]
+    rows = frame.head(50)
+    np.testing.assert_array_equal(loaded.predict_pd(rows), model.predict_pd(rows))
+    assert loaded.score_frame(rows)["reason_1"].str.len().gt(0).any()
+
+
+def test_blend_rejects_malformed_params_and_brings_its_members(blend):
+    from bankml.errors import InputError
+
+    _, data, y = blend
+    spec = blend[0].spec_
+    with pytest.raises(InputError, match="members and weights"):
+        DefaultModel(spec=spec, candidate=cands.BLEND_NAME, params={"members": ["logistic"]}).fit(
+            data, y
+        )
+    # asking for the blend alone compares its members too
+    board = train_default(data.head(300), "bad", candidates=[cands.BLEND_NAME], cv=3).leaderboard
+    assert {cands.BLEND_NAME, cands.FOREST_MEMBER, "scorecard"} <= set(board["name"])
