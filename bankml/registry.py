@@ -199,6 +199,9 @@ def model_folder(path: str | os.PathLike | None = None) -> Path:
     return folder
 
 
+REQUIRED_VERSIONS = ("python", "sklearn", "numpy", "bankml")
+
+
 def verify(path: str | os.PathLike | None = None) -> dict:
     """Check the card and the artefact's sha256 without deserialising anything; returns the card."""
     folder = model_folder(path)
@@ -213,6 +216,11 @@ def verify(path: str | os.PathLike | None = None) -> dict:
     missing = [k for k in required if k not in card]
     if missing:
         raise ModelError(f"incomplete card in {folder} (no {missing[0]}): retrain")
+    versions = card["versions"] if isinstance(card["versions"], dict) else {}
+    unversioned = [k for k in REQUIRED_VERSIONS if not versions.get(k)]
+    if unversioned:
+        name = {"sklearn": "scikit-learn"}.get(unversioned[0], unversioned[0])
+        raise ModelError(f"incomplete card in {folder} (no {name} version): retrain")
     artefact = folder / card.get("artefact", ARTEFACT)
     if not artefact.is_file():
         raise ModelError(f"missing artefact {artefact}: retrain")
@@ -253,7 +261,8 @@ def load_model(
             model = joblib.load(folder / card.get("artefact", ARTEFACT))
         except InconsistentVersionWarning as exc:
             raise ModelError(
-                f"model {card.get('id')} is from another library version ({exc}): retrain"
+                f"model {card.get('id')} holds a {exc.estimator_name} pickled with scikit-learn "
+                f"{exc.original_sklearn_version}, this is {exc.current_sklearn_version}: retrain"
             ) from None
         except Exception as exc:
             raise ModelError(

@@ -185,6 +185,17 @@ class ApplicantResult:
         """The k largest factors either way (feature, contribution, points, text), signed."""
         return self.explanation.head(k).reset_index(drop=True)
 
+    def decision_reasons(self, k: int = 4) -> pd.DataFrame:
+        """The reasons to state for the decision, largest first.
+
+        A decline or referral names only factors that raised the PD (as an adverse-action notice
+        does, and as the batch's reason_1..3 do); an approval names the k largest either way.
+        """
+        if self.decision == "approve":
+            return self.reasons(k)
+        raising = self.explanation[self.explanation["contribution"] > 0]
+        return raising.sort_values("contribution", ascending=False, kind="stable").head(k)
+
 
 def score_applicant(values: dict, model, explain: bool = True) -> ApplicantResult:
     """Validate one applicant (field bounds from the model's schema) and score it.

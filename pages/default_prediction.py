@@ -45,7 +45,8 @@ def show_result(result) -> None:
     reasons = result.reasons(6)
     data, spec = _ui.reason_chart(reasons)
     st.vega_lite_chart(data, spec, width="stretch")
-    st.markdown("\n".join(f"- {_shared.literal(text)}" for text in reasons["text"].head(4)))
+    stated = result.decision_reasons(4)["text"]
+    st.markdown("\n".join(f"- {_shared.literal(text)}" for text in stated))
     if result.counterfactual:
         cf = result.counterfactual
         st.info(
