@@ -36,9 +36,9 @@ def run(quick: bool = False) -> list[BenchRow]:
         ]
     rounds = 3 if quick else 5
     rows: list[BenchRow] = []
-    for think, how in ((0.0, "back to back"), (1.0, "~1 s between submits")):
+    for think, how in ((0.0, "back to back"), (1.0, "1 s think")):
         report = _drive(rounds, think)
-        label = f"{SESSIONS} sessions x {rounds} scorings, {how}"
+        label = f"{SESSIONS} sessions x {rounds}, {how}"
         rows += [
             BenchRow(
                 "load",
@@ -59,9 +59,9 @@ def run(quick: bool = False) -> list[BenchRow]:
             ),
             BenchRow(
                 "load",
-                f"{label}: throughput",
+                f"{label}: scorings per second",
                 report["requests"] / report["wall_s"],
-                "scorings/s",
+                "/s",
             ),
         ]
     return rows
