@@ -68,7 +68,9 @@ def train_uploaded(
         progress=progress or (lambda f, m: None),
         **options,
     )
-    card = reg.make_card(result, reg.frame_hash(frame), source=f"upload {Path(source).name}")
+    card = reg.make_card(
+        result, reg.frame_hash(frame), source=f"upload {Path(source).name}", frame=frame
+    )
     return result, reg.save_model(result.model, card, registry, validation=result.validation)
 
 

@@ -3,6 +3,7 @@ fairness, feature importance, the scorecard and the model registry."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from bankml import evaluate, registry
@@ -88,11 +89,18 @@ if validation is not None:
         st.dataframe(table, hide_index=True)
 
 st.subheader("What drives the PD")
-try:
-    importance = model.feature_importance(_shared.loan_frame(info).head(2000))
-    st.bar_chart(importance, x="feature", y="importance", horizontal=True, sort="-importance")
-except BankmlError as exc:  # e.g. a model trained on a CSV whose columns the bank lacks
-    _shared.show_error(exc)
+st.caption("Mean absolute contribution to the log-odds score over the training data.")
+if card.get("importance"):  # recorded at training: also right for a model trained on a CSV
+    st.bar_chart(
+        pd.DataFrame(card["importance"]), x="feature", y="importance", horizontal=True,
+        sort="-importance",
+    )  # fmt: skip
+else:
+    try:
+        importance = model.feature_importance(_shared.loan_frame(info).head(2000))
+        st.bar_chart(importance, x="feature", y="importance", horizontal=True, sort="-importance")
+    except BankmlError as exc:  # an older card, from a CSV whose columns the bank lacks
+        _shared.show_error(exc)
 if card.get("scorecard_points"):
     st.markdown("**Scorecard points** (600 points at odds 50:1, 20 points double the odds)")
     st.dataframe(card["scorecard_points"], hide_index=True)

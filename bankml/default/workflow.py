@@ -39,7 +39,9 @@ def train_bank_model(
     )
     if not register:
         return result, None
-    card = reg.make_card(result, info.content_hash, source=f"bank {info.path} (seed {info.seed})")
+    card = reg.make_card(
+        result, info.content_hash, source=f"bank {info.path} (seed {info.seed})", frame=frame
+    )
     return result, reg.save_model(result.model, card, registry, validation=result.validation)
 
 
@@ -77,5 +79,5 @@ def train_csv_model(
     result = train_table_model(frame, target, candidates=candidates, progress=progress, **options)
     if not register:
         return result, None
-    card = reg.make_card(result, reg.frame_hash(frame), source=f"csv {Path(csv).name}")
+    card = reg.make_card(result, reg.frame_hash(frame), source=f"csv {Path(csv).name}", frame=frame)
     return result, reg.save_model(result.model, card, registry, validation=result.validation)
