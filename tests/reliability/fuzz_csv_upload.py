@@ -11,26 +11,19 @@ tests/reliability/test_fuzz_atheris.py with a bounded number of runs.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import atheris
 import numpy  # noqa: F401  (imported before instrumentation: only bankml's code is instrumented)
 import pandas  # noqa: F401
 import pandera.pandas  # noqa: F401
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 with atheris.instrument_imports(include=["bankml"]):
     from bankml.csvio import read_csv_upload
     from bankml.errors import InputError
-    from bankml.schema import CategoricalField, FeatureSchema, NumericField
     from bankml.validate import validate_frame
-
-SCHEMA = FeatureSchema(
-    numeric=(
-        NumericField("annual_income", 0.0, 2_000_000.0, 100.0, False, 40_000.0),
-        NumericField("age", 18.0, 100.0, 1.0, True, 40.0),
-        NumericField("debt_to_income", 0.0, 1.5, 0.01, False, 0.3),
-    ),
-    categorical=(CategoricalField("purpose", ("car", "home", "education"), "car"),),
-)
+from tests.unit.test_validate import SCHEMA  # the validator tests' schema
 
 
 def upload(raw: bytes) -> None:

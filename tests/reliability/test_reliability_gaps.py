@@ -49,6 +49,15 @@ def models(small_bank_path, tmp_path) -> Path:
     return copy
 
 
+def _score_cli(models: Path, capsys, tmp_path: Path) -> tuple[int, str]:
+    """`bankml score` of the catalogue's base file with the given registry: (exit code, stderr)."""
+    return _cli(
+        ["score", "--csv", str(ROOT / "tests/bad_inputs/files/base.csv"),
+         "--out", str(tmp_path / "out.csv"), "--model", str(models)],
+        capsys,
+    )  # fmt: skip
+
+
 def _cli(args: list[str], capsys) -> tuple[int, str]:
     try:
         code = main(args)
@@ -224,11 +233,7 @@ def test_inconsistent_version_warning_is_a_retrain_error(models, monkeypatch, ca
         ModelError, match="pickled with scikit-learn 1\\.0\\.2, this is .*: retrain"
     ):
         registry.load_model(models)
-    code, err = _cli(
-        ["score", "--csv", str(ROOT / "tests/bad_inputs/files/base.csv"),
-         "--out", str(tmp_path / "out.csv"), "--model", str(models)],
-        capsys,
-    )  # fmt: skip
+    code, err = _score_cli(models, capsys, tmp_path)
     assert code == 2 and "retrain" in err and "Traceback" not in err
     assert not (tmp_path / "out.csv").exists()
 
@@ -255,11 +260,7 @@ def test_cli_refuses_a_card_missing_a_manifest_item(models, key, capsys, tmp_pat
     card = json.loads((folder / "card.json").read_text())
     del card[key]
     (folder / "card.json").write_text(json.dumps(card))
-    code, err = _cli(
-        ["score", "--csv", str(ROOT / "tests/bad_inputs/files/base.csv"),
-         "--out", str(tmp_path / "out.csv"), "--model", str(models)],
-        capsys,
-    )  # fmt: skip
+    code, err = _score_cli(models, capsys, tmp_path)
     assert code == 2, err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert f"incomplete card in {folder} (no {key}): retrain" in err
@@ -704,11 +705,7 @@ def test_version_drift_is_one_cli_line(models, monkeypatch, capsys, tmp_path):
     """RELIABILITY 18 + the CLI rule: a BankmlError is ONE stderr line. registry.load_model
     embeds sklearn's two-line InconsistentVersionWarning text, so the CLI prints two lines."""
     _repickle_as_other_sklearn(models, monkeypatch)
-    code, err = _cli(
-        ["score", "--csv", str(ROOT / "tests/bad_inputs/files/base.csv"),
-         "--out", str(tmp_path / "out.csv"), "--model", str(models)],
-        capsys,
-    )  # fmt: skip
+    code, err = _score_cli(models, capsys, tmp_path)
     assert code == 2
     assert len(err.strip().splitlines()) == 1, err
 
@@ -721,11 +718,7 @@ def test_cli_refuses_a_card_without_a_library_version(models, library, capsys, t
     card = json.loads((folder / "card.json").read_text())
     del card["versions"][library]
     (folder / "card.json").write_text(json.dumps(card))
-    code, err = _cli(
-        ["score", "--csv", str(ROOT / "tests/bad_inputs/files/base.csv"),
-         "--out", str(tmp_path / "out.csv"), "--model", str(models)],
-        capsys,
-    )  # fmt: skip
+    code, err = _score_cli(models, capsys, tmp_path)
     assert code == 2, "a card without the version of " + library + " was accepted"
     assert len(err.strip().splitlines()) == 1 and "retrain" in err
     assert {"sklearn": "scikit-learn"}.get(library, library) in err
