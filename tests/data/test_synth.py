@@ -112,10 +112,15 @@ def test_rank_auc_matches_sklearn():
 
 def test_true_risk_rises_with_debt_to_income(bank):
     loans = bank.tables["loans"].merge(bank.tables["truth_loans"], on="loan_id")
-    customers = bank.tables["customers"].assign(customer_idx=np.arange(len(bank.tables["customers"])))
+    customers = bank.tables["customers"].assign(
+        customer_idx=np.arange(len(bank.tables["customers"]))
+    )
     from synth.generator import true_pd_score
 
-    frame = loans.merge(customers[["customer_id", "customer_idx", "credit_score", "annual_income"]], on="customer_id")
+    frame = loans.merge(
+        customers[["customer_id", "customer_idx", "credit_score", "annual_income"]],
+        on="customer_id",
+    )
     frame["loan_to_income"] = frame["loan_amount"] / frame["annual_income"]
     low = true_pd_score(frame.assign(debt_to_income=0.1), customers)
     high = true_pd_score(frame.assign(debt_to_income=0.6), customers)
@@ -125,9 +130,12 @@ def test_true_risk_rises_with_debt_to_income(bank):
 
 
 def test_protected_attributes_carry_no_weight_in_the_truth(bank):
-    customers = bank.tables["customers"].assign(customer_idx=np.arange(len(bank.tables["customers"])))
+    customers = bank.tables["customers"].assign(
+        customer_idx=np.arange(len(bank.tables["customers"]))
+    )
     loans = bank.tables["loans"].merge(
-        customers[["customer_id", "customer_idx", "credit_score", "annual_income"]], on="customer_id"
+        customers[["customer_id", "customer_idx", "credit_score", "annual_income"]],
+        on="customer_id",
     )
     loans["loan_to_income"] = loans["loan_amount"] / loans["annual_income"]
     from synth.generator import true_pd_score
@@ -142,8 +150,14 @@ def test_protected_attributes_carry_no_weight_in_the_truth(bank):
 def test_no_single_column_gives_the_segment_away(bank):
     customers = bank.tables["customers"].merge(bank.tables["truth_segments"], on="customer_id")
     for column in ("age", "annual_income", "education", "employment_status", "occupation", "city"):
-        binned = pd.qcut(customers[column], 10, duplicates="drop") if customers[column].dtype.kind in "if" else customers[column]
-        purity = customers.groupby(binned, observed=True)["segment"].agg(lambda s: s.value_counts(normalize=True).iloc[0])
+        binned = (
+            pd.qcut(customers[column], 10, duplicates="drop")
+            if customers[column].dtype.kind in "if"
+            else customers[column]
+        )
+        purity = customers.groupby(binned, observed=True)["segment"].agg(
+            lambda s: s.value_counts(normalize=True).iloc[0]
+        )
         weights = customers.groupby(binned, observed=True).size() / len(customers)
         assert (purity * weights).sum() < 0.75, column
 
