@@ -49,13 +49,13 @@ def run(quick: bool = False) -> list[BenchRow]:
                 passed=report["errors"] == 0,
             ),
             BenchRow("load", f"{label}: p50 latency", report["p50_s"], "s"),
-            BenchRow(
+            BenchRow(  # the target is for people using the app; back to back is a stress row
                 "load",
                 f"{label}: p95 latency",
                 report["p95_s"],
                 "s",
-                target="< 1 s",
-                passed=report["p95_s"] < 1.0,
+                target="< 1 s" if think else "",
+                passed=report["p95_s"] < 1.0 if think else None,
             ),
             BenchRow(
                 "load",
