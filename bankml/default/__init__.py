@@ -16,7 +16,7 @@ from bankml.default.features import (
     read_training_csv,
 )
 from bankml.default.model import LEADERBOARD_COLUMNS, DefaultModel, TrainResult, train_default
-from bankml.default.workflow import train_bank_model, train_csv_model
+from bankml.default.workflow import train_bank_model, train_csv_model, train_table_model
 
 __all__ = [
     "LEADERBOARD_COLUMNS",
@@ -35,4 +35,5 @@ __all__ = [
     "train_bank_model",
     "train_csv_model",
     "train_default",
+    "train_table_model",
 ]

@@ -109,11 +109,19 @@ def blend_score(member_scores: list[np.ndarray], weights) -> np.ndarray:
     return sum(w * np.asarray(s, dtype=float) for w, s in zip(weights, member_scores, strict=True))
 
 
-def blend_weights(linear_oof: np.ndarray, forest_oof: np.ndarray, forest_share: float) -> list:
-    """Weights on (linear, forest) log-odds: each member standardised by the spread of its
-    out-of-fold log-odds (a forest's are compressed), then mixed (1 - share) : share."""
-    spread = [max(float(np.std(_logit(p))), 1e-6) for p in (linear_oof, forest_oof)]
-    return [(1.0 - forest_share) / spread[0], forest_share / spread[1]]
+def blend_weights(member_oof: list[np.ndarray], linear_share: float) -> list[float]:
+    """Weights on the members' log-odds, the linear member first: each member divided by the
+    spread of its out-of-fold log-odds (a forest's are compressed), the linear one given
+    `linear_share` and the tree members the rest in equal parts."""
+    spread = [max(float(np.std(_logit(p))), 1e-6) for p in member_oof]
+    shares = [linear_share] + [(1.0 - linear_share) / (len(spread) - 1)] * (len(spread) - 1)
+    return [share / s for share, s in zip(shares, spread, strict=True)]
+
+
+def _catboost_pool(Xt: np.ndarray):
+    from catboost import Pool
+
+    return Pool(Xt)
 
 
 def _cross_calibrated(score: np.ndarray, y: np.ndarray, method: str, folds) -> np.ndarray:
@@ -132,7 +140,7 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
     spec : FeatureSpec, which columns are numeric / categorical inputs (None: the bank's spec).
     candidate : name of a candidate in `bankml.default.candidates.KNOWN` (must be explainable).
     params : hyper-parameters for the classifier (from the search); for the blend
-        {"members": [linear name, forest name], "weights": [w_linear, w_forest]}.
+        {"members": [linear name, tree name], "weights": [w_linear, w_tree]}.
     calibration : "sigmoid", "isotonic" or "auto" (isotonic when there are >= 1,000 defaults).
     economics : margin and loss given default that price the cut-off.
 
@@ -294,6 +302,11 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
                 raw = clf.booster_.predict(Xt, pred_contrib=True)
                 return raw.sum(axis=1), raw[:, :-1], raw[:, -1]
             return clf.booster_.predict(Xt, raw_score=True), None, None
+        if hasattr(clf, "get_feature_importance"):  # CatBoost: exact TreeSHAP of its trees
+            if contributions:
+                shap = clf.get_feature_importance(_catboost_pool(Xt), type="ShapValues")
+                return shap.sum(axis=1), shap[:, :-1], shap[:, -1]
+            return clf.predict(Xt, prediction_type="RawFormulaVal"), None, None
         if hasattr(clf, "coef_"):
             coef = clf.coef_.ravel()
             score = (Xt * coef).sum(axis=1) + clf.intercept_[0]  # row-wise: batch == single
@@ -652,6 +665,8 @@ def train_default(
             "no explainable candidate was compared: include scorecard, logistic or lightgbm"
         )
     chosen = str(explainable["name"].iloc[0])
+    if blend is not None and not _beats_blend(oof[chosen][2], oof[blend.name][2], y, folds):
+        chosen = blend.name
     candidate, params, proba = oof[chosen]
     progress((total - 1) / total, f"calibrating and refitting {chosen}")
     model = DefaultModel(
@@ -708,11 +723,13 @@ def train_default(
 
 
 def _with_blend_members(chosen: tuple[cands.Candidate, ...]) -> tuple[cands.Candidate, ...]:
-    """Asking for the blend compares its members too (the forest and at least one linear model)."""
+    """Asking for the blend compares its members too (a tree model and a linear model at least)."""
     if not any(c.kind == "blend" for c in chosen):
         return chosen
     names = {c.name for c in chosen}
-    needed = [cands.FOREST_MEMBER]
+    needed = []
+    if not names & set(cands.TREE_MEMBERS):
+        needed.append(cands.FOREST_MEMBER)
     if not names & set(cands.LINEAR_MEMBERS):
         needed.append(cands.LINEAR_MEMBERS[0])
     extra = tuple(c for c in cands.KNOWN if c.name in needed and c.name not in names)
@@ -720,21 +737,31 @@ def _with_blend_members(chosen: tuple[cands.Candidate, ...]) -> tuple[cands.Cand
 
 
 def _blended(board_rows: list[dict], oof: dict, y: np.ndarray) -> tuple[dict, np.ndarray]:
-    """The blend of the best linear candidate and the forest, from their out-of-fold predictions:
-    the forest's share is the fixed grid value (cands.BLEND_WEIGHTS) with the best OOF ROC AUC."""
+    """The blend of the best linear candidate and every tree member compared, from their
+    out-of-fold predictions: the linear share is the grid value (cands.LINEAR_SHARES) with the
+    best out-of-fold ROC AUC, the trees share the rest equally."""
     linear = max(
         (r for r in board_rows if r["name"] in cands.LINEAR_MEMBERS), key=lambda r: r["roc_auc"]
     )["name"]
-    members = [linear, cands.FOREST_MEMBER]
+    members = [linear, *(n for n in cands.TREE_MEMBERS if n in oof)]
     best: tuple[float, dict, np.ndarray] | None = None
-    for share in cands.BLEND_WEIGHTS:
-        weights = blend_weights(oof[linear][2], oof[cands.FOREST_MEMBER][2], share)
+    for share in cands.LINEAR_SHARES:
+        weights = blend_weights([oof[m][2] for m in members], share)
         score = blend_score([_logit(oof[m][2]) for m in members], weights)
         auc = evaluate.roc_auc(y, score)
         if best is None or auc > best[0]:
-            params = {"members": members, "weights": weights, "forest_share": share}
+            params = {"members": members, "weights": weights, "linear_share": share}
             best = (auc, params, 1.0 / (1.0 + np.exp(-score)))
     return best[1], best[2]
+
+
+def _beats_blend(leader: np.ndarray, blend: np.ndarray, y: np.ndarray, folds) -> bool:
+    """One-standard-error rule: on small data a single model displaces the blend (the low-variance
+    default) only if its fold-wise AUC gain exceeds one standard error of that gain."""
+    gains = np.array(
+        [evaluate.roc_auc(y[t], leader[t]) - evaluate.roc_auc(y[t], blend[t]) for _, t in folds]
+    )
+    return bool(gains.mean() > gains.std(ddof=1) / np.sqrt(len(gains)))
 
 
 def _row(name, candidate, y, proba, seconds, subsampled, params=None) -> dict:

@@ -49,14 +49,16 @@ def test_evaluate_any_csv_with_yes_no_target(bankml_cli, yes_no_csv):
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
     names = {m["name"] for m in payload["models"]}
-    # 900 rows: below SMALL_DATA_ROWS the quick set adds the forest, strong-L2 logistic and blend
+    # 900 rows: below SMALL_DATA_ROWS the quick set adds the forest, strong-L2 logistic, CatBoost
+    # and the blend
     assert names == {
         "scorecard",
         "logistic",
         "lightgbm",
         "lightgbm (bagged forest)",
         "logistic (strong L2)",
-        "blend (linear + forest)",
+        "catboost",
+        "blend (linear + trees)",
     }
     for model in payload["models"]:
         assert {"name", "roc_auc", "pr_auc", "brier", "ks", "fit_seconds"} <= set(model)
@@ -109,3 +111,40 @@ def test_unknown_model_name_is_one_line(bankml_cli, yes_no_csv):
     assert done.returncode == 2
     assert "unknown model 'quantum_forest'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_evaluate_nested_reports_the_whole_training_on_held_out_folds(bankml_cli, yes_no_csv):
+    done = bankml_cli(
+        "evaluate",
+        "--csv",
+        str(yes_no_csv),
+        "--target",
+        "default",
+        "--cv",
+        "3",
+        "--models",
+        "logistic,scorecard",
+        "--protected",
+        "sex",
+        "--nested",
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    nested = payload["nested"]
+    assert nested["models"] == ["logistic", "scorecard"]
+    assert len(nested["fold_roc_auc"]) == 3 and len(nested["chosen"]) == 3
+    compared = {m["name"] for m in payload["models"]}  # "logistic" names an algorithm too
+    assert {"logistic", "scorecard"} <= compared and set(nested["chosen"]) <= compared
+    assert 0.6 < nested["pooled_roc_auc"] < 1.0
+    assert nested["mean_roc_auc"] == pytest.approx(np.mean(nested["fold_roc_auc"]))
+    assert "nested: training on outer fold 3/3" in done.stderr
+
+
+def test_evaluate_nested_prints_a_readable_line(bankml_cli, yes_no_csv):
+    done = bankml_cli(
+        "evaluate", "--csv", str(yes_no_csv), "--target", "default", "--models", "logistic",
+        "--cv", "2", "--nested",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "nested 2-fold ROC AUC of `bankml train --models ['logistic']`" in done.stdout
