@@ -8,6 +8,7 @@ import streamlit as st
 
 from bankml import evaluate, registry
 from bankml.default import LEADERBOARD_COLUMNS, fairness_by_group, report
+from bankml.default.candidates import BLEND_NAME
 from bankml.errors import BankmlError
 from pages import _shared, _ui
 
@@ -43,6 +44,12 @@ st.dataframe(
     key="leaderboard",
     column_order=list(LEADERBOARD_COLUMNS),
 )
+if any(row.get("name") == BLEND_NAME for row in card["leaderboard"]):
+    st.caption(
+        "Small data: the blend of the best linear model and the tree models is kept unless a single"
+        " model beats it by more than one standard error across the folds, so the chosen model is"
+        " not always the top row."
+    )
 
 if validation is not None:
     curves = report.curve_frames(validation)

@@ -98,6 +98,11 @@ def print_board(result) -> None:
         print(
             f" {'oracle (true PD)':<29} {'':<12} {o['roc_auc']:8.4f} {o['pr_auc']:7.4f} {o['ks']:6.3f} {o['brier']:7.4f}"
         )
+    leader = board[board["explainable"]].sort_values("roc_auc", ascending=False)["name"].iloc[0]
+    if leader != result.chosen:
+        print(
+            f"kept {result.chosen}: {leader}'s lead is within one standard error across the folds"
+        )
     m = result.metrics()
     print(
         f"chosen {result.chosen} (calibrated: Brier {m['brier']:.4f}, ECE {m['ece']:.4f});"

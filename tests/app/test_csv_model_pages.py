@@ -45,3 +45,5 @@ def test_performance_page_shows_what_drives_a_csv_model(
     assert any("trained on another bank" in w.value for w in at.warning)
     assert "What drives the PD" in [h.value for h in at.subheader]
     assert at.metric[0].value == result.chosen
+    # the small-data leaderboard carries its blend, and the page says how the choice was made
+    assert any("one standard error" in c.value for c in at.caption)

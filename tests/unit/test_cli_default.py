@@ -148,3 +148,41 @@ def test_evaluate_nested_prints_a_readable_line(bankml_cli, yes_no_csv):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "nested 2-fold ROC AUC of `bankml train --models ['logistic']`" in done.stdout
+
+
+def test_print_board_says_why_the_blend_was_kept_over_a_higher_row():
+    import dataclasses
+
+    from bankml.commands.train import print_board
+
+    class Result:
+        chosen = "blend (linear + trees)"
+        oracle = None
+        leaderboard = pd.DataFrame(
+            {
+                "name": ["catboost", "blend (linear + trees)"],
+                "imbalance": ["none", "none"],
+                "roc_auc": [0.805, 0.803],
+                "pr_auc": [0.6, 0.6],
+                "ks": [0.4, 0.4],
+                "brier": [0.16, 0.16],
+                "fit_seconds": [0.3, 0.6],
+                "subsampled": [False, False],
+                "explainable": [True, True],
+                "chosen": [False, True],
+            }
+        )
+        model = dataclasses.make_dataclass("M", [("cutoff_", float)])(0.1)
+
+        def metrics(self):
+            return {"brier": 0.16, "ece": 0.02, "approval_rate": 0.7}
+
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        print_board(Result())
+    text = out.getvalue()
+    assert "kept blend (linear + trees): catboost's lead is within one standard error" in text
+    assert text.splitlines()[2].startswith("*blend")
