@@ -31,21 +31,16 @@ def yes_no_csv(tmp_path_factory, small_bank_path):
     return path
 
 
+def _evaluate_csv(bankml_cli, csv, models: str, *extra: str):
+    """`bankml evaluate --json` on the yes/no CSV: 3 folds, `sex` protected."""
+    return bankml_cli(
+        "evaluate", "--csv", str(csv), "--target", "default", "--cv", "3",
+        "--models", models, "--protected", "sex", *extra, "--json",
+    )  # fmt: skip
+
+
 def test_evaluate_any_csv_with_yes_no_target(bankml_cli, yes_no_csv):
-    done = bankml_cli(
-        "evaluate",
-        "--csv",
-        str(yes_no_csv),
-        "--target",
-        "default",
-        "--cv",
-        "3",
-        "--models",
-        "quick",
-        "--protected",
-        "sex",
-        "--json",
-    )
+    done = _evaluate_csv(bankml_cli, yes_no_csv, "quick")
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
     names = {m["name"] for m in payload["models"]}
@@ -114,21 +109,7 @@ def test_unknown_model_name_is_one_line(bankml_cli, yes_no_csv):
 
 
 def test_evaluate_nested_reports_the_whole_training_on_held_out_folds(bankml_cli, yes_no_csv):
-    done = bankml_cli(
-        "evaluate",
-        "--csv",
-        str(yes_no_csv),
-        "--target",
-        "default",
-        "--cv",
-        "3",
-        "--models",
-        "logistic,scorecard",
-        "--protected",
-        "sex",
-        "--nested",
-        "--json",
-    )
+    done = _evaluate_csv(bankml_cli, yes_no_csv, "logistic,scorecard", "--nested")
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
     nested = payload["nested"]
