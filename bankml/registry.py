@@ -52,6 +52,7 @@ def frame_hash(frame: pd.DataFrame) -> str:
 
 
 def library_versions() -> dict[str, str]:
+    import catboost
     import lightgbm
     import sklearn
 
@@ -63,6 +64,7 @@ def library_versions() -> dict[str, str]:
         "numpy": np.__version__,
         "pandas": pd.__version__,
         "lightgbm": lightgbm.__version__,
+        "catboost": catboost.__version__,
         "joblib": joblib.__version__,
         "bankml": bankml_version,
     }

@@ -47,6 +47,12 @@ def test_round_trip_marks_current_and_records_a_complete_card(saved, trained):
     ):
         assert key in card, key
     assert {"python", "sklearn", "numpy", "bankml"} <= set(card["versions"])
+    import catboost
+    import lightgbm
+
+    # the tree libraries whose pickles the artefact may hold are recorded at their pinned versions
+    assert card["versions"]["lightgbm"] == lightgbm.__version__
+    assert card["versions"]["catboost"] == catboost.__version__
     assert card["sha256"] == registry.sha256_file(folder / "model.joblib")
     frame = trained.validation
     assert model.cutoff_ == trained.model.cutoff_
