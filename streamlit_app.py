@@ -23,8 +23,6 @@ PAGES = {
 def main() -> None:
     from pathlib import Path
 
-    from pages import _ui
-
     st.set_page_config(page_title="bankml", page_icon=":material/account_balance:", layout="wide")
     root = Path(__file__).parent
     navigation = {
@@ -36,6 +34,10 @@ def main() -> None:
         for section, entries in PAGES.items()
     }
     page = st.navigation({k: v for k, v in navigation.items() if v})
+    # Only now: st.navigation has turned off the legacy pages/ mode, so importing pages._shared
+    # does not trigger its deep-link rerun in the middle of an import (see pages/_shared.py).
+    from pages import _ui
+
     _ui.sidebar()
     page.run()
 
