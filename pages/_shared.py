@@ -136,6 +136,15 @@ def _model(folder: str, sha256: str):
     return model
 
 
+def current_card() -> dict | None:
+    """The current model's verified card (checksum and versions), without loading the model:
+    the sidebar shows it on every page, and most pages never need the model itself."""
+    from bankml import registry
+
+    models = config.models_dir()
+    return None if registry.current_id(models) is None else registry.verify(models)
+
+
 def current_model() -> tuple | None:
     """(model, card) of the current registered model, cached per artefact sha256 (read-only).
 

@@ -12,7 +12,13 @@ import streamlit as st
 from bankml import config
 from bankml.data import BankInfo
 from bankml.errors import BankmlError
-from pages._shared import clear_caches, current_bank, current_model, literal, show_error
+from pages._shared import (
+    clear_caches,
+    current_bank,
+    current_card,
+    literal,
+    show_error,
+)
 
 
 def sidebar() -> None:
@@ -29,16 +35,15 @@ def sidebar() -> None:
             )
         st.caption("Model in use")
         try:
-            found = current_model()
+            card = current_card()
         except BankmlError:
             st.warning("The current model is unusable: retrain it on Model performance.")
             return
-        if found is None:
+        if card is None:
             st.caption("none yet: train one on Model performance")
             return
         from bankml.byod import model_is_stale
 
-        card = found[1]
         st.markdown(
             f"**{literal(card.get('algorithm', '?'))}** · cut-off {card.get('cutoff', 0):.1%}  \n"
             f"trained on {literal(card.get('source', '?'))}"

@@ -66,10 +66,10 @@ if submitted:
     else:
         _shared.clear_caches()
         try:
-            found = _shared.current_model()
+            card = _shared.current_card()
         except BankmlError:
-            found = None
-        if found is not None and byod.model_is_stale(found[1], new.content_hash):
+            card = None
+        if card is not None and byod.model_is_stale(card, new.content_hash):
             st.warning(
                 "The active model was trained on the previous bank and is now marked stale: "
                 "retrain it on the Model performance page."

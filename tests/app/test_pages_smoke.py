@@ -47,3 +47,30 @@ def test_regenerate_a_small_bank(monkeypatch, tmp_path):
     from bankml import data
 
     assert data.bank_info(db).customers == 500
+
+
+def test_pages_without_a_model_never_load_it(monkeypatch, small_bank_path, tmp_path):
+    """The sidebar shows the verified card only: Overview, Data and Customer segments render
+    without unpickling the model (a cold load costs seconds on a fresh server)."""
+    import shutil
+
+    from bankml import registry
+    from tests.bad_inputs.helpers import trained_registry
+
+    models = tmp_path / "models"
+    shutil.copytree(trained_registry(str(small_bank_path)), models)
+    loads = []
+    real_load = registry.load_model
+    monkeypatch.setattr(
+        registry, "load_model", lambda *a, **k: loads.append(a) or real_load(*a, **k)
+    )
+    at = open_page(monkeypatch, small_bank_path, models)  # Overview, the first view
+    card = registry.verify(models)
+    shown = [m.value for m in at.markdown if "trained on" in m.value]  # the sidebar's model line
+    assert shown and card["algorithm"] in shown[0] and f"{card['cutoff']:.1%}" in shown[0]
+    for page in ("pages/data.py", "pages/customer_segments.py"):
+        at.switch_page(page).run()
+        assert not at.exception, [e.message for e in at.exception]
+    assert loads == []
+    at.switch_page("pages/default_prediction.py").run()  # the form does need the model
+    assert len(loads) == 1 and not at.exception
