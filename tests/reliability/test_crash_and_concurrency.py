@@ -15,6 +15,7 @@ from bankml import data
 from bankml.bank import regenerate
 from bankml.errors import BankBusyError
 from synth import BankParams
+from tests.reliability._processes import python_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,16 +78,7 @@ print(repr(sorted(answers)))
 
 def test_reader_processes_during_regeneration_see_whole_banks(bank_path):
     before = data.bank_info(bank_path)
-    readers = [
-        subprocess.Popen(
-            [sys.executable, "-c", READER, str(bank_path), "6"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )  # fmt: skip
-        for _ in range(2)
-    ]
+    readers = python_processes(READER, str(bank_path), "6")
     time.sleep(1.0)
     after = regenerate(BankParams(customers=3000, seed=2), bank_path)
     valid = {(before.content_hash, 500), (after.content_hash, 3000)}

@@ -31,7 +31,8 @@ from bankml.errors import ModelError
 from bankml.scoring import score_applicant, score_batch
 from synth import BankParams
 from synth.applicants import applicants
-from tests.bad_inputs.helpers import trained_model, trained_registry
+from tests.bad_inputs.helpers import BAD_NUMBER_CELLS, trained_model, trained_registry
+from tests.reliability._processes import python_processes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -76,11 +77,7 @@ def test_seven_bad_rows_in_a_thousand_get_no_pd_and_the_rest_are_scored(model_an
     )
     # credit_score stands in for "age 250": age is a protected attribute, not a model input
     bad = {
-        10: ("annual_income", "fifty thousand", "not a number"),
-        20: ("annual_income", -5, "out of range"),
-        30: ("debt_to_income", np.nan, "missing value"),
-        40: ("debt_to_income", np.inf, "infinite value"),
-        50: ("annual_income", -np.inf, "infinite value"),
+        **BAD_NUMBER_CELLS,
         60: ("credit_score", 2500, "out of range"),
         70: ("term_months", "03/04/2025", "not a number"),
     }
@@ -303,16 +300,7 @@ def test_eight_threads_and_two_processes_see_whole_banks_through_swaps(tmp_path)
     path = tmp_path / "bank.duckdb"
     first = regenerate(BankParams(customers=500, seed=1, txn_per_customer=2), path)
     stop = tmp_path / "stop"
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", READER_PROCESS, str(path), str(stop)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=ROOT,
-        )  # fmt: skip
-        for _ in range(2)
-    ]
+    processes = python_processes(READER_PROCESS, str(path), str(stop))
     for process in processes:
         assert process.stdout.readline().strip() == "ready"
     answers: set = set()

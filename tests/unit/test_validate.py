@@ -12,6 +12,7 @@ from hypothesis.extra.pandas import column, data_frames
 from bankml.errors import InputError
 from bankml.schema import CategoricalField, FeatureSchema, NumericField
 from bankml.validate import validate_applicant, validate_frame
+from tests.bad_inputs.helpers import BAD_NUMBER_CELLS
 
 SCHEMA = FeatureSchema(
     numeric=(
@@ -49,11 +50,7 @@ def test_good_frame_passes_whole_and_in_order():
 def test_seven_bad_rows_in_a_thousand_are_each_named():
     frame = good_rows(1000).astype({"annual_income": object, "age": object})
     bad = {
-        10: ("annual_income", "fifty thousand", "not a number"),
-        20: ("annual_income", -5, "out of range"),
-        30: ("debt_to_income", np.nan, "missing value"),
-        40: ("debt_to_income", np.inf, "infinite value"),
-        50: ("annual_income", -np.inf, "infinite value"),
+        **BAD_NUMBER_CELLS,
         60: ("age", 250, "out of range"),
         70: ("age", "03/04/1980", "not a number"),
     }
