@@ -96,7 +96,7 @@ def models_path() -> str:
 @st.cache_data(show_spinner="Reading the file...", max_entries=4)
 def byod_frame(raw: bytes, name: str) -> pd.DataFrame:
     """An uploaded training CSV, read once per file content."""
-    from bankml import byod
+    from bankml.default import byod
 
     return byod.read_upload(raw, name)
 
@@ -191,13 +191,13 @@ def loan_frame(info: BankInfo) -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Validating and scoring...", max_entries=8)
 def _score_upload(raw: bytes, name: str, sha256: str, content_hash: str, _model, _reference):
-    from bankml.scoring import score_batch
+    from bankml.default.scoring import score_batch
 
     return score_batch(raw, _model, name=name, reference=_reference)
 
 
 def score_upload(raw: bytes, name: str, model, card: dict, info: BankInfo | None):
-    """bankml.scoring.score_batch for an upload, cached per file content, model and bank."""
+    """bankml.default.scoring.score_batch for an upload, cached per file content, model and bank."""
     reference = loan_frame(info) if info is not None else None
     content_hash = info.content_hash if info is not None else ""
     return _score_upload(raw, name, card["sha256"], content_hash, model, reference)
@@ -264,7 +264,7 @@ def segments(info: BankInfo, k: str | int = "auto"):
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _template(sha256: str, _schema) -> bytes:
-    from bankml.scoring import template
+    from bankml.default.scoring import template
 
     return template(_schema)
 

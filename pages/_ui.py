@@ -42,7 +42,7 @@ def sidebar() -> None:
         if card is None:
             st.caption("none yet: train one on Model performance")
             return
-        from bankml.byod import model_is_stale
+        from bankml.default.byod import model_is_stale
 
         st.markdown(
             f"**{literal(card.get('algorithm', '?'))}** · cut-off {card.get('cutoff', 0):.1%}  \n"

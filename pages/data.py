@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from bankml import byod
 from bankml.bank import make_params, regenerate
+from bankml.default import byod
 from bankml.errors import BankmlError
 from pages import _shared
 from synth import SUPPORTED_LOCALES

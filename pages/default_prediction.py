@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from bankml.default.scoring import applicant_from_loan, score_applicant
 from bankml.errors import BankmlError
-from bankml.scoring import applicant_from_loan, score_applicant
 from pages import _shared, _ui
 
 st.title("Default prediction")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from bankml import evaluate, registry
 from bankml.default import LEADERBOARD_COLUMNS, fairness_by_group, report
+from bankml.default.byod import model_is_stale
 from bankml.default.candidates import BLEND_NAME
 from bankml.errors import BankmlError
 from pages import _shared, _ui
@@ -34,7 +35,7 @@ cols[0].metric("Model", card["algorithm"])
 cols[1].metric("ROC AUC (out of fold)", f"{card['metrics']['roc_auc']:.3f}")
 cols[2].metric("Brier (calibrated)", f"{card['metrics']['brier']:.4f}")
 cols[3].metric("Money cut-off (PD)", f"{model.cutoff_:.1%}")
-if card.get("data_hash") != info.content_hash:
+if model_is_stale(card, info.content_hash):
     st.warning("This model was trained on another bank: retrain to match the bank in use.")
 
 st.subheader("Candidates on the same folds")

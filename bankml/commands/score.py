@@ -58,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
     # cvxpy (pulled in by optbinning) logs solver-import notices to stderr at import time and
     # resets its logger's level while doing so; disabling the logger keeps errors to one line.
     logging.getLogger("__cvxpy__").disabled = True
+    from bankml.default.scoring import score_batch
     from bankml.registry import load_model
-    from bankml.scoring import score_batch
 
     source = Path(args.csv)
     if not source.is_file():

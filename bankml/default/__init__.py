@@ -1,9 +1,13 @@
-"""The default-risk model: loan features, candidates, calibrated PD, cut-off, reason codes.
+"""Credit risk: loan features, schema and row validation, candidates, the calibrated PD model and
+its blend, training, explanations, batch scoring and bring-your-own-data.
 
-optbinning is imported first through `candidates` (TOOLCHAIN.md import-order trap).
+optbinning is imported first through `candidates`: ortools and highspy ship clashing libhighs
+builds, and importing cvxpy users before optbinning fails.
 """
 
 from bankml.default import candidates  # noqa: F401  (first: optbinning before cvxpy users)
+from bankml.default.blend import BlendModel
+from bankml.default.estimator import DefaultModel, PDModel
 from bankml.default.fairness import drift_report, fairness_by_group
 from bankml.default.features import (
     PROTECTED,
@@ -15,12 +19,14 @@ from bankml.default.features import (
     oracle_pd,
     read_training_csv,
 )
-from bankml.default.model import LEADERBOARD_COLUMNS, DefaultModel, TrainResult, train_default
+from bankml.default.training import LEADERBOARD_COLUMNS, TrainResult, train_default
 from bankml.default.workflow import train_bank_model, train_csv_model, train_table_model
 
 __all__ = [
     "LEADERBOARD_COLUMNS",
+    "PDModel",
     "PROTECTED",
+    "BlendModel",
     "DefaultModel",
     "FeatureSpec",
     "TrainResult",

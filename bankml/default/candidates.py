@@ -1,7 +1,8 @@
 """Candidate algorithms and imbalance strategies, each a pipeline built from a feature spec.
 
 optbinning is imported first (before anything that pulls in cvxpy/highspy): ortools and highspy
-ship clashing libhighs builds and the other order fails to import (TOOLCHAIN.md).
+ship clashing libhighs builds and the other order fails to import.
+The learner wrappers (subsampling, LightGBM forest mode) live in `bankml.default.learners`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from imblearn.over_sampling import SMOTE, RandomOverSampler  # noqa: E402
 from imblearn.pipeline import Pipeline as ImbPipeline  # noqa: E402
 from lightgbm import LGBMClassifier  # noqa: E402
 from optbinning import BinningProcess  # noqa: E402
-from sklearn.base import BaseEstimator, ClassifierMixin, clone  # noqa: E402
 from sklearn.calibration import CalibratedClassifierCV  # noqa: E402
 from sklearn.compose import ColumnTransformer  # noqa: E402
 from sklearn.ensemble import (  # noqa: E402
@@ -32,7 +32,6 @@ from sklearn.ensemble import (  # noqa: E402
 )
 from sklearn.impute import SimpleImputer  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import (  # noqa: E402
@@ -42,12 +41,10 @@ from sklearn.preprocessing import (  # noqa: E402
 )
 from sklearn.svm import LinearSVC  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
-from sklearn.utils.multiclass import check_classification_targets  # noqa: E402
-from sklearn.utils.validation import check_is_fitted  # noqa: E402
 
 from bankml.default.features import FeatureSpec  # noqa: E402
+from bankml.default.learners import SUBSAMPLE_LIMIT, ForestLGBMClassifier, Subsampled  # noqa: E402
 
-SUBSAMPLE_LIMIT = 20_000
 # Below this many rows plain boosting overfits, so the quick set on small data (e.g. German credit,
 # 1,000 rows) adds low-variance trees: a bagged LightGBM forest and CatBoost (see quick_for).
 SMALL_DATA_ROWS = 5_000
@@ -109,14 +106,10 @@ def preprocessor(spec: FeatureSpec, kind: str) -> ColumnTransformer | BinningPro
     numeric_steps = [("impute", SimpleImputer(strategy="median"))]
     if kind == "linear":
         numeric_steps.append(("scale", StandardScaler()))
-        encoder = OneHotEncoder(
-            handle_unknown="infrequent_if_exist", min_frequency=0.005, sparse_output=False
-        )
-    else:
-        # one-hot for trees too: ordinal codes impose an arbitrary order on nominal levels
-        encoder = OneHotEncoder(
-            handle_unknown="infrequent_if_exist", min_frequency=0.005, sparse_output=False
-        )
+    # one-hot for trees too: ordinal codes impose an arbitrary order on nominal levels
+    encoder = OneHotEncoder(
+        handle_unknown="infrequent_if_exist", min_frequency=0.005, sparse_output=False
+    )
     categorical_steps = [
         ("impute", SimpleImputer(strategy="constant", fill_value="missing")),
         ("encode", encoder),
@@ -134,78 +127,6 @@ def preprocessor(spec: FeatureSpec, kind: str) -> ColumnTransformer | BinningPro
             ratio_steps.append(("scale", StandardScaler()))
         transformers.append(("ratio", Pipeline(ratio_steps), list(RATIO_PARENTS)))
     return ColumnTransformer(transformers, verbose_feature_names_out=False)
-
-
-class Subsampled(ClassifierMixin, BaseEstimator):
-    """Fit the wrapped classifier on a stratified subsample when the data exceed max_rows.
-
-    Learners that scale badly (SVM, MLP, forests of deep trees, AdaBoost) are fitted on at most
-    max_rows rows; the leaderboard marks them as subsampled.
-    """
-
-    def __init__(self, estimator=None, max_rows: int = SUBSAMPLE_LIMIT, random_state: int = 0):
-        self.estimator = estimator
-        self.max_rows = max_rows
-        self.random_state = random_state
-
-    def fit(self, X, y):
-        if y is None:
-            raise ValueError("Subsampled requires y to be passed, but the target y is None")
-        check_classification_targets(y)
-        y = np.asarray(y)
-        self.subsampled_ = len(y) > self.max_rows
-        if self.subsampled_:
-            X, _, y, _ = train_test_split(
-                X, y, train_size=self.max_rows, stratify=y, random_state=self.random_state
-            )
-        self.estimator_ = clone(self.estimator).fit(X, y)
-        self.classes_ = self.estimator_.classes_
-        if hasattr(self.estimator_, "n_features_in_"):
-            self.n_features_in_ = self.estimator_.n_features_in_
-        return self
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = self.estimator.__sklearn_tags__() if self.estimator is not None else None
-        if inner is not None:
-            tags.input_tags.sparse = inner.input_tags.sparse
-        return tags
-
-    def predict_proba(self, X):
-        check_is_fitted(self, "estimator_")
-        return self.estimator_.predict_proba(X)
-
-    def predict(self, X):
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
-
-
-class _AveragedBooster:
-    """A LightGBM rf-mode booster whose raw scores and contributions are averaged over the trees.
-
-    In rf mode predict_proba is sigmoid(mean of trees) but raw_score / pred_contrib return the sum;
-    dividing by the tree count makes them the log-odds that reason codes and calibration expect.
-    """
-
-    def __init__(self, booster):
-        self.booster = booster
-
-    def predict(self, X, raw_score: bool = False, pred_contrib: bool = False, **kwargs):
-        out = self.booster.predict(X, raw_score=raw_score, pred_contrib=pred_contrib, **kwargs)
-        if raw_score or pred_contrib:
-            return out / max(self.booster.current_iteration(), 1)
-        return out
-
-    def __getattr__(self, name):
-        return getattr(self.booster, name)
-
-
-class ForestLGBMClassifier(LGBMClassifier):
-    """LGBMClassifier in random-forest mode whose booster_ reports averaged (log-odds) scores."""
-
-    @property
-    def booster_(self):
-        return _AveragedBooster(super().booster_)
 
 
 @dataclass(frozen=True)
@@ -322,7 +243,7 @@ def pipeline(
 ):
     """Preprocessing, optional resampler and classifier; resampling happens on training folds only."""
     if candidate.algorithm == "blend":
-        raise ValueError("a blend has no single pipeline: DefaultModel fits its members")
+        raise ValueError("a blend has no single pipeline: BlendModel fits its members")
     params = {**dict(candidate.params), **(params or {})}
     clf = classifier(candidate.algorithm, candidate.imbalance, random_state, params)
     if candidate.subsample:

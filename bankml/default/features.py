@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from bankml import data
+from bankml.default.schema import FeatureSchema
 from bankml.errors import InputError
-from bankml.schema import FeatureSchema
 
 TARGET = "defaulted"
 PROTECTED = ("gender", "marital_status", "age")

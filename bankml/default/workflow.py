@@ -11,7 +11,7 @@ import pandas as pd
 from bankml import data
 from bankml.default import candidates as cands
 from bankml.default.features import loan_frame, oracle_pd, read_training_csv
-from bankml.default.model import TrainResult, train_default
+from bankml.default.training import TrainResult, train_default
 
 Progress = Callable[[float, str], None]
 

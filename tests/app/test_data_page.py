@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bankml import byod, registry
+from bankml import registry
+from bankml.default import byod
 from tests.app._apptest import open_page
 
 ROOT = Path(__file__).resolve().parents[2]

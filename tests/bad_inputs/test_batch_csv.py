@@ -251,8 +251,8 @@ def test_a_one_megabyte_cell_parses(registry, small_bank_path, tmp_path, capsys)
     ],
 )
 def test_row_and_size_caps(small_bank_path, limit, message):
+    from bankml.default.scoring import score_batch
     from bankml.errors import InputError
-    from bankml.scoring import score_batch
     from tests.bad_inputs.helpers import trained_model
 
     model = trained_model(str(small_bank_path))[0]

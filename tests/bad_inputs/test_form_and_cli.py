@@ -14,8 +14,8 @@ import pytest
 
 from bankml.cli import main
 from bankml.default.features import CATEGORICAL, NUMERIC
+from bankml.default.scoring import score_applicant
 from bankml.errors import InputError
-from bankml.scoring import score_applicant
 from tests.bad_inputs.helpers import trained_model, trained_registry
 
 

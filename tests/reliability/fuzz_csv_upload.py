@@ -21,9 +21,9 @@ import pandera.pandas  # noqa: F401
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 with atheris.instrument_imports(include=["bankml"]):
     from bankml.csvio import read_csv_upload
+    from bankml.default.validate import validate_frame
     from bankml.errors import InputError
-    from bankml.validate import validate_frame
-from tests.unit.test_validate import SCHEMA  # the validator tests' schema
+from tests.unit.default.test_validate import SCHEMA  # the validator tests' schema
 
 
 def upload(raw: bytes) -> None:

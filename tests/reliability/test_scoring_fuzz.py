@@ -1,7 +1,7 @@
 """RELIABILITY 15 (bounded, atheris-free): batch scoring is total on arbitrary uploads.
 
 tests/unit/test_csvio.py already fuzzes read_csv_upload alone; this extends the same promise to
-the whole upload path, bankml.scoring.score_batch (read, validate, score): any bytes give a
+the whole upload path, bankml.default.scoring.score_batch (read, validate, score): any bytes give a
 clean BatchResult or the library's InputError, never another exception and never a hang
 (hypothesis' per-example deadline of 5 s).
 """
@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from bankml.bank import regenerate
 from bankml.default import loan_frame, train_default
+from bankml.default.scoring import score_batch, template
 from bankml.errors import InputError
-from bankml.scoring import score_batch, template
 from synth import BankParams
 
 FUZZ = settings(

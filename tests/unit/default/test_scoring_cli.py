@@ -1,4 +1,4 @@
-"""bankml.scoring and `bankml score`: valid rows scored in order, bad rows listed, safe export."""
+"""bankml.default.scoring and `bankml score`: valid rows scored in order, bad rows listed, safe export."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 
 from bankml.cli import main
 from bankml.csvio import to_safe_csv
+from bankml.default.scoring import score_batch, template
 from bankml.errors import InputError
-from bankml.scoring import score_batch, template
 from synth.applicants import SHIFTS, applicants
 from tests.bad_inputs.helpers import trained_model, trained_registry
 
@@ -195,7 +195,7 @@ def applicant_values(draw, schema):
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_scoring_properties_form_and_batch_agree(model, data):
-    from bankml.scoring import score_applicant
+    from bankml.default.scoring import score_applicant
 
     values = data.draw(applicant_values(model.schema_))
     form = score_applicant(values, model)

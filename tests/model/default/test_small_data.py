@@ -10,7 +10,8 @@ import pytest
 from bankml import evaluate, registry
 from bankml.default import candidates as cands
 from bankml.default import train_default
-from bankml.default.model import DefaultModel
+from bankml.default.blend import BlendModel
+from bankml.default.estimator import DefaultModel
 from bankml.default.workflow import train_table_model
 
 
@@ -129,19 +130,19 @@ def test_small_data_path_deploys_the_blend_unless_a_model_clearly_beats_it(resul
 
 
 def test_one_standard_error_rule_on_known_fold_gains():
-    from bankml.default.model import _beats_blend
+    from bankml.default.blend import beats_blend
 
     rng = np.random.default_rng(0)
     y = np.tile([0, 1], 150)
     folds = [(None, np.arange(i, 300, 3)) for i in range(3)]
     blend = y + rng.normal(0, 1.0, 300)
-    assert not _beats_blend(blend, blend, y, folds)  # no gain
-    assert _beats_blend(y + rng.normal(0, 0.1, 300), blend, y, folds)  # clear gain every fold
+    assert not beats_blend(blend, blend, y, folds)  # no gain
+    assert beats_blend(y + rng.normal(0, 0.1, 300), blend, y, folds)  # clear gain every fold
     # a gain on one fold and losses on the others: the mean gain is not above one SE
     mixed = blend.copy()
     mixed[folds[0][1]] = y[folds[0][1]]
     mixed[folds[1][1]] = -blend[folds[1][1]]
-    assert not _beats_blend(mixed, blend, y, folds)
+    assert not beats_blend(mixed, blend, y, folds)
 
 
 @pytest.fixture(scope="module")
@@ -150,11 +151,8 @@ def blend(frame):
 
     data, spec = infer_spec(frame, "bad")
     y = (data["bad"] == "yes").to_numpy(int)
-    model = DefaultModel(
-        spec=spec,
-        candidate=cands.BLEND_NAME,
-        params={"members": ["scorecard", *cands.TREE_MEMBERS], "weights": [0.7, 0.9, 0.4]},
-        cv=3,
+    model = BlendModel(
+        spec=spec, members=["scorecard", *cands.TREE_MEMBERS], weights=[0.7, 0.9, 0.4], cv=3
     )
     return model.fit(data, y), data, y
 
@@ -208,9 +206,9 @@ def test_blend_rejects_malformed_params_and_brings_its_members(blend):
     _, data, y = blend
     spec = blend[0].spec_
     with pytest.raises(InputError, match="members and weights"):
-        DefaultModel(spec=spec, candidate=cands.BLEND_NAME, params={"members": ["logistic"]}).fit(
-            data, y
-        )
+        BlendModel(spec=spec, members=["logistic"], weights=[1.0]).fit(data, y)
+    with pytest.raises(InputError, match="is a blend: fit it with BlendModel"):
+        DefaultModel(spec=spec, candidate=cands.BLEND_NAME).fit(data, y)
     # asking for the blend alone compares its members too
     board = train_default(data.head(300), "bad", candidates=[cands.BLEND_NAME], cv=3).leaderboard
     assert {cands.BLEND_NAME, cands.FOREST_MEMBER, "scorecard"} <= set(board["name"])

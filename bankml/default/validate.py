@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from bankml.default.schema import CategoricalField, FeatureSchema, NumericField
 from bankml.errors import InputError
-from bankml.schema import CategoricalField, FeatureSchema, NumericField
 
 ROW_COLUMN = "input_row"
 ISSUE_COLUMNS = ["row", "column", "value", "reason"]

@@ -1,4 +1,4 @@
-"""bankml.validate: every bad row named, good rows kept in order, the form path strict."""
+"""bankml.default.validate: every bad row named, good rows kept in order, the form path strict."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.pandas import column, data_frames
 
+from bankml.default.schema import CategoricalField, FeatureSchema, NumericField
+from bankml.default.validate import validate_applicant, validate_frame
 from bankml.errors import InputError
-from bankml.schema import CategoricalField, FeatureSchema, NumericField
-from bankml.validate import validate_applicant, validate_frame
 from tests.bad_inputs.helpers import BAD_NUMBER_CELLS
 
 SCHEMA = FeatureSchema(

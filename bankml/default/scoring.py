@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from bankml.csvio import MAX_BYTES, MAX_COLUMNS, MAX_ROWS, read_csv_upload, to_safe_csv
+from bankml.default.validate import ROW_COLUMN, ValidationReport, validate_frame
 from bankml.errors import InputError
-from bankml.validate import ROW_COLUMN, ValidationReport, validate_frame
 
 RESULT_COLUMNS = ("pd", "grade", "decision", "reason_1", "reason_2", "reason_3")
 UPLOADED_SUFFIX = " (uploaded)"
@@ -203,7 +203,7 @@ def score_applicant(values: dict, model, explain: bool = True) -> ApplicantResul
     With explain=True (the default) also its reason codes and, for a decline, the counterfactual;
     a what-if that only shows the new PD passes False and skips both.
     """
-    from bankml.validate import validate_applicant
+    from bankml.default.validate import validate_applicant
 
     frame = validate_applicant(values, model.schema_)
     if explain:  # one pass: the PD comes from the score the reason codes add up to

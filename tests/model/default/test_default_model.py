@@ -10,7 +10,8 @@ from sklearn.utils.estimator_checks import check_estimator
 
 from bankml import evaluate
 from bankml.default import DefaultModel, bank_spec, loan_frame, oracle_pd, train_default
-from bankml.default.candidates import ALL, QUICK, Subsampled
+from bankml.default.candidates import ALL, QUICK
+from bankml.default.learners import Subsampled
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,168 @@
+"""The blend: a weighted sum of explainable members' log-odds, calibrated like any single model.
+
+Its score is the weighted sum of its members' scores and so are its contributions, so reason
+codes stay exact (TreeSHAP for tree members). `choose_blend` forms it from the members'
+out-of-fold predictions; `beats_blend` is the one-standard-error rule that keeps it as the
+small-data default unless a single model is clearly better.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from bankml import evaluate
+from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
+from bankml.default import candidates as cands
+from bankml.default.calibration import logit, sigmoid
+from bankml.default.crossval import out_of_fold
+from bankml.default.estimator import DefaultModel, PDModel
+from bankml.default.features import FeatureSpec
+from bankml.errors import InputError
+
+
+def blend_score(member_scores: list[np.ndarray], weights) -> np.ndarray:
+    """The blend's log-odds: the weighted sum of its members' log-odds (reason codes add likewise)."""
+    return sum(w * np.asarray(s, dtype=float) for w, s in zip(weights, member_scores, strict=True))
+
+
+def blend_weights(member_oof: list[np.ndarray], linear_share: float) -> list[float]:
+    """Weights on the members' log-odds, the linear member first: each member divided by the
+    spread of its out-of-fold log-odds (a forest's are compressed), the linear one given
+    `linear_share` and the tree members the rest in equal parts."""
+    spread = [max(float(np.std(logit(p))), 1e-6) for p in member_oof]
+    shares = [linear_share] + [(1.0 - linear_share) / (len(spread) - 1)] * (len(spread) - 1)
+    return [share / s for share, s in zip(shares, spread, strict=True)]
+
+
+class BlendModel(PDModel):
+    """Calibrated PD of a log-odds blend of single candidates, with exact reason codes.
+
+    Parameters
+    ----------
+    members : names of explainable single candidates (`bankml.default.candidates.KNOWN`).
+    weights : one weight per member on its log-odds score.
+    spec, calibration, economics, cv, random_state : as for `DefaultModel`.
+
+    Attributes
+    ----------
+    members_ : the fitted member `DefaultModel`s (each refitted on all rows); weights_ : floats.
+    """
+
+    candidate = cands.BLEND_NAME
+
+    def __init__(
+        self,
+        spec: FeatureSpec | None = None,
+        members: tuple[str, ...] | list[str] = (),
+        weights: tuple[float, ...] | list[float] = (),
+        calibration: str = "auto",
+        economics: LendingEconomics = DEFAULT_ECONOMICS,
+        cv: int = 5,
+        random_state: int = 0,
+    ):
+        self.spec = spec
+        self.members = members
+        self.weights = weights
+        self.calibration = calibration
+        self.economics = economics
+        self.cv = cv
+        self.random_state = random_state
+
+    def _checked_members(self) -> tuple[list[str], list[float]]:
+        members, weights = list(self.members), list(self.weights)
+        if len(members) < 2 or len(members) != len(weights):
+            raise InputError(
+                "a blend needs members and weights of equal length >= 2, "
+                f"got members {members} and weights {weights}"
+            )
+        return members, [float(w) for w in weights]
+
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y,
+        oof_proba: np.ndarray | None = None,
+        folds=None,
+        member_oof: dict[str, np.ndarray] | None = None,
+    ):
+        """Fit every member on all rows, calibrate the blended score on out-of-fold predictions.
+
+        `member_oof`: the members' out-of-fold probabilities on the same folds (reused, not refit).
+        """
+        names, self.weights_ = self._checked_members()
+        X, y = self._start_fit(X, y)
+        folds = self._folds(y, folds)
+        member_oof = member_oof or {}
+        self.members_ = [
+            DefaultModel(
+                spec=self.spec_,
+                candidate=name,
+                calibration=self.calibration,
+                economics=self.economics,
+                cv=self.cv,
+                random_state=self.random_state,
+            ).fit(X, y, oof_proba=member_oof.get(name), folds=folds)
+            for name in names
+        ]
+        if oof_proba is None:
+            oof = [
+                logit(member_oof[n])
+                if n in member_oof
+                else logit(out_of_fold(m._make, X, y, folds).proba)
+                for n, m in zip(names, self.members_, strict=True)
+            ]
+            oof_proba = sigmoid(blend_score(oof, self.weights_))
+        self._finish_fit(X, y, oof_proba, folds)
+        return self
+
+    def _raw_score(self, X: pd.DataFrame) -> np.ndarray:
+        # members read the frame prepared by the same schema
+        return blend_score([m._raw_score(X) for m in self.members_], self.weights_)
+
+    def _contributions(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        parts = [m._contributions(X) for m in self.members_]
+        return tuple(blend_score([p[i] for p in parts], self.weights_) for i in range(3))
+
+
+def with_blend_members(chosen: tuple[cands.Candidate, ...]) -> tuple[cands.Candidate, ...]:
+    """Asking for the blend compares its members too (a tree model and a linear model at least)."""
+    if not any(c.kind == "blend" for c in chosen):
+        return chosen
+    names = {c.name for c in chosen}
+    needed = []
+    if not names & set(cands.TREE_MEMBERS):
+        needed.append(cands.FOREST_MEMBER)
+    if not names & set(cands.LINEAR_MEMBERS):
+        needed.append(cands.LINEAR_MEMBERS[0])
+    extra = tuple(c for c in cands.KNOWN if c.name in needed and c.name not in names)
+    return extra + chosen
+
+
+def choose_blend(board_rows: list[dict], oof: dict[str, np.ndarray], y: np.ndarray):
+    """The blend of the best linear candidate and every tree member compared, from their
+    out-of-fold probabilities (`oof` by name): the linear share is the grid value
+    (cands.LINEAR_SHARES) with the best out-of-fold ROC AUC, the trees share the rest equally.
+    Returns (params {"members", "weights", "linear_share"}, the blend's out-of-fold proba)."""
+    linear = max(
+        (r for r in board_rows if r["name"] in cands.LINEAR_MEMBERS), key=lambda r: r["roc_auc"]
+    )["name"]
+    members = [linear, *(n for n in cands.TREE_MEMBERS if n in oof)]
+    best: tuple[float, dict, np.ndarray] | None = None
+    for share in cands.LINEAR_SHARES:
+        weights = blend_weights([oof[m] for m in members], share)
+        score = blend_score([logit(oof[m]) for m in members], weights)
+        auc = evaluate.roc_auc(y, score)
+        if best is None or auc > best[0]:
+            params = {"members": members, "weights": weights, "linear_share": share}
+            best = (auc, params, sigmoid(score))
+    return best[1], best[2]
+
+
+def beats_blend(leader: np.ndarray, blend: np.ndarray, y: np.ndarray, folds) -> bool:
+    """One-standard-error rule: on small data a single model displaces the blend (the low-variance
+    default) only if its fold-wise AUC gain exceeds one standard error of that gain."""
+    gains = np.array(
+        [evaluate.roc_auc(y[t], leader[t]) - evaluate.roc_auc(y[t], blend[t]) for _, t in folds]
+    )
+    return bool(gains.mean() > gains.std(ddof=1) / np.sqrt(len(gains)))

@@ -1,0 +1,258 @@
+"""The deployable default-risk estimators: a calibrated PD, a money cut-off and exact reasons.
+
+`PDModel` holds what every deployed model shares (input checks, calibration, cut-off, scoring
+and explanation entry points); `DefaultModel` is one candidate's pipeline refitted on all rows.
+The blend of several of them is `bankml.default.blend.BlendModel`.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
+
+from bankml import evaluate
+from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
+from bankml.default import candidates as cands  # first: optbinning's import-order trap
+from bankml.default import cutoff as cut
+from bankml.default import explain, reasons
+from bankml.default.calibration import Calibrator, calibration_method, cross_calibrated, logit
+from bankml.default.crossval import make_folds, out_of_fold
+from bankml.default.features import FeatureSpec, bank_spec, build_schema
+from bankml.errors import InputError
+
+
+def amount_column(spec: FeatureSpec) -> str | None:
+    """The loan-amount column the money cut-off weighs losses by (None: every loan counts 1)."""
+    if "loan_amount" in spec.numeric:
+        return "loan_amount"
+    return next((c for c in spec.numeric if "amount" in c.lower()), None)
+
+
+class PDModel(ClassifierMixin, BaseEstimator):
+    """What every deployed default model shares, whatever produces its raw log-odds score.
+
+    Subclasses fit their score and call `_start_fit` / `_finish_fit`, and implement `_raw_score`
+    and `_contributions` on a prepared frame. Attributes after fit: calibrator_ (log-odds -> PD,
+    fitted on out-of-fold scores: what CalibratedClassifierCV(ensemble=False) does, reusing the
+    comparison's folds), validation_pd_ (cross-calibrated out-of-fold PDs), cutoff_ (PD cut-off
+    with the highest back-tested profit), schema_, features_, amount_column_, base_rate_.
+    """
+
+    def _start_fit(self, X: pd.DataFrame, y) -> tuple[pd.DataFrame, np.ndarray]:
+        self.spec_ = self.spec or bank_spec()
+        self.features_ = list(self.spec_.features)
+        missing = [c for c in self.features_ if c not in X.columns]
+        if missing:
+            raise InputError(f"column {missing[0]!r} is missing: required {self.features_}")
+        return X[self.features_], np.asarray(y).astype(int)
+
+    def _folds(self, y: np.ndarray, folds):
+        return folds or make_folds(y, self.cv, self.random_state)
+
+    def _finish_fit(self, X: pd.DataFrame, y: np.ndarray, oof_proba: np.ndarray, folds) -> None:
+        score = logit(oof_proba)
+        self.calibration_ = calibration_method(self.calibration, y)
+        self.calibrator_ = Calibrator(self.calibration_).fit(score, y)
+        self.validation_pd_ = cross_calibrated(score, y, self.calibration_, folds)
+        self.schema_ = build_schema(X, self.spec_)
+        self.amount_column_ = amount_column(self.spec_)
+        amount = X[self.amount_column_].to_numpy(float) if self.amount_column_ else 1.0
+        self.cutoff_ = evaluate.best_cutoff(y, self.validation_pd_, amount, self.economics)
+        self.classes_ = np.array([0, 1])
+        self.base_rate_ = float(y.mean())
+
+    # ---- scoring -------------------------------------------------------------------------
+    def _prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
+        check_is_fitted(self, "calibrator_")
+        if not isinstance(frame, pd.DataFrame):
+            raise InputError("scoring needs a table (DataFrame) with named columns")
+        missing = [c for c in self.features_ if c not in frame.columns]
+        if missing:
+            raise InputError(f"column {missing[0]!r} is missing: required {self.features_}")
+        X = frame[self.features_]
+        converted = {}
+        for f in self.schema_.numeric:  # convert only what is not numeric already (fast path)
+            if not pd.api.types.is_numeric_dtype(X[f.name]) or X[f.name].dtype == bool:
+                converted[f.name] = pd.to_numeric(X[f.name], errors="coerce").astype(float)
+        for f in self.schema_.categorical:
+            if not pd.api.types.is_string_dtype(X[f.name]):
+                converted[f.name] = X[f.name].astype("str").where(X[f.name].notna(), np.nan)
+        return X.assign(**converted) if converted else X
+
+    def _raw_score(self, X: pd.DataFrame) -> np.ndarray:
+        raise NotImplementedError
+
+    def _contributions(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def decision_function(self, frame: pd.DataFrame) -> np.ndarray:
+        """The model's raw log-odds score (what reason codes add up to)."""
+        return self._raw_score(self._prepare(frame))
+
+    def predict_pd(self, frame: pd.DataFrame) -> np.ndarray:
+        """Calibrated PD per row; extra columns ignored, unknown categories handled."""
+        return self.calibrator_.transform(self.decision_function(frame))
+
+    def pd_from_score(self, score) -> np.ndarray:
+        """Calibrated PD for raw log-odds scores (e.g. the `score` an explanation adds up to)."""
+        check_is_fitted(self, "calibrator_")
+        return self.calibrator_.transform(np.atleast_1d(np.asarray(score, dtype=float)))
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        p = self.predict_pd(frame)
+        return np.column_stack([1 - p, p])
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """1 = predicted default (PD at or above the cut-off)."""
+        return (self.predict_pd(frame) >= self.cutoff_).astype(int)
+
+    def grade(self, pd_) -> np.ndarray:
+        check_is_fitted(self, "cutoff_")
+        return cut.grade(pd_, self.cutoff_)
+
+    def decision(self, pd_) -> np.ndarray:
+        check_is_fitted(self, "cutoff_")
+        return cut.decision(pd_, self.cutoff_)
+
+    # ---- explanation (bankml.default.explain) -----------------------------------------------
+    def contributions(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(score, contributions rows x features_, base) with base + sum(contributions) == score."""
+        return self._contributions(self._prepare(frame))
+
+    def explain(self, frame_one_row: pd.DataFrame) -> pd.DataFrame:
+        """One applicant's attribution per input column, largest |contribution| first."""
+        return explain.explain_one(self, frame_one_row)
+
+    def score_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """PD, grade, decision and the top three PD-raising reasons for every row (vectorised)."""
+        return explain.score_with_reasons(self, frame)
+
+    def counterfactual(
+        self, frame_one_row: pd.DataFrame, current_pd: float | None = None
+    ) -> dict | None:
+        """Smallest change of loan amount, term or debt-to-income that approves (or None)."""
+        return explain.counterfactual(self, frame_one_row, current_pd)
+
+    def feature_importance(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Global importance: mean |contribution| per input column over a frame (log-odds units)."""
+        return explain.feature_importance(self, frame)
+
+    def scorecard_table(self) -> pd.DataFrame | None:
+        """Points per bin of every characteristic (scorecard models only, else None)."""
+        return None
+
+
+class DefaultModel(PDModel):
+    """One candidate's pipeline with a calibrated PD, a money-chosen cut-off and exact reasons.
+
+    Parameters
+    ----------
+    spec : FeatureSpec, which columns are numeric / categorical inputs (None: the bank's spec).
+    candidate : name of a single candidate in `bankml.default.candidates.KNOWN` (explainable).
+    params : hyper-parameters for the classifier (from the search).
+    calibration : "sigmoid", "isotonic" or "auto" (isotonic when there are >= 1,000 defaults).
+    economics : margin and loss given default that price the cut-off.
+
+    Attributes
+    ----------
+    pipeline_ : fitted (imblearn) Pipeline(prep, [resampler], clf), refitted on all rows; the
+        calibrator maps its log-odds score to a PD (see `PDModel`).
+    """
+
+    def __init__(
+        self,
+        spec: FeatureSpec | None = None,
+        candidate: str = "lightgbm",
+        params: dict | None = None,
+        calibration: str = "auto",
+        economics: LendingEconomics = DEFAULT_ECONOMICS,
+        cv: int = 5,
+        random_state: int = 0,
+    ):
+        self.spec = spec
+        self.candidate = candidate
+        self.params = params
+        self.calibration = calibration
+        self.economics = economics
+        self.cv = cv
+        self.random_state = random_state
+
+    def _candidate(self) -> cands.Candidate:
+        found = [c for c in cands.KNOWN if c.name == self.candidate]
+        if found and found[0].kind == "blend":
+            raise InputError(f"{self.candidate!r} is a blend: fit it with BlendModel")
+        if not found or not found[0].explainable:
+            raise InputError(f"{self.candidate!r} is not a deployable (explainable) candidate")
+        return found[0]
+
+    def _make(self):
+        return cands.pipeline(self.candidate_, self.spec_, self.random_state, self.params)
+
+    def fit(self, X: pd.DataFrame, y, oof_proba: np.ndarray | None = None, folds=None):
+        """Fit on all rows; calibrate and pick the cut-off on out-of-fold scores (reused if given)."""
+        self.candidate_ = self._candidate()
+        X, y = self._start_fit(X, y)
+        folds = self._folds(y, folds)
+        if oof_proba is None:
+            oof_proba = out_of_fold(self._make, X, y, folds).proba
+        self._finish_fit(X, y, oof_proba, folds)
+        with warnings.catch_warnings(), threadpool_limits(1):
+            warnings.simplefilter("ignore")
+            self.pipeline_ = self._make().fit(X, y)
+        prep = self.pipeline_.named_steps["prep"]
+        self.attribution_ = reasons.attribution_matrix(
+            reasons.parents_of(prep, self.features_), self.features_
+        )
+        self.train_mean_ = np.asarray(self._transform(X).mean(axis=0)).ravel()
+        return self
+
+    def _transform(self, X: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.pipeline_.named_steps["prep"].transform(X), dtype=float)
+
+    def _clf(self):
+        clf = self.pipeline_.named_steps["clf"]
+        return getattr(clf, "estimator_", clf)
+
+    def _score_and_contrib(self, Xt: np.ndarray, contributions: bool) -> tuple:
+        """Raw log-odds score, and per-transformed-column contributions plus base when asked."""
+        clf = self._clf()
+        if hasattr(clf, "booster_"):
+            if contributions:
+                raw = clf.booster_.predict(Xt, pred_contrib=True)
+                return raw.sum(axis=1), raw[:, :-1], raw[:, -1]
+            return clf.booster_.predict(Xt, raw_score=True), None, None
+        if hasattr(clf, "get_feature_importance"):  # CatBoost: exact TreeSHAP of its trees
+            if contributions:
+                from catboost import Pool
+
+                shap = clf.get_feature_importance(Pool(Xt), type="ShapValues")
+                return shap.sum(axis=1), shap[:, :-1], shap[:, -1]
+            return clf.predict(Xt, prediction_type="RawFormulaVal"), None, None
+        if hasattr(clf, "coef_"):
+            coef = clf.coef_.ravel()
+            score = (Xt * coef).sum(axis=1) + clf.intercept_[0]  # row-wise: batch == single
+            if contributions:
+                base = float(clf.intercept_[0] + self.train_mean_ @ coef)
+                return score, (Xt - self.train_mean_) * coef, np.full(len(Xt), base)
+            return score, None, None
+        return logit(clf.predict_proba(Xt)[:, 1]), None, None
+
+    def _raw_score(self, X: pd.DataFrame) -> np.ndarray:
+        return self._score_and_contrib(self._transform(X), False)[0]
+
+    def _contributions(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        score, contrib, base = self._score_and_contrib(self._transform(X), True)
+        if contrib is None:
+            raise InputError(f"{self.candidate} has no exact additive explanation")
+        return score, contrib @ self.attribution_, base
+
+    def scorecard_table(self) -> pd.DataFrame | None:
+        """Points per bin of every characteristic (scorecard models only; PDO 20, 600 at odds 50)."""
+        if self.candidate_.kind != "scorecard":
+            return None
+        return explain.scorecard_table(self.pipeline_.named_steps["prep"], self._clf())
