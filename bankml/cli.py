@@ -1,6 +1,6 @@
 """The `bankml` command: one subcommand module per capability under bankml/commands/.
 
-Contract (DESIGN.md): `--json` prints one JSON object on stdout, progress goes to stderr, and any
+Contract (docs/architecture.md): `--json` prints one JSON object on stdout, progress goes to stderr, and any
 error exits non-zero with one line naming what is wrong, never a traceback.
 """
 

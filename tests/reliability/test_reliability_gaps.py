@@ -1,4 +1,4 @@
-"""RELIABILITY.md clauses the rest of the suite did not assert (see tests/reliability/COVERAGE.md).
+"""Reliability-checklist clauses the rest of the suite did not assert (see tests/reliability/COVERAGE.md).
 
 Each test names the item it completes. They reuse the session's small bank (3,000 customers,
 seed 7) and the bad-input catalogue's trained registry, copied before anything is tampered with.
@@ -27,8 +27,8 @@ from bankml import data, registry
 from bankml.bank import regenerate
 from bankml.cli import main
 from bankml.csvio import to_safe_csv
+from bankml.default.scoring import score_applicant, score_batch
 from bankml.errors import ModelError
-from bankml.scoring import score_applicant, score_batch
 from synth import BankParams
 from synth.applicants import applicants
 from tests.bad_inputs.helpers import BAD_NUMBER_CELLS, trained_model, trained_registry

@@ -1,6 +1,6 @@
 """Model registry crash safety, cached-model thread safety, fairness and training reproducibility.
 
-RELIABILITY.md tests 20 (SIGKILL mid-`bankml train`), 24 (8 threads scoring through the cached
+Reliability-checklist items (tests/reliability/COVERAGE.md) 20 (SIGKILL mid-`bankml train`), 24 (8 threads scoring through the cached
 model = 1 thread), 25 (training twice with one seed) and 26 (fairness report = fairlearn).
 """
 
