@@ -1,11 +1,12 @@
-# bankml: `make run` starts the dashboard, `make test` runs the whole suite. `make help` lists all.
+# bankml: `make run` starts the dashboard, `make test` runs the whole suite, `make test-fast` the
+# edit-test loop (no browser, notebook or load tests: pytest markers). `make help` lists all.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PORT ?= 8501
 
-.PHONY: help run test lint format bench bench-quick clean
+.PHONY: help install run chromium test test-fast lint format bench bench-quick clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,10 +25,18 @@ run: $(STAMP) ## start the dashboard (generates the default bank and model on fi
 	$(BIN)/python -m bankml.startup
 	$(BIN)/streamlit run streamlit_app.py --server.address 127.0.0.1 --server.fileWatcherType none --browser.gatherUsageStats false
 
-test: $(STAMP) ## lint, then the whole test suite (unit, data, model, app, browser, notebooks)
+chromium: ## install Debian's chromium for the browser tests if missing (root), else say how
+	@sh scripts/ensure-chromium
+
+test: chromium $(STAMP) ## lint, then the whole test suite (unit, data, model, app, browser, notebooks, load)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP) ## lint, then unit, data, model and AppTest tests (no browser, notebook or load)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest -q -m "not browser and not notebook and not load"
 
 lint: $(STAMP) ## ruff check and format check
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
@@ -42,4 +51,4 @@ bench-quick: $(STAMP) ## quick benchmark (a couple of minutes)
 	$(BIN)/bankml bench --quick
 
 clean: ## remove the venv, caches, generated data and models
-	rm -rf $(VENV) .pytest_cache .ruff_cache data models
+	rm -rf $(VENV) .pytest_cache .ruff_cache data models notebooks/data

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("BANKML_CHROMIUM", "/usr/bin/chromium")  # scripts/ensure-chromium
 ARGS = [
     "--headless",
     "--no-sandbox",
