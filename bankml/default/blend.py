@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from bankml import evaluate
-from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
+from bankml.config import LendingEconomics
 from bankml.default import candidates as cands
 from bankml.default.calibration import logit, sigmoid
 from bankml.default.crossval import out_of_fold
@@ -57,7 +57,7 @@ class BlendModel(PDModel):
         members: tuple[str, ...] | list[str] = (),
         weights: tuple[float, ...] | list[float] = (),
         calibration: str = "auto",
-        economics: LendingEconomics = DEFAULT_ECONOMICS,
+        economics: LendingEconomics | None = None,
         cv: int = 5,
         random_state: int = 0,
     ):
@@ -94,7 +94,7 @@ class BlendModel(PDModel):
         X, y = self._start_fit(X, y)
         folds = self._folds(y, folds)
         member_oof = member_oof or {}
-        self.members_ = [
+        members = [
             DefaultModel(
                 spec=self.spec_,
                 candidate=name,
@@ -102,17 +102,20 @@ class BlendModel(PDModel):
                 economics=self.economics,
                 cv=self.cv,
                 random_state=self.random_state,
-            ).fit(X, y, oof_proba=member_oof.get(name), folds=folds)
+            )
             for name in names
         ]
+        probas = [
+            member_oof[n]
+            if n in member_oof
+            else out_of_fold(m._factory(self.spec_), X, y, folds).proba
+            for n, m in zip(names, members, strict=True)
+        ]
+        self.members_ = [
+            m.fit(X, y, oof_proba=p, folds=folds) for m, p in zip(members, probas, strict=True)
+        ]
         if oof_proba is None:
-            oof = [
-                logit(member_oof[n])
-                if n in member_oof
-                else logit(out_of_fold(m._make, X, y, folds).proba)
-                for n, m in zip(names, self.members_, strict=True)
-            ]
-            oof_proba = sigmoid(blend_score(oof, self.weights_))
+            oof_proba = sigmoid(blend_score([logit(p) for p in probas], self.weights_))
         self._finish_fit(X, y, oof_proba, folds)
         return self
 

@@ -12,7 +12,13 @@ import warnings
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
 from threadpoolctl import threadpool_limits
 
 from bankml import evaluate
@@ -24,6 +30,13 @@ from bankml.default.calibration import Calibrator, calibration_method, cross_cal
 from bankml.default.crossval import make_folds, out_of_fold
 from bankml.default.features import FeatureSpec, bank_spec, build_schema
 from bankml.errors import InputError
+
+
+def _is_matrix(X) -> bool:
+    """A plain matrix (array, or a frame without string column names) rather than a named table."""
+    if not isinstance(X, pd.DataFrame):
+        return True
+    return not all(isinstance(c, str) for c in X.columns)
 
 
 def amount_column(spec: FeatureSpec) -> str | None:
@@ -43,13 +56,37 @@ class PDModel(ClassifierMixin, BaseEstimator):
     with the highest back-tested profit), schema_, features_, amount_column_, base_rate_.
     """
 
-    def _start_fit(self, X: pd.DataFrame, y) -> tuple[pd.DataFrame, np.ndarray]:
-        self.spec_ = self.spec or bank_spec()
+    def _start_fit(self, X, y) -> tuple[pd.DataFrame, np.ndarray]:
+        """The feature columns and 0/1 targets; a plain matrix is taken as numeric columns x0..."""
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+        self.matrix_input_ = _is_matrix(X)
+        if self.matrix_input_:  # scikit-learn style input: every column numeric, in order
+            matrix = check_array(X, dtype=float, ensure_all_finite="allow-nan")
+            columns = [f"x{i}" for i in range(matrix.shape[1])]
+            X = pd.DataFrame(matrix, columns=columns)
+            self.spec_ = self.spec or FeatureSpec(numeric=tuple(columns), categorical=())
+        else:
+            self.spec_ = self.spec or bank_spec()
         self.features_ = list(self.spec_.features)
         missing = [c for c in self.features_ if c not in X.columns]
         if missing:
             raise InputError(f"column {missing[0]!r} is missing: required {self.features_}")
-        return X[self.features_], np.asarray(y).astype(int)
+        y = column_or_1d(y, warn=True)
+        check_consistent_length(X, y)
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if len(classes) != 2:
+            raise InputError(
+                f"Only binary classification is supported: the target has {len(classes)} "
+                "class(es), a probability of default needs exactly two"
+            )
+        binary = y.dtype == bool or set(classes.tolist()) == {0, 1}
+        self.classes_ = np.array([0, 1]) if binary else classes
+        self.n_features_in_ = len(self.features_)
+        return X[self.features_], (y == classes[1]).astype(int)
 
     def _folds(self, y: np.ndarray, folds):
         return folds or make_folds(y, self.cv, self.random_state)
@@ -62,15 +99,23 @@ class PDModel(ClassifierMixin, BaseEstimator):
         self.schema_ = build_schema(X, self.spec_)
         self.amount_column_ = amount_column(self.spec_)
         amount = X[self.amount_column_].to_numpy(float) if self.amount_column_ else 1.0
-        self.cutoff_ = evaluate.best_cutoff(y, self.validation_pd_, amount, self.economics)
-        self.classes_ = np.array([0, 1])
+        economics = self.economics or DEFAULT_ECONOMICS
+        self.cutoff_ = evaluate.best_cutoff(y, self.validation_pd_, amount, economics)
         self.base_rate_ = float(y.mean())
 
     # ---- scoring -------------------------------------------------------------------------
     def _prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
         check_is_fitted(self, "calibrator_")
-        if not isinstance(frame, pd.DataFrame):
-            raise InputError("scoring needs a table (DataFrame) with named columns")
+        if _is_matrix(frame):
+            if not getattr(self, "matrix_input_", False):
+                raise InputError("scoring needs a table (DataFrame) with named columns")
+            matrix = check_array(frame, dtype=float, ensure_all_finite="allow-nan")
+            if matrix.shape[1] != len(self.features_):
+                raise ValueError(
+                    f"X has {matrix.shape[1]} features, but {type(self).__name__} is expecting "
+                    f"{len(self.features_)} features as input"
+                )
+            frame = pd.DataFrame(matrix, columns=self.features_)
         missing = [c for c in self.features_ if c not in frame.columns]
         if missing:
             raise InputError(f"column {missing[0]!r} is missing: required {self.features_}")
@@ -96,7 +141,8 @@ class PDModel(ClassifierMixin, BaseEstimator):
 
     def predict_pd(self, frame: pd.DataFrame) -> np.ndarray:
         """Calibrated PD per row; extra columns ignored, unknown categories handled."""
-        return self.calibrator_.transform(self.decision_function(frame))
+        score = self.decision_function(frame)  # first: an unfitted model raises NotFittedError
+        return self.calibrator_.transform(score)
 
     def pd_from_score(self, score) -> np.ndarray:
         """Calibrated PD for raw log-odds scores (e.g. the `score` an explanation adds up to)."""
@@ -108,8 +154,15 @@ class PDModel(ClassifierMixin, BaseEstimator):
         return np.column_stack([1 - p, p])
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        """1 = predicted default (PD at or above the cut-off)."""
-        return (self.predict_pd(frame) >= self.cutoff_).astype(int)
+        """1 = predicted default (PD at or above the cut-off); classes_[1] for other labels."""
+        default = self.predict_pd(frame) >= self.cutoff_
+        return self.classes_[default.astype(int)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # missing values are imputed inside every pipeline
+        tags.classifier_tags.multi_class = False  # a probability of default: two classes
+        return tags
 
     def grade(self, pd_) -> np.ndarray:
         check_is_fitted(self, "cutoff_")
@@ -156,7 +209,7 @@ class DefaultModel(PDModel):
     candidate : name of a single candidate in `bankml.default.candidates.KNOWN` (explainable).
     params : hyper-parameters for the classifier (from the search).
     calibration : "sigmoid", "isotonic" or "auto" (isotonic when there are >= 1,000 defaults).
-    economics : margin and loss given default that price the cut-off.
+    economics : margin and loss given default that price the cut-off (None: DEFAULT_ECONOMICS).
 
     Attributes
     ----------
@@ -170,7 +223,7 @@ class DefaultModel(PDModel):
         candidate: str = "lightgbm",
         params: dict | None = None,
         calibration: str = "auto",
-        economics: LendingEconomics = DEFAULT_ECONOMICS,
+        economics: LendingEconomics | None = None,
         cv: int = 5,
         random_state: int = 0,
     ):
@@ -189,6 +242,11 @@ class DefaultModel(PDModel):
         if not found or not found[0].explainable:
             raise InputError(f"{self.candidate!r} is not a deployable (explainable) candidate")
         return found[0]
+
+    def _factory(self, spec: FeatureSpec):
+        """A maker of fresh unfitted pipelines of this candidate (for out-of-fold predictions)."""
+        candidate = self._candidate()
+        return lambda: cands.pipeline(candidate, spec, self.random_state, self.params)
 
     def _make(self):
         return cands.pipeline(self.candidate_, self.spec_, self.random_state, self.params)
