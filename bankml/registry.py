@@ -2,7 +2,8 @@
 
     models/
       CURRENT                 id of the model in use (swapped atomically)
-      <id>/model.joblib       the fitted DefaultModel (only ever loaded after its sha256 matches)
+      <id>/model.joblib       the fitted PD model, DefaultModel or BlendModel (loaded only after its
+                              sha256 matches; a pickle whose classes moved is a "retrain" error)
       <id>/card.json          data hash, features, schema, parameters, metrics, cut-off, versions
       <id>/validation.npz     out-of-fold predictions for the performance page (no pickle)
 
@@ -245,7 +246,7 @@ def verify(path: str | os.PathLike | None = None) -> dict:
 def load_model(
     path: str | os.PathLike | None = None, expected_features: list[str] | None = None
 ) -> tuple:
-    """(DefaultModel, card) after the checksum, version and feature checks; ModelError otherwise."""
+    """(PD model, card) after the checksum, version and feature checks; ModelError otherwise."""
     import sklearn
     from sklearn.exceptions import InconsistentVersionWarning
 
