@@ -12,6 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.load
+
 ROOT = Path(__file__).resolve().parents[2]
 HARNESS = Path(__file__).with_name("fuzz_csv_upload.py")
 CATALOGUE = ROOT / "tests" / "bad_inputs" / "files"

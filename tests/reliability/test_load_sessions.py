@@ -12,7 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from streamlit.proto.Element_pb2 import Element
+
+pytestmark = pytest.mark.load
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "load_test.py"

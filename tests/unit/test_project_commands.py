@@ -1,0 +1,88 @@
+"""The project's own commands: CI runs exactly the README's test command, the test tiers are
+pytest markers, and what a notebook run writes lands under an ignored path."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _commands(script: str) -> list[str]:
+    """A shell script's commands, without comments, `set` options and the `cd` to the checkout."""
+    lines = (line.strip() for line in script.splitlines())
+    return [line for line in lines if line and not line.startswith(("#", "set ", "cd "))]
+
+
+def _readme_test_command() -> str:
+    """The test command of the README's set-up block (the line that starts with `make test`)."""
+    readme = (ROOT / "README.md").read_text()
+    setup = readme.split("## Set-up", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    commands = [line.split("#", 1)[0].strip() for line in setup.splitlines()]
+    found = [c for c in commands if c.split()[:2] == ["make", "test"]]
+    assert len(found) == 1, f"the README's set-up block should name one test command: {found}"
+    return found[0]
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    assert _commands((ROOT / ".ci" / "run").read_text()) == [_readme_test_command()]
+
+
+def test_make_test_installs_chromium_before_the_suite():
+    makefile = (ROOT / "Makefile").read_text()
+    target = re.search(r"^test: (.*?)##", makefile, re.M)
+    assert target is not None and target.group(1).split()[0] == "chromium"
+    assert re.search(r"^chromium:.*\n\t@sh scripts/ensure-chromium$", makefile, re.M)
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs util-linux setpriv")
+def test_missing_chromium_as_a_user_says_which_command_to_run(tmp_path):
+    """Not root: no install attempt, one line naming the command, non-zero exit."""
+    done = subprocess.run(
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh",
+         str(ROOT / "scripts" / "ensure-chromium")],
+        env={"PATH": "/usr/bin:/bin", "BANKML_CHROMIUM": str(tmp_path / "no-chromium")},
+        capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "apt-get install -y chromium" in lines[0], done.stderr
+
+
+def test_fast_tier_is_a_marker_expression_of_registered_markers():
+    makefile = (ROOT / "Makefile").read_text()
+    fast = re.search(r"^test-fast:.*\n(?:\t.*\n)*?\t.*pytest -q -m \"([^\"]+)\"", makefile, re.M)
+    assert fast is not None, "make test-fast selects tests by marker"
+    excluded = set(re.findall(r"not (\w+)", fast.group(1)))
+    registered = (ROOT / "pyproject.toml").read_text()
+    assert excluded == {"browser", "notebook", "load"}
+    for marker in excluded:
+        assert re.search(rf'"{marker}: ', registered), f"marker {marker} is not registered"
+
+
+def test_a_notebook_run_writes_only_ignored_files(tmp_path, monkeypatch):
+    """A notebook executed from notebooks/ regenerates the default bank beside it: every file that
+    makes must be ignored by git, so the tree stays clean."""
+    from bankml.bank import regenerate
+    from synth import BankParams
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    monkeypatch.chdir(notebooks)
+    monkeypatch.delenv("BANKML_DB", raising=False)
+    regenerate(BankParams(customers=200, seed=1))
+    written = [p.relative_to(tmp_path) for p in tmp_path.rglob("*") if not p.is_dir()]
+    assert any(p.name.startswith(".bank.duckdb.gen-") for p in written), written
+    paths = [str(Path("notebooks") / p.relative_to("notebooks")) for p in written]
+    ignored = subprocess.run(
+        ["git", "-C", str(ROOT), "check-ignore", "--no-index", "--stdin"],
+        input="\n".join(paths), capture_output=True, text=True, check=False,
+    ).stdout.split()  # fmt: skip
+    assert sorted(ignored) == sorted(paths)
