@@ -10,6 +10,8 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 
+from bankml.errors import InputError
+
 # isotonic calibration needs enough defaults to be smoother than a step on a handful of rows
 ISOTONIC_MIN_DEFAULTS = 1000
 
@@ -30,7 +32,7 @@ def calibration_method(method: str, y: np.ndarray) -> str:
     if method == "auto":
         return "isotonic" if int(np.sum(y)) >= ISOTONIC_MIN_DEFAULTS else "sigmoid"
     if method not in ("sigmoid", "isotonic"):
-        raise ValueError(f"calibration must be auto, sigmoid or isotonic, got {method!r}")
+        raise InputError(f"calibration must be auto, sigmoid or isotonic, got {method!r}")
     return method
 
 
