@@ -1,5 +1,5 @@
 # bankml: `make run` starts the dashboard, `make test` runs the whole suite, `make test-fast` the
-# edit-test loop (no browser, notebook or load tests: pytest markers). `make help` lists all.
+# edit-test loop (no browser, notebook, load or slow tests: pytest markers). `make help` lists all.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -33,10 +33,10 @@ test: chromium $(STAMP) ## lint, then the whole test suite (unit, data, model, a
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
 
-test-fast: $(STAMP) ## lint, then unit, data, model and AppTest tests (no browser, notebook or load)
+test-fast: $(STAMP) ## lint, then unit, data, model and AppTest tests (no browser, notebook, load or slow)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q -m "not browser and not notebook and not load"
+	$(BIN)/python -m pytest -q -m "not browser and not notebook and not load and not slow"
 
 lint: $(STAMP) ## ruff check and format check
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -17,6 +17,9 @@ from bankml.errors import BankBusyError
 from synth import BankParams
 from tests.reliability._processes import python_processes
 
+# real processes killed and racing on one store: make test only
+pytestmark = pytest.mark.load
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

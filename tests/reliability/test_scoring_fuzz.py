@@ -22,6 +22,9 @@ from bankml.default.scoring import score_batch, template
 from bankml.errors import InputError
 from synth import BankParams
 
+# hypothesis fuzzing of the whole upload path: make test only
+pytestmark = pytest.mark.load
+
 FUZZ = settings(
     max_examples=120,
     deadline=5000,

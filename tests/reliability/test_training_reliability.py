@@ -23,6 +23,9 @@ from bankml.bank import regenerate
 from bankml.default import fairness_by_group, loan_frame, train_bank_model
 from synth import BankParams
 
+# SIGKILL mid-training and eight scoring threads: make test only
+pytestmark = pytest.mark.load
+
 ROOT = Path(__file__).resolve().parents[2]
 PERCENT = re.compile(r"\]\s*(\d+)%")
 

@@ -8,6 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+# end-to-end `bankml train/evaluate` subprocesses (nested CV): make test only
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def yes_no_csv(tmp_path_factory, small_bank_path):

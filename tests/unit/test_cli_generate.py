@@ -8,6 +8,9 @@ import pytest
 
 from bankml import data
 
+# end-to-end `bankml generate` subprocesses: make test only
+pytestmark = pytest.mark.slow
+
 
 def test_generate_json(bankml_cli, tmp_path):
     db = tmp_path / "bank.duckdb"

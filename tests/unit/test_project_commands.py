@@ -60,7 +60,7 @@ def test_fast_tier_is_a_marker_expression_of_registered_markers():
     assert fast is not None, "make test-fast selects tests by marker"
     excluded = set(re.findall(r"not (\w+)", fast.group(1)))
     registered = (ROOT / "pyproject.toml").read_text()
-    assert excluded == {"browser", "notebook", "load"}
+    assert excluded == {"browser", "notebook", "load", "slow"}
     for marker in excluded:
         assert re.search(rf'"{marker}: ', registered), f"marker {marker} is not registered"
 
