@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
+from bankml import formatting
 from bankml.errors import BankmlError
 from bankml.scoring import applicant_from_loan, score_applicant
 from pages import _shared, _ui
@@ -14,8 +17,40 @@ info = _shared.current_bank()
 model, card = _shared.require_model()
 schema = model.schema_
 st.caption(
-    f"Model {card.get('id', '?')} ({card.get('algorithm', '')}), cut-off PD {model.cutoff_:.1%}"
+    f"Model {card.get('id', '?')} ({card.get('algorithm', '')}), "
+    f"cut-off PD {formatting.pd_text(model.cutoff_)}"
 )
+
+
+def applicant() -> dict:
+    """The session's one applicant: its values, a form version and whether it has been scored.
+
+    Loading, editing and scoring all go through this object. The form's widget keys carry the
+    version, so values pushed in from outside (a loaded loan) replace whatever the browser still
+    holds for the old widgets; derived widgets (what-if) are keyed on the values themselves, so
+    they reset whenever the applicant changes. A new model starts a new applicant.
+    """
+    state = st.session_state.get("applicant")
+    if not isinstance(state, dict) or state.get("model") != card.get("sha256"):
+        version = state["version"] + 1 if isinstance(state, dict) else 0
+        state = {"values": schema.defaults(), "version": version, "scored": False}
+        state["model"] = card.get("sha256")
+        st.session_state.applicant = state
+    return state
+
+
+def replace_applicant(values: dict, scored: bool, new_form: bool, source: str = "") -> None:
+    """Swap in new applicant values; new_form re-keys the form so it shows exactly these values."""
+    state = applicant()
+    version = state["version"] + 1 if new_form else state["version"]
+    st.session_state.applicant = {
+        **state, "values": dict(values), "version": version, "scored": scored, "source": source
+    }  # fmt: skip
+
+
+def values_tag(values: dict) -> str:
+    """A short digest of the applicant's values: the key suffix of every derived widget."""
+    return hashlib.sha1(repr(sorted(values.items())).encode()).hexdigest()[:12]
 
 
 def load_applicant() -> None:
@@ -27,19 +62,25 @@ def load_applicant() -> None:
         st.session_state.load_error = str(exc)
         return
     st.session_state.load_error = None
-    st.session_state.update({f"applicant_{name}": value for name, value in values.items()})
+    source = f"loan {int(st.session_state.load_loan_id)}"
+    replace_applicant(values, scored=False, new_form=True, source=source)
 
 
 def number_field(container, label: str, spec, value, key: str, **kwargs):
-    """A number input whose bounds and step are the validator's (ints for whole-number fields)."""
+    """A number input with the validator's bounds and step (ints for whole-number fields),
+    showing enough decimals that a loaded value reads exactly as it is scored."""
     kind = int if spec.integer else float
     bounds = dict(min_value=kind(spec.minimum), max_value=kind(spec.maximum), step=kind(spec.step))
-    return container.number_input(label, value=kind(value), key=key, **bounds, **kwargs)
+    places = formatting.decimal_places(spec.step, spec.integer)
+    shown = "%d" if spec.integer else f"%.{places}f"
+    return container.number_input(
+        label, value=kind(value), key=key, format=shown, **bounds, **kwargs
+    )
 
 
 def show_result(result) -> None:
     cols = st.columns(3)
-    cols[0].metric("Probability of default", f"{result.pd:.1%}")
+    cols[0].metric("Probability of default", formatting.pd_text(result.pd))
     cols[1].metric("Risk grade", result.grade)
     cols[2].metric("Decision", result.decision.title())
     reasons = result.reasons(6)
@@ -50,62 +91,78 @@ def show_result(result) -> None:
     if result.counterfactual:
         cf = result.counterfactual
         st.info(
-            f"{_shared.literal(cf['text'])}: the PD would be {cf['pd']:.1%}, under the cut-off."
+            f"{_shared.literal(cf['text'])}: the PD would be {formatting.pd_text(cf['pd'])}, "
+            "under the cut-off."
         )
     elif result.decision != "approve":
         st.info("No small change to loan amount, term or debt-to-income approves this applicant.")
 
 
-def what_if(base) -> None:
+def what_if(base, values: dict) -> None:
+    """One field changed on a copy of the applicant; starts at the applicant's own values."""
     st.subheader("What if?")
-    field = st.selectbox("Change one field", schema.names, key="whatif_feature")
-    spec, current = schema.field(field), st.session_state.applicant[field]
+    tag = values_tag(values)
+    field = st.selectbox("Change one field", schema.names, key=f"whatif_feature_{tag}")
+    spec, current = schema.field(field), values[field]
     if hasattr(spec, "levels"):
-        new = st.selectbox("New value", spec.levels, key=f"whatif_value_{field}")
+        start = spec.levels.index(current) if current in spec.levels else 0
+        new = st.selectbox("New value", spec.levels, index=start, key=f"whatif_{field}_{tag}")
     else:
-        new = number_field(st, "New value", spec, current, f"whatif_value_{field}")
-    changed = (  # the field starts at the applicant's value: nothing to re-score until it moves
-        base
-        if new == current
-        else score_applicant({**st.session_state.applicant, field: new}, model, explain=False)
+        new = number_field(st, "New value", spec, current, f"whatif_{field}_{tag}")
+    if new == current:  # nothing to re-score and nothing to point an arrow at
+        st.metric("PD after the change", formatting.pd_text(base.pd))
+        st.caption(f"Unchanged: this is the applicant's own {field.replace('_', ' ')}.")
+        return
+    changed = score_applicant({**values, field: new}, model, explain=False)
+    st.metric(
+        "PD after the change",
+        formatting.pd_text(changed.pd),
+        delta=formatting.pd_change(base.pd, changed.pd),
+        delta_color="inverse",
+        help="Change in percentage points (pp) from the applicant's PD; red when risk rises.",
     )
-    delta = f"{changed.pd - base.pd:+.1%}"
-    st.metric("PD after the change", f"{changed.pd:.1%}", delta=delta, delta_color="inverse")
 
 
 @st.fragment
 def single_applicant() -> None:
     """The form and its result: a submit reruns only this part of the page, not the batch tab."""
+    state = applicant()
     if info is not None:
         cols = st.columns([2, 1], vertical_alignment="bottom")
         cols[0].number_input("Load an existing applicant by loan ID", 1, step=1, key="load_loan_id")
         cols[1].button("Load applicant", key="load_loan", on_click=load_applicant)
         if st.session_state.get("load_error"):
             _shared.show_error(st.session_state.load_error)
-    with st.form("applicant_form"):
+    version, shown = state["version"], state["values"]
+    with st.form(f"applicant_form_{version}"):
         values, cols = {}, st.columns(3)
         for i, spec in enumerate(schema.numeric):
             label = schema.descriptions.get(spec.name, spec.name).capitalize()
             hint = f"{spec.help or spec.name}: from {spec.minimum:g} to {spec.maximum:g}"
-            key = f"applicant_{spec.name}"
-            values[spec.name] = number_field(cols[i % 3], label, spec, spec.default, key, help=hint)
+            key = f"applicant_{spec.name}_v{version}"
+            value = shown.get(spec.name, spec.default)
+            values[spec.name] = number_field(cols[i % 3], label, spec, value, key, help=hint)
         for j, spec in enumerate(schema.categorical, start=len(schema.numeric)):
+            value = shown.get(spec.name, spec.default)
             values[spec.name] = cols[j % 3].selectbox(
                 schema.descriptions.get(spec.name, spec.name).capitalize(),
                 spec.levels,
-                index=spec.levels.index(spec.default) if spec.default in spec.levels else 0,
+                index=spec.levels.index(value) if value in spec.levels else 0,
                 help=f"{spec.help or spec.name}: one of the {len(spec.levels)} values seen in training",
-                key=f"applicant_{spec.name}",
+                key=f"applicant_{spec.name}_v{version}",
             )
         if st.form_submit_button("Score applicant", type="primary"):
-            st.session_state.applicant = values
-    if "applicant" in st.session_state:
+            replace_applicant(values, scored=True, new_form=False)
+    state = applicant()
+    if state["scored"]:
         try:
-            base = score_applicant(st.session_state.applicant, model)
+            base = score_applicant(state["values"], model)
             show_result(base)
-            what_if(base)
+            what_if(base, state["values"])
         except BankmlError as exc:
             _shared.show_error(exc)
+    elif state.get("source"):
+        st.caption(f"Loaded {state['source']}: check the fields, then score it.")
 
 
 single, batch = st.tabs(["Single applicant", "Batch"])
