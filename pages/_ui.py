@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from bankml import config
+from bankml import config, formatting
 from bankml.data import BankInfo
 from bankml.errors import BankmlError
 from pages._shared import (
@@ -29,7 +29,8 @@ def sidebar() -> None:
             st.warning("No bank yet: generate one on the Data page.")
         else:
             st.markdown(
-                f"**{info.customers:,} customers** · seed {info.seed} · {info.locale}  \n"
+                f"**{formatting.count(info.customers)} customers** · seed {info.seed} · "
+                f"{info.locale}  \n"
                 f"generated {info.created_at[:16].replace('T', ' ')} UTC  \n"
                 f"hash `{info.short_hash}`"
             )
@@ -45,7 +46,8 @@ def sidebar() -> None:
         from bankml.byod import model_is_stale
 
         st.markdown(
-            f"**{literal(card.get('algorithm', '?'))}** · cut-off {card.get('cutoff', 0):.1%}  \n"
+            f"**{literal(card.get('algorithm', '?'))}** · "
+            f"cut-off {formatting.pd_text(card.get('cutoff', 0))}  \n"
             f"trained on {literal(card.get('source', '?'))}"
         )
         if info is not None and model_is_stale(card, info.content_hash):
@@ -149,13 +151,37 @@ def similarity_heatmap(frame: pd.DataFrame):
     )
 
 
+FLASH = "flash_message"
+
+
+def flash_and_rerun(*messages: tuple[str, str]) -> None:
+    """Rerun the whole app so the sidebar shows the new bank or model, and say what happened.
+
+    The sidebar is drawn before the page, so after a regeneration or a training in the page it
+    still shows the old state until a rerun; the (kind, text) messages survive the rerun in
+    session state, kind "success" or "warning".
+    """
+    st.session_state[FLASH] = list(messages)
+    st.rerun(scope="app")
+
+
+def show_flash() -> None:
+    """The messages left by flash_and_rerun, once."""
+    for kind, text in st.session_state.pop(FLASH, []):
+        if kind == "warning":
+            st.warning(literal(text), icon=":material/warning:")
+        else:
+            st.success(literal(text), icon=":material/check_circle:")
+
+
 def train_with_progress(info: BankInfo, candidates: str = "quick") -> None:
-    """Train on the bank with a progress bar, register the model as current, then rerun fresh."""
+    """Train on the bank with a progress bar, register the model as current, then rerun fresh
+    with a message naming the new model (never a silent rerun)."""
     from bankml.default import train_bank_model
 
     bar = st.progress(0.0, text="Starting...")
     try:
-        train_bank_model(
+        result, folder = train_bank_model(
             info.path,
             config.models_dir(),
             candidates=candidates,
@@ -165,4 +191,12 @@ def train_with_progress(info: BankInfo, candidates: str = "quick") -> None:
         show_error(exc)
         return
     clear_caches()
-    st.rerun()
+    auc = result.metrics().get("roc_auc", float("nan"))
+    name = folder.name if folder is not None else "?"
+    flash_and_rerun(
+        (
+            "success",
+            f"Model {name} ({result.chosen}) trained on this bank and now current: "
+            f"ROC AUC {auc:.3f} out of fold.",
+        )
+    )

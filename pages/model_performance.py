@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from bankml import evaluate, registry
+from bankml import byod, evaluate, formatting, registry
 from bankml.default import LEADERBOARD_COLUMNS, fairness_by_group, report
 from bankml.default.candidates import BLEND_NAME
 from bankml.errors import BankmlError
@@ -14,6 +14,7 @@ from pages import _shared, _ui
 
 st.title("Model performance")
 st.caption("How good the default model is, what its cut-off costs and earns, and who it affects.")
+_ui.show_flash()
 info = _shared.require_bank()
 
 try:
@@ -33,9 +34,21 @@ cols = st.columns(4)
 cols[0].metric("Model", card["algorithm"])
 cols[1].metric("ROC AUC (out of fold)", f"{card['metrics']['roc_auc']:.3f}")
 cols[2].metric("Brier (calibrated)", f"{card['metrics']['brier']:.4f}")
-cols[3].metric("Money cut-off (PD)", f"{model.cutoff_:.1%}")
-if card.get("data_hash") != info.content_hash:
-    st.warning("This model was trained on another bank: retrain to match the bank in use.")
+cols[3].metric(
+    "Money cut-off (PD)",
+    formatting.pd_text(model.cutoff_),
+    help="The PD at and above which the model declines: chosen at training to maximise profit.",
+)
+# One staleness rule (bankml.byod.model_is_stale, as in the sidebar): only a model trained on an
+# earlier version of this bank is stale. A model trained on an uploaded CSV is not: retraining on
+# the bank would throw it away, so say what its figures are instead.
+if byod.model_is_stale(card, info.content_hash):
+    st.warning("This model was trained on an earlier version of this bank: retrain it below.")
+elif card.get("data_hash") != info.content_hash:
+    st.info(
+        f"This model was trained on {_shared.literal(card.get('source', 'uploaded data'))}, not on "
+        "the synthetic bank: the figures below are its own out-of-fold validation on that file."
+    )
 
 st.subheader("Candidates on the same folds")
 st.dataframe(
@@ -67,13 +80,19 @@ if validation is not None:
 
     st.subheader("Cut-off and money")
     cutoff = st.slider(
-        "Decline when PD is at least",
+        "What if the cut-off were... (decline when PD is at least)",
         0.0,
         1.0,
         float(round(model.cutoff_, 3)),
         0.005,
         key="cutoff",
         format="%.3f",
+        help="A what-if: moving it redraws the figures below but does not change the model's "
+        "cut-off, which scoring keeps using.",
+    )
+    st.caption(
+        f"What-if only: the model scores with its own cut-off {formatting.pd_text(model.cutoff_)}"
+        + ("." if cutoff == round(model.cutoff_, 3) else f"; shown here at {cutoff:.1%}.")
     )
     view = report.business_view(validation, cutoff)
     cols = st.columns(4)
@@ -124,7 +143,7 @@ if right.button("Make current", key="make_current"):
         _shared.show_error(exc)
     else:
         _shared.clear_caches()
-        st.rerun()
+        _ui.flash_and_rerun(("success", f"Model {choice} is now current."))
 with st.expander("Card of the current model"):
     st.json(card, expanded=False)
 which = st.radio("Retrain with", ["quick", "all"], horizontal=True, key="retrain_which")

@@ -72,6 +72,17 @@ def test_no_model_offers_training_and_registers_one(monkeypatch, small_bank_path
     assert not at.exception, [e.message for e in at.exception]
     assert registry.current_id(tmp_path / "models") is not None
     assert "Approval rate" in _metrics(at)
+    # never a silent rerun: the page names the new model
+    new_id = registry.current_id(tmp_path / "models")
+    assert any(new_id in s.value and "now current" in s.value for s in at.success)
+
+
+def test_cutoff_slider_says_it_is_a_what_if(monkeypatch, small_bank_path, registry_dir):
+    at = _open(monkeypatch, small_bank_path, registry_dir)
+    slider = at.slider(key="cutoff")
+    assert "What if" in slider.label and "does not change the model" in slider.help
+    slider.set_value(0.02).run()
+    assert any("What-if only" in c.value and "2.0%" in c.value for c in at.caption)
 
 
 def test_tampered_model_says_retrain_without_a_traceback(
