@@ -264,7 +264,7 @@ def segments(info: BankInfo, k: str | int = "auto"):
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _template(sha256: str, _schema) -> bytes:
-    from bankml.scoring import template
+    from bankml.batch_summary import template
 
     return template(_schema)
 

@@ -94,19 +94,30 @@ def reason_chart(reasons: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 
 
 def pd_chart(pds: pd.Series, cutoff: float):
-    """Histogram of scored PDs with the cut-off as a red rule."""
+    """Histogram of scored PDs with the cut-off as a labelled red rule."""
     import altair as alt
 
     hist = (
         alt.Chart(pd.DataFrame({"pd": pds.to_numpy(float)}))
         .mark_bar()
         .encode(
-            x=alt.X("pd:Q", bin=alt.Bin(maxbins=40), title="Probability of default"),
+            x=alt.X(
+                "pd:Q",
+                bin=alt.Bin(maxbins=40),
+                title="Probability of default",
+                axis=alt.Axis(format="%"),
+            ),
             y=alt.Y("count():Q", title="Applicants"),
         )
     )
-    rule = alt.Chart(pd.DataFrame({"cutoff": [cutoff]})).mark_rule(color="#c0392b")
-    return hist + rule.encode(x="cutoff:Q")
+    marker = pd.DataFrame({"cutoff": [cutoff], "label": [f"cut-off {formatting.pd_text(cutoff)}"]})
+    rule = alt.Chart(marker).mark_rule(color="#c0392b", strokeWidth=2).encode(x="cutoff:Q")
+    text = (
+        alt.Chart(marker)
+        .mark_text(align="left", dx=4, dy=-4, baseline="top", color="#c0392b", fontWeight="bold")
+        .encode(x="cutoff:Q", y=alt.value(0), text="label:N")
+    )
+    return hist + rule + text
 
 
 def evaluation_chart(table: pd.DataFrame):

@@ -6,7 +6,7 @@ import hashlib
 
 import streamlit as st
 
-from bankml import formatting
+from bankml import batch_summary, formatting
 from bankml.errors import BankmlError
 from bankml.scoring import applicant_from_loan, score_applicant
 from pages import _shared, _ui
@@ -165,6 +165,52 @@ def single_applicant() -> None:
         st.caption(f"Loaded {state['source']}: check the fields, then score it.")
 
 
+def show_batch(result, name: str) -> None:
+    """Results first: the outcome, the decisions counted, then identifier, PD, grade, decision."""
+    summary = result.summary()
+    kind, text = batch_summary.outcome(
+        summary["rows_in"], summary["scored"], summary["rejected"], summary["warnings"]
+    )
+    {"success": st.success, "warning": st.warning, "error": st.error}[kind](_shared.literal(text))
+    if len(result.scored):
+        counts = batch_summary.decision_counts(result.scored)
+        cols = st.columns(4)
+        for col, (decision, n) in zip(cols, counts.items(), strict=False):
+            share = formatting.percent(n / len(result.scored))
+            col.metric(decision.title(), formatting.count(n), help=f"{share} of the scored rows")
+        mean_pd = formatting.pd_text(summary["mean_pd"])
+        cols[3].metric(
+            "Mean PD", mean_pd, help="Average probability of default of the scored rows."
+        )
+        st.subheader("Scored applicants")
+        st.dataframe(
+            batch_summary.for_export(result.scored),
+            hide_index=True,
+            column_config={
+                "pd": st.column_config.NumberColumn(
+                    "PD", format="percent", help="Probability of default"
+                ),
+                "reason_1": st.column_config.TextColumn("Top reason"),
+            },
+        )
+        st.altair_chart(_ui.pd_chart(result.scored["pd"], model.cutoff_), width="stretch")
+        st.download_button(
+            "Download scored CSV", batch_summary.export_csv(result.scored),
+            f"scored_{name.rsplit('.', 1)[0]}.csv", "text/csv", key="batch_download",
+            on_click="ignore",
+        )  # fmt: skip
+    if len(result.issues()):
+        st.subheader("Rows with problems (not scored unless marked warning)")
+        st.dataframe(result.issues(), hide_index=True)
+    if result.report.extra_columns:
+        extra = ", ".join(result.report.extra_columns)
+        st.caption(f"Carried through, not used by the model: {_shared.literal(extra)}")
+    if len(result.scored) and result.drift is not None:
+        st.subheader("Drift against the training data")
+        st.caption("PSI per feature: below 0.10 stable, 0.10-0.25 moderate, above significant.")
+        st.dataframe(result.drift, hide_index=True)
+
+
 single, batch = st.tabs(["Single applicant", "Batch"])
 with single:
     single_applicant()
@@ -184,24 +230,4 @@ with batch:
         except BankmlError as exc:
             _shared.show_error(exc)
         else:
-            st.success(_shared.literal(result.report.summary()))
-            if len(result.issues()):
-                st.subheader("Rows with problems (not scored unless marked warning)")
-                st.dataframe(result.issues(), hide_index=True)
-            if result.report.extra_columns:
-                extra = ", ".join(result.report.extra_columns)
-                st.caption(f"Carried through, not used by the model: {_shared.literal(extra)}")
-            if len(result.scored):
-                st.subheader("Scored applicants")
-                st.dataframe(result.scored, hide_index=True)
-                st.altair_chart(_ui.pd_chart(result.scored["pd"], model.cutoff_), width="stretch")
-                if result.drift is not None:
-                    st.subheader("Drift against the training data")
-                    st.caption(
-                        "PSI per feature: below 0.10 stable, 0.10-0.25 moderate, above significant."
-                    )
-                    st.dataframe(result.drift, hide_index=True)
-                st.download_button(
-                    "Download scored CSV", result.to_csv(), f"scored_{upload.name.rsplit('.', 1)[0]}.csv", "text/csv",
-                    key="batch_download", on_click="ignore",
-                )  # fmt: skip
+            show_batch(result, upload.name)

@@ -157,10 +157,23 @@ def test_good_csv_gives_a_scored_table_and_a_download(app):
     frame = applicants(40, seed=2)
     upload(app, to_safe_csv(frame), "loans.csv")
     no_traceback(app)
-    assert any("40 of 40 rows valid" in s.value for s in app.success)
+    assert any("40 of 40 rows scored" in s.value for s in app.success)
+    assert not app.warning
     scored = app.dataframe[0].value
     assert scored["customer_id"].tolist() == frame["customer_id"].tolist()
     assert scored["pd"].between(0, 1).all()
+    # results first: identifier, then PD, grade, decision and the top reason
+    assert list(scored.columns[:6]) == [
+        "customer_id",
+        "name",
+        "pd",
+        "grade",
+        "decision",
+        "reason_1",
+    ]
+    counts = {m.label: m.value for m in app.metric}
+    assert sum(int(counts[d]) for d in ("Approve", "Refer", "Decline")) == 40
+    assert int(counts["Decline"]) == (scored["decision"] == "decline").sum()
     assert "batch_download" in download_keys(app)
     assert len(app.get("vega_lite_chart")) >= 1
 
@@ -190,7 +203,10 @@ def test_bad_rows_are_listed_and_user_text_stays_literal(app):
     frame.loc[5, "name"] = "[x](javascript:alert(1))"
     upload(app, to_safe_csv(frame), "loans.csv")
     no_traceback(app)
-    issues, scored = app.dataframe[0].value, app.dataframe[1].value
+    scored, issues = app.dataframe[0].value, app.dataframe[1].value
+    # rows were rejected: a warning, never a green box
+    assert not app.success
+    assert any("19 of 20 rows scored; 1 rejected" in w.value for w in app.warning)
     assert issues[["row", "column"]].values.tolist() == [[4, "annual_income"]]
     assert issues["value"].iloc[0] == "<script>alert(1)</script>"
     assert len(scored) == 19
