@@ -43,13 +43,20 @@ def count(value: object) -> str:
     return "n/a" if number is None else f"{round(number):,}"
 
 
-def money(value: object, locale: str | None = "en_US", decimals: int = 0) -> str:
-    """An amount with the bank's currency and thousands separators: $25,000 or €1,250.50."""
+def money(
+    value: object, locale: str | None = "en_US", decimals: int = 0, signed: bool = False
+) -> str:
+    """An amount with the bank's currency and thousands separators: $25,000 or €1,250.50.
+
+    locale None means the currency is unknown (a model trained on an uploaded file): the number
+    only. signed=True writes "+" before a gain, for differences.
+    """
     number = _finite(value)
     if number is None:
         return "n/a"
-    sign = "-" if number < 0 else ""
-    return f"{sign}{currency(locale)}{abs(number):,.{decimals}f}"
+    sign = "-" if number < 0 else "+" if signed and number > 0 else ""
+    symbol = "" if locale is None else currency(locale)
+    return f"{sign}{symbol}{abs(number):,.{decimals}f}"
 
 
 def percent(value: object, decimals: int | None = None) -> str:
@@ -93,3 +100,28 @@ def decimal_places(step: float, integer: bool = False) -> int:
     if integer:
         return 0
     return 4 if step < 0.1 else 2
+
+
+def money_short(value: object, locale: str | None = "en_US") -> str:
+    """A large amount in millions or thousands with the bank's currency: $26.8 M, €950 k."""
+    number = _finite(value)
+    if number is None:
+        return "n/a"
+    size = abs(number)
+    if size >= 1e6:
+        return f"{money(number / 1e6, locale, 1)} M"
+    if size >= 1e4:
+        return f"{money(number / 1e3, locale, 0)} k"
+    return money(number, locale)
+
+
+def label_text(values):
+    """Category codes as words for charts: 'debt_consolidation' -> 'Debt consolidation'.
+
+    Vectorised over a pandas Series (returns a Series); a single string works too.
+    """
+    import pandas as pd
+
+    if isinstance(values, pd.Series):
+        return values.astype(str).str.replace("_", " ", regex=False).str.capitalize()
+    return str(values).replace("_", " ").capitalize()

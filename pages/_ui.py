@@ -93,6 +93,81 @@ def reason_chart(reasons: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     return data, spec
 
 
+# One categorical palette for every chart: 20 distinct colours, so the 13 spending categories or
+# a dozen segments never share one (Vega's default has 10 and repeats).
+PALETTE = "tableau20"
+FULL_LABELS = {"labelLimit": 0}  # never cut a product, purpose or segment name short
+
+
+def palette(field: str, title: str | None = None):
+    """An Altair colour encoding on the shared categorical palette."""
+    import altair as alt
+
+    return alt.Color(field, title=title, scale=alt.Scale(scheme=PALETTE))
+
+
+def calibration_chart(reliability: pd.DataFrame):
+    """Mean predicted PD against the observed default rate per bin, with the diagonal a
+    perfectly calibrated model would sit on."""
+    import altair as alt
+
+    top = float(max(reliability["mean_pd"].max(), reliability["observed"].max(), 0.01))
+    diagonal = pd.DataFrame({"mean_pd": [0.0, top], "observed": [0.0, top]})
+    line = (
+        alt.Chart(diagonal)
+        .mark_line(color="#7f8c8d", strokeDash=[5, 4])
+        .encode(x="mean_pd:Q", y="observed:Q")
+    )
+    points = (
+        alt.Chart(reliability)
+        .mark_circle(color="#2e86c1", opacity=0.85)
+        .encode(
+            x=alt.X("mean_pd:Q", title="Predicted PD (bin mean)", axis=alt.Axis(format="%")),
+            y=alt.Y("observed:Q", title="Observed default rate", axis=alt.Axis(format="%")),
+            size=alt.Size("n:Q", title="Loans in bin"),
+            tooltip=[
+                alt.Tooltip("mean_pd:Q", title="Predicted", format=".1%"),
+                alt.Tooltip("observed:Q", title="Observed", format=".1%"),
+                alt.Tooltip("n:Q", title="Loans", format=","),
+            ],
+        )
+    )
+    return line + points
+
+
+def profit_chart(profit: pd.DataFrame, model_cutoff: float, chosen: float, money: str):
+    """Profit by cut-off with the model's cut-off (and the what-if one, when moved) marked."""
+    import altair as alt
+
+    curve = (
+        alt.Chart(profit)
+        .mark_line(color="#2e86c1")
+        .encode(
+            x=alt.X(
+                "cutoff:Q", title="Cut-off PD (decline at or above)", axis=alt.Axis(format="%")
+            ),
+            y=alt.Y("profit:Q", title=f"Profit ({money})", axis=alt.Axis(format=",.0f")),
+            tooltip=[
+                alt.Tooltip("cutoff:Q", title="Cut-off", format=".1%"),
+                alt.Tooltip("profit:Q", title=f"Profit ({money})", format=",.0f"),
+            ],
+        )
+    )
+    marks = [("model cut-off", model_cutoff, "#c0392b")]
+    if abs(chosen - model_cutoff) > 1e-9:
+        marks.append(("what-if", chosen, "#e67e22"))
+    layers = [curve]
+    for i, (name, value, colour) in enumerate(marks):
+        mark = pd.DataFrame({"cutoff": [value], "label": [f"{name} {formatting.pd_text(value)}"]})
+        layers.append(alt.Chart(mark).mark_rule(color=colour, strokeWidth=2).encode(x="cutoff:Q"))
+        layers.append(
+            alt.Chart(mark)
+            .mark_text(align="left", dx=4, dy=4 + 14 * i, baseline="top", color=colour)
+            .encode(x="cutoff:Q", y=alt.value(0), text="label:N")
+        )
+    return alt.layer(*layers)
+
+
 def pd_chart(pds: pd.Series, cutoff: float):
     """Histogram of scored PDs with the cut-off as a labelled red rule."""
     import altair as alt

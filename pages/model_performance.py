@@ -7,10 +7,44 @@ import pandas as pd
 import streamlit as st
 
 from bankml import byod, evaluate, formatting, registry
+from bankml.config import DEFAULT_ECONOMICS
 from bankml.default import LEADERBOARD_COLUMNS, fairness_by_group, report
 from bankml.default.candidates import BLEND_NAME
 from bankml.errors import BankmlError
 from pages import _shared, _ui
+
+# Plain names and help for the fairness table's columns (the data keeps its short names).
+FAIRNESS_COLUMNS = {
+    "group": st.column_config.TextColumn("Group"),
+    "n": st.column_config.NumberColumn("Loans", format="localized"),
+    "default_rate": st.column_config.NumberColumn("Default rate", format="percent"),
+    "approval_rate": st.column_config.NumberColumn("Approval rate", format="percent"),
+    "tpr": st.column_config.NumberColumn(
+        "Defaulters declined", format="percent",
+        help="True positive rate: share of this group's defaulters the cut-off declines.",
+    ),
+    "fpr": st.column_config.NumberColumn(
+        "Good payers declined", format="percent",
+        help="False positive rate: share of this group's good payers the cut-off declines.",
+    ),
+    "disparate_impact": st.column_config.NumberColumn(
+        "Approval ratio to best group", format="%.2f",
+        help="Disparate impact: this group's approval rate divided by the highest group's; "
+        "below 0.8 is flagged (the four-fifths rule).",
+    ),
+    "flagged": st.column_config.CheckboxColumn("Below 0.8"),
+}  # fmt: skip
+
+METRIC_COLUMNS = {
+    "scored by": st.column_config.TextColumn("Scored by"),
+    "roc_auc": st.column_config.NumberColumn("ROC AUC", format="%.3f", help="Ranking quality: 0.5 coin flip, 1 perfect."),
+    "pr_auc": st.column_config.NumberColumn("PR AUC", format="%.3f", help="Precision-recall area: ranking quality focused on the defaulters."),
+    "gini": st.column_config.NumberColumn("Gini", format="%.3f", help="2 x AUC - 1, the banking convention."),
+    "ks": st.column_config.NumberColumn("KS", format="%.3f", help="Largest gap between the PD distributions of defaulters and good payers."),
+    "brier": st.column_config.NumberColumn("Brier", format="%.4f", help="Mean squared error of the PD: lower is better."),
+    "log_loss": st.column_config.NumberColumn("Log loss", format="%.4f", help="Penalises confident wrong PDs: lower is better."),
+    "ece": st.column_config.NumberColumn("Calibration error", format="%.4f", help="Expected calibration error: average gap between predicted PD and observed rate."),
+}  # fmt: skip
 
 st.title("Model performance")
 st.caption("How good the default model is, what its cut-off costs and earns, and who it affects.")
@@ -32,8 +66,17 @@ validation = _shared.model_validation(card)
 
 cols = st.columns(4)
 cols[0].metric("Model", card["algorithm"])
-cols[1].metric("ROC AUC (out of fold)", f"{card['metrics']['roc_auc']:.3f}")
-cols[2].metric("Brier (calibrated)", f"{card['metrics']['brier']:.4f}")
+cols[1].metric(
+    "ROC AUC (out of fold)",
+    f"{card['metrics']['roc_auc']:.3f}",
+    help="Chance that a random defaulter gets a higher PD than a random good payer: 0.5 is a coin "
+    "flip, 1 is perfect. Measured on loans the model did not train on.",
+)
+cols[2].metric(
+    "Brier (calibrated)",
+    f"{card['metrics']['brier']:.4f}",
+    help="Mean squared gap between the PD and what happened (0 or 1): lower is better.",
+)
 cols[3].metric(
     "Money cut-off (PD)",
     formatting.pd_text(model.cutoff_),
@@ -71,12 +114,16 @@ if validation is not None:
     left.line_chart(curves["roc"], x="fpr", y="tpr", color="series")
     right.markdown("**Precision-recall curve**")
     right.line_chart(curves["pr"], x="recall", y="precision", color="series")
-    st.dataframe(report.metrics_table(validation), hide_index=True)
+    st.dataframe(report.metrics_table(validation), hide_index=True, column_config=METRIC_COLUMNS)
 
     st.subheader("Calibration")
     reliability = evaluate.reliability_curve(validation["y"], validation["pd"])
-    st.scatter_chart(reliability, x="mean_pd", y="observed", size="n")
-    st.caption(f"Expected calibration error {evaluate.ece(validation['y'], validation['pd']):.4f}.")
+    st.altair_chart(_ui.calibration_chart(reliability), width="stretch")
+    st.caption(
+        "Each dot is a group of loans with similar PDs: on the dashed diagonal the predicted PD "
+        "equals the default rate observed. Expected calibration error (the average gap, weighted "
+        f"by loans) {formatting.percent(evaluate.ece(validation['y'], validation['pd']), 2)}."
+    )
 
     st.subheader("Cut-off and money")
     cutoff = st.slider(
@@ -95,13 +142,40 @@ if validation is not None:
         + ("." if cutoff == round(model.cutoff_, 3) else f"; shown here at {cutoff:.1%}.")
     )
     view = report.business_view(validation, cutoff)
+    locale = info.locale if str(card.get("source", "")).startswith("bank ") else None
+    money = formatting.currency(locale) if locale else "amount units"
     cols = st.columns(4)
-    cols[0].metric("Approval rate", f"{view['approval_rate']:.1%}")
-    cols[1].metric("Defaulters caught", f"{view['defaulters_caught']:.1%}")
-    cols[2].metric("Bad debt avoided", f"{view['bad_debt_avoided']:,.0f}")
-    cols[3].metric("Profit vs approve-all", f"{view['profit_vs_approve_all']:+,.0f}")
+    cols[0].metric(
+        "Approval rate", formatting.percent(view["approval_rate"]), help="Share of loans approved."
+    )
+    cols[1].metric(
+        "Defaulters caught",
+        formatting.percent(view["defaulters_caught"]),
+        help="Share of the loans that defaulted which this cut-off declines.",
+    )
+    cols[2].metric(
+        "Bad debt avoided",
+        formatting.money(view["bad_debt_avoided"], locale),
+        help="Loss given default on the declined loans that would have defaulted.",
+    )
+    cols[3].metric(
+        "Profit vs approve-all",
+        formatting.money(view["profit_vs_approve_all"], locale, signed=True),
+        help="Profit at this cut-off minus the profit of approving every loan.",
+    )
+    economics = DEFAULT_ECONOMICS
     left, right = st.columns(2)
-    left.line_chart(report.profit_frame(validation), x="cutoff", y="profit")
+    left.markdown("**Profit by cut-off**")
+    left.altair_chart(
+        _ui.profit_chart(report.profit_frame(validation), model.cutoff_, cutoff, money),
+        width="stretch",
+    )
+    left.caption(
+        f"Assumes each repaid loan earns a {formatting.percent(economics.interest_margin)} interest "
+        f"margin over {economics.years:g} year and each default loses "
+        f"{formatting.percent(economics.loss_given_default)} of the amount (loss given default); "
+        "out-of-fold loans. The model's cut-off is the most profitable one under these assumptions."
+    )
     right.markdown("**Confusion matrix at this cut-off**")
     right.dataframe(report.confusion_frame(validation, cutoff))
 
@@ -111,8 +185,8 @@ if validation is not None:
         "a disparate-impact ratio below 0.8 is flagged. These attributes are not model inputs."
     )
     for name, table in fairness_by_group(validation, cutoff).items():
-        st.markdown(f"**By {name}**")
-        st.dataframe(table, hide_index=True)
+        st.markdown(f"**By {formatting.label_text(name).lower()}**")
+        st.dataframe(table, hide_index=True, column_config=FAIRNESS_COLUMNS)
 
 st.subheader("What drives the PD")
 st.caption("Mean absolute contribution to the log-odds score over the training data.")

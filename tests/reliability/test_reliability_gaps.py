@@ -643,11 +643,14 @@ def test_performance_page_shows_fairness_flags_and_a_reliability_diagram(
     ]
     assert len(diagrams) == 1, "no reliability diagram (observed vs mean predicted PD)"
     spec = json.loads(diagrams[0].spec)
-    assert spec["encoding"]["x"]["field"] == "mean_pd"
-    assert spec["encoding"]["y"]["field"] == "observed"
+    # the points layer (sized by loans); the other layer is the perfect-calibration diagonal
+    layer = next(x for x in spec.get("layer", [spec]) if "size" in x.get("encoding", {}))
+    assert layer["encoding"]["x"]["field"] == "mean_pd"
+    assert layer["encoding"]["y"]["field"] == "observed"
     import pyarrow as pa
 
-    points = pa.ipc.open_stream(diagrams[0].datasets[0].data.data).read_all().to_pandas()
+    frames = [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in diagrams[0].datasets]
+    points = next(f for f in frames if "n" in f.columns)
     np.testing.assert_allclose(np.sort(points["observed"]), np.sort(curve["observed"]))
 
 

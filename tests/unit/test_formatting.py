@@ -13,6 +13,8 @@ def test_counts_and_money_have_separators_and_the_banks_currency():
     assert formatting.money(1250.5, "de_DE", decimals=2) == "€1,250.50"
     assert formatting.money(-300, "en_GB") == "-£300"
     assert formatting.money(math.nan, "en_US") == "n/a"
+    assert formatting.money(1500, "en_US", signed=True) == "+$1,500"
+    assert formatting.money(1500, None) == "1,500"  # currency unknown: the number only
 
 
 def test_pd_is_never_shown_as_certain():
@@ -39,3 +41,13 @@ def test_decimal_places_show_loaded_fractions_as_scored():
     assert formatting.decimal_places(0.02) == 4
     assert formatting.decimal_places(1.0) == 2
     assert formatting.decimal_places(1.0, integer=True) == 0
+
+
+def test_short_money_and_labels_read_as_words():
+    import pandas as pd
+
+    assert formatting.money_short(26_848_940, "en_US") == "$26.8 M"
+    assert formatting.money_short(950_000, "fr_FR") == "€950 k"
+    assert formatting.label_text("debt_consolidation") == "Debt consolidation"
+    codes = pd.Series(["credit_card", "car"])
+    assert formatting.label_text(codes).tolist() == ["Credit card", "Car"]
