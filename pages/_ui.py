@@ -260,6 +260,14 @@ def show_flash() -> None:
             st.success(literal(text), icon=":material/check_circle:")
 
 
+def store_first_views() -> None:
+    """Compute what the Model performance page's first view needs, right after a training,
+    and store it beside the model (bankml.performance_view): no page fits anything on first view."""
+    from bankml import performance_view
+
+    performance_view.ensure(config.models_dir())
+
+
 def train_with_progress(info: BankInfo, candidates: str = "quick") -> None:
     """Train on the bank with a progress bar, register the model as current, then rerun fresh
     with a message naming the new model (never a silent rerun)."""
@@ -273,6 +281,8 @@ def train_with_progress(info: BankInfo, candidates: str = "quick") -> None:
             candidates=candidates,
             progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
         )
+        bar.progress(1.0, text="Preparing the Model performance view...")
+        store_first_views()
     except BankmlError as exc:
         show_error(exc)
         return

@@ -156,6 +156,8 @@ if upload is not None:
                         tuple(protected),
                         progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
                     )
+                    bar.progress(1.0, text="Preparing the Model performance view...")
+                    _ui.store_first_views()
                 except BankmlError as exc:
                     bar.empty()
                     _shared.show_error(exc)

@@ -6,10 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from bankml import byod, evaluate, formatting, registry
+from bankml import byod, formatting, registry
 from bankml.config import DEFAULT_ECONOMICS
-from bankml.default import LEADERBOARD_COLUMNS, fairness_by_group, report
-from bankml.default.candidates import BLEND_NAME
 from bankml.errors import BankmlError
 from pages import _shared, _ui
 
@@ -51,18 +49,19 @@ st.caption("How good the default model is, what its cut-off costs and earns, and
 _ui.show_flash()
 info = _shared.require_bank()
 
-try:
-    found = _shared.current_model()
+try:  # the verified card is enough: the first view never unpickles the model
+    card = _shared.current_card()
 except BankmlError as exc:
     _shared.show_error(exc)
-    found = None
-if found is None:
+    card = None
+if card is None:
     st.info("No usable model is registered. Train one on this bank (about 10 seconds).")
     if st.button("Train a model", key="train_first", type="primary"):
         _ui.train_with_progress(info)
     st.stop()
-model, card = found
-validation = _shared.model_validation(card)
+# Every first-view table, stored beside the model at training (built here once if missing).
+stored = _shared.performance_view(card)
+model_cutoff = float(card["cutoff"])
 
 cols = st.columns(4)
 cols[0].metric("Model", card["algorithm"])
@@ -79,7 +78,7 @@ cols[2].metric(
 )
 cols[3].metric(
     "Money cut-off (PD)",
-    formatting.pd_text(model.cutoff_),
+    formatting.pd_text(model_cutoff),
     help="The PD at and above which the model declines: chosen at training to maximise profit.",
 )
 # One staleness rule (bankml.byod.model_is_stale, as in the sidebar): only a model trained on an
@@ -98,31 +97,29 @@ st.dataframe(
     card["leaderboard"],
     hide_index=True,
     key="leaderboard",
-    column_order=list(LEADERBOARD_COLUMNS),
+    column_order=stored["leaderboard_columns"] if stored else None,
 )
-if any(row.get("name") == BLEND_NAME for row in card["leaderboard"]):
+if stored and stored["has_blend"]:
     st.caption(
         "Small data: the blend of the best linear model and the tree models is kept unless a single"
         " model beats it by more than one standard error across the folds, so the chosen model is"
         " not always the top row."
     )
 
-if validation is not None:
-    curves = report.curve_frames(validation)
+if stored is not None:
     left, right = st.columns(2)
     left.markdown("**ROC curve**")
-    left.line_chart(curves["roc"], x="fpr", y="tpr", color="series")
+    left.line_chart(stored["roc"], x="fpr", y="tpr", color="series")
     right.markdown("**Precision-recall curve**")
-    right.line_chart(curves["pr"], x="recall", y="precision", color="series")
-    st.dataframe(report.metrics_table(validation), hide_index=True, column_config=METRIC_COLUMNS)
+    right.line_chart(stored["pr"], x="recall", y="precision", color="series")
+    st.dataframe(stored["metrics"], hide_index=True, column_config=METRIC_COLUMNS)
 
     st.subheader("Calibration")
-    reliability = evaluate.reliability_curve(validation["y"], validation["pd"])
-    st.altair_chart(_ui.calibration_chart(reliability), width="stretch")
+    st.altair_chart(_ui.calibration_chart(stored["reliability"]), width="stretch")
     st.caption(
         "Each dot is a group of loans with similar PDs: on the dashed diagonal the predicted PD "
         "equals the default rate observed. Expected calibration error (the average gap, weighted "
-        f"by loans) {formatting.percent(evaluate.ece(validation['y'], validation['pd']), 2)}."
+        f"by loans) {formatting.percent(stored['ece'], 2)}."
     )
 
     st.subheader("Cut-off and money")
@@ -130,7 +127,7 @@ if validation is not None:
         "What if the cut-off were... (decline when PD is at least)",
         0.0,
         1.0,
-        float(round(model.cutoff_, 3)),
+        stored["cutoff"],
         0.005,
         key="cutoff",
         format="%.3f",
@@ -138,10 +135,11 @@ if validation is not None:
         "cut-off, which scoring keeps using.",
     )
     st.caption(
-        f"What-if only: the model scores with its own cut-off {formatting.pd_text(model.cutoff_)}"
-        + ("." if cutoff == round(model.cutoff_, 3) else f"; shown here at {cutoff:.1%}.")
+        f"What-if only: the model scores with its own cut-off {formatting.pd_text(model_cutoff)}"
+        + ("." if cutoff == stored["cutoff"] else f"; shown here at {cutoff:.1%}.")
     )
-    view = report.business_view(validation, cutoff)
+    at_cutoff = stored if cutoff == stored["cutoff"] else _shared.cutoff_tables(card, cutoff)
+    view = at_cutoff["business"]
     locale = info.locale if str(card.get("source", "")).startswith("bank ") else None
     money = formatting.currency(locale) if locale else "amount units"
     cols = st.columns(4)
@@ -167,7 +165,7 @@ if validation is not None:
     left, right = st.columns(2)
     left.markdown("**Profit by cut-off**")
     left.altair_chart(
-        _ui.profit_chart(report.profit_frame(validation), model.cutoff_, cutoff, money),
+        _ui.profit_chart(stored["profit"], model_cutoff, cutoff, money),
         width="stretch",
     )
     left.caption(
@@ -177,14 +175,14 @@ if validation is not None:
         "out-of-fold loans. The model's cut-off is the most profitable one under these assumptions."
     )
     right.markdown("**Confusion matrix at this cut-off**")
-    right.dataframe(report.confusion_frame(validation, cutoff))
+    right.dataframe(at_cutoff["confusion"])
 
     st.subheader("Fairness")
     st.caption(
         "Approval rate, defaulters declined (TPR) and good payers declined (FPR) per group; "
         "a disparate-impact ratio below 0.8 is flagged. These attributes are not model inputs."
     )
-    for name, table in fairness_by_group(validation, cutoff).items():
+    for name, table in at_cutoff["fairness"].items():
         st.markdown(f"**By {formatting.label_text(name).lower()}**")
         st.dataframe(table, hide_index=True, column_config=FAIRNESS_COLUMNS)
 
@@ -197,6 +195,7 @@ if card.get("importance"):  # recorded at training: also right for a model train
     )  # fmt: skip
 else:
     try:
+        model = _shared.require_model()[0]  # an older card without importance: load the model
         importance = model.feature_importance(_shared.loan_frame(info).head(2000))
         st.bar_chart(importance, x="feature", y="importance", horizontal=True, sort="-importance")
     except BankmlError as exc:  # an older card, from a CSV whose columns the bank lacks

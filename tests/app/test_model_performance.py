@@ -72,6 +72,8 @@ def test_no_model_offers_training_and_registers_one(monkeypatch, small_bank_path
     assert not at.exception, [e.message for e in at.exception]
     assert registry.current_id(tmp_path / "models") is not None
     assert "Approval rate" in _metrics(at)
+    # the first view of the new model is stored beside it at training
+    assert (registry.model_folder(tmp_path / "models") / "performance_view" / "meta.json").is_file()
     # never a silent rerun: the page names the new model
     new_id = registry.current_id(tmp_path / "models")
     assert any(new_id in s.value and "now current" in s.value for s in at.success)
@@ -101,3 +103,18 @@ def test_tampered_model_says_retrain_without_a_traceback(
     at = _open(monkeypatch, small_bank_path, copy)
     assert any("checksum mismatch" in e.value and "retrain" in e.value for e in at.error)
     assert at.button(key="train_first")
+
+
+def test_first_view_computes_nothing_when_the_view_is_stored(
+    monkeypatch, small_bank_path, registry_dir
+):
+    """Stored at training: the page neither rebuilds the tables nor loads the model."""
+    from bankml import performance_view, registry
+
+    performance_view.ensure(registry_dir)
+    calls = []
+    monkeypatch.setattr(performance_view, "build", lambda *a, **k: calls.append("build"))
+    monkeypatch.setattr(registry, "load_model", lambda *a, **k: calls.append("load_model"))
+    at = _open(monkeypatch, small_bank_path, registry_dir)
+    assert "Calibration" in [h.value for h in at.subheader]
+    assert calls == []
