@@ -62,7 +62,7 @@ def reason_chart(reasons: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """
     data = pd.DataFrame(
         {
-            "feature": reasons["feature"].astype(str),
+            "feature": formatting.label_text(reasons["feature"].astype(str)),
             "value": reasons["value"].astype(str),
             "points": reasons["points"].astype(float),
             "direction": np.where(reasons["points"] > 0, "raises PD", "lowers PD"),
@@ -76,7 +76,13 @@ def reason_chart(reasons: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
                 "type": "quantitative",
                 "title": "Contribution to the score (points; + raises the PD)",
             },
-            "y": {"field": "feature", "type": "nominal", "sort": None, "title": None},
+            "y": {
+                "field": "feature",
+                "type": "nominal",
+                "sort": None,
+                "title": None,
+                "axis": {"labelLimit": 0},
+            },
             "color": {
                 "field": "direction",
                 "type": "nominal",

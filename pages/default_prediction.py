@@ -80,9 +80,20 @@ def number_field(container, label: str, spec, value, key: str, **kwargs):
 
 def show_result(result) -> None:
     cols = st.columns(3)
-    cols[0].metric("Probability of default", formatting.pd_text(result.pd))
-    cols[1].metric("Risk grade", result.grade)
-    cols[2].metric("Decision", result.decision.title())
+    cols[0].metric(
+        "Probability of default",
+        formatting.pd_text(result.pd),
+        help="Chance this loan defaults, calibrated on past loans; shown between 0.1% and 99.9%.",
+    )
+    cols[1].metric(
+        "Risk grade", result.grade, help="A (safest) to E, by the PD relative to the cut-off."
+    )
+    cols[2].metric(
+        "Decision",
+        result.decision.title(),
+        help=f"Against the cut-off PD {formatting.pd_text(model.cutoff_)}: approve below 0.8 times it, "
+        "refer to an underwriter from 0.8 to 1.25 times it, decline above that.",
+    )
     reasons = result.reasons(6)
     data, spec = _ui.reason_chart(reasons)
     st.vega_lite_chart(data, spec, width="stretch")

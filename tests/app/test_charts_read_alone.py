@@ -4,6 +4,7 @@ a calibration diagonal, the cut-off marked on the profit curve, plain column nam
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 
@@ -25,8 +26,11 @@ def data_values(at, spec_text: str, column: str) -> list:
 
     for chart in at.get("vega_lite_chart"):
         if spec_text in chart.proto.spec:
-            for dataset in chart.proto.datasets:
-                frame = pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+            blobs = [d.data.data for d in chart.proto.datasets]
+            if chart.proto.HasField("data"):  # st.vega_lite_chart(data, spec): inline data
+                blobs.append(chart.proto.data.data)
+            for blob in blobs:
+                frame = pa.ipc.open_stream(blob).read_all().to_pandas()
                 if column in frame.columns:
                     return frame[column].tolist()
     raise AssertionError(f"no chart data with column {column!r}")
@@ -85,3 +89,18 @@ def _all_labels(chart) -> list[str]:
         if "label" in frame.columns:
             out += [str(v) for v in frame["label"]]
     return out
+
+
+def test_applicant_result_reads_alone(small_bank_path, monkeypatch, tmp_path):
+    from tests.bad_inputs.helpers import trained_registry
+
+    models = tmp_path / "models"
+    shutil.copytree(trained_registry(str(small_bank_path)), models)
+    at = open_page(monkeypatch, small_bank_path, models, "pages/default_prediction.py")
+    at.form_submit_button[0].click().run()
+    metrics = {m.label: m for m in at.metric}
+    assert all(metrics[k].help for k in ("Probability of default", "Risk grade", "Decision"))
+    reasons = charts(at)[0]
+    assert reasons["encoding"]["y"]["axis"] == {"labelLimit": 0}
+    features = data_values(at, "Contribution to the score", "feature")
+    assert features and not any("_" in f for f in features), features
