@@ -33,10 +33,19 @@ def applicant() -> dict:
     state = st.session_state.get("applicant")
     if not isinstance(state, dict) or state.get("model") != card.get("sha256"):
         version = state["version"] + 1 if isinstance(state, dict) else 0
-        state = {"values": schema.defaults(), "version": version, "scored": False}
+        state = {"values": shown_defaults(), "version": version, "scored": False}
         state["model"] = card.get("sha256")
         st.session_state.applicant = state
     return state
+
+
+def shown_defaults() -> dict:
+    """The model's typical applicant at the precision the form shows (what you see is scored)."""
+    values = schema.defaults()
+    for spec in schema.numeric:
+        places = formatting.decimal_places(spec.step, spec.integer)
+        values[spec.name] = round(float(values[spec.name]), places)
+    return values
 
 
 def replace_applicant(values: dict, scored: bool, new_form: bool, source: str = "") -> None:

@@ -100,6 +100,22 @@ def test_submit_the_applicant_form_shows_pd_and_reasons(app):
     assert after.delta.startswith("-") and after.delta.endswith(" pp")
 
 
+def test_the_default_applicant_is_scored_as_shown(app, small_bank_path):
+    """The form's starting values are scored exactly as displayed (no hidden extra digits)."""
+    from bankml.scoring import score_applicant
+
+    model = trained_model(str(small_bank_path))[0]
+    shown = {spec.name: float(field(app, spec.name).value) for spec in model.schema_.numeric} | {
+        spec.name: field(app, spec.name).value for spec in model.schema_.categorical
+    }
+    for spec in model.schema_.numeric:
+        places = formatting.decimal_places(spec.step, spec.integer)
+        assert shown[spec.name] == round(shown[spec.name], places), spec.name
+    app.form_submit_button[0].click().run()
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Probability of default"] == formatting.pd_text(score_applicant(shown, model).pd)
+
+
 def test_load_after_editing_scores_the_loaded_applicant(app, small_bank_path):
     """Typed values never leak into a loaded applicant: the PD is the loan's own."""
     from bankml.default import loan_frame
