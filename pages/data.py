@@ -15,9 +15,13 @@ st.title("Data")
 st.caption("Regenerate the synthetic bank that feeds every page, and look inside its tables.")
 _ui.show_flash()
 in_use = _shared.current_bank()
-if in_use is not None and st.session_state.get("gen_for") != in_use.content_hash:
-    # The form starts from the bank in use (not the generator's defaults), and again after each
-    # regeneration, so "Regenerate" with nothing changed gives the same bank back.
+if in_use is not None and (
+    st.session_state.get("gen_for") != in_use.content_hash
+    or "gen_customers" not in st.session_state
+):
+    # The form starts from the bank in use (not the generator's defaults), again after each
+    # regeneration, and after another page (Streamlit drops a widget's state when it is not
+    # drawn), so "Regenerate" with nothing changed gives the same bank back.
     st.session_state.update(
         gen_for=in_use.content_hash,
         gen_customers=int(in_use.customers),

@@ -96,6 +96,10 @@ def test_regeneration_marks_a_bank_model_stale(monkeypatch, tmp_path):
     # (the same session's sidebar following at once is checked in Chromium: AppTest drops the
     # router's sidebar after switch_page)
     assert at.number_input(key="gen_customers").value == 800
+    at.switch_page("pages/overview.py").run()  # the form's widget state is dropped there...
+    at.switch_page("pages/data.py").run()
+    assert at.number_input(key="gen_customers").value == 800  # ...and refilled from the bank
+    assert at.number_input(key="gen_seed").value == 2
     fresh = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180)
     fresh.run()  # another session opening the dashboard sees the marker in the sidebar
     assert any("Stale" in w.value for w in fresh.sidebar.warning)
