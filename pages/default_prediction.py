@@ -122,11 +122,17 @@ def what_if(base, values: dict) -> None:
     """One field changed on a copy of the applicant; starts at the applicant's own values."""
     st.subheader("What if?")
     tag = values_tag(values)
-    field = st.selectbox("Change one field", schema.names, key=f"whatif_feature_{tag}")
+    field = st.selectbox(
+        "Change one field", schema.names, key=f"whatif_feature_{tag}",
+        format_func=lambda name: schema.descriptions.get(name, name).capitalize(),
+    )  # fmt: skip
     spec, current = schema.field(field), values[field]
     if hasattr(spec, "levels"):
         start = spec.levels.index(current) if current in spec.levels else 0
-        new = st.selectbox("New value", spec.levels, index=start, key=f"whatif_{field}_{tag}")
+        new = st.selectbox(
+            "New value", spec.levels, index=start, key=f"whatif_{field}_{tag}",
+            format_func=formatting.label_text,
+        )  # fmt: skip
     else:
         new = number_field(st, "New value", spec, current, f"whatif_{field}_{tag}")
     if new == current:  # nothing to re-score and nothing to point an arrow at
@@ -168,6 +174,7 @@ def single_applicant() -> None:
                 schema.descriptions.get(spec.name, spec.name).capitalize(),
                 spec.levels,
                 index=spec.levels.index(value) if value in spec.levels else 0,
+                format_func=formatting.label_text,
                 help=f"{spec.help or spec.name}: one of the {len(spec.levels)} values seen in training",
                 key=f"applicant_{spec.name}_v{version}",
             )

@@ -98,6 +98,18 @@ st.dataframe(
     hide_index=True,
     key="leaderboard",
     column_order=stored["leaderboard_columns"] if stored else None,
+    column_config={
+        **METRIC_COLUMNS,
+        "name": st.column_config.TextColumn("Candidate"),
+        "imbalance": st.column_config.TextColumn("Class weighting"),
+        "fit_seconds": st.column_config.NumberColumn("Fit (s)", format="%.2f"),
+        "subsampled": st.column_config.CheckboxColumn("Subsampled"),
+        "explainable": st.column_config.CheckboxColumn("Reason codes"),
+        "auc_vs_oracle": st.column_config.NumberColumn(
+            "AUC / oracle AUC", format="%.3f", help="Share of the best possible ranking reached."
+        ),
+        "chosen": st.column_config.CheckboxColumn("Chosen"),
+    },
 )
 if stored and stored["has_blend"]:
     st.caption(
@@ -109,9 +121,16 @@ if stored and stored["has_blend"]:
 if stored is not None:
     left, right = st.columns(2)
     left.markdown("**ROC curve**")
-    left.line_chart(stored["roc"], x="fpr", y="tpr", color="series")
+    left.line_chart(
+        stored["roc"], x="fpr", y="tpr", color="series",
+        x_label="False positive rate (good payers declined)",
+        y_label="True positive rate (defaulters caught)",
+    )  # fmt: skip
     right.markdown("**Precision-recall curve**")
-    right.line_chart(stored["pr"], x="recall", y="precision", color="series")
+    right.line_chart(
+        stored["pr"], x="recall", y="precision", color="series",
+        x_label="Recall (defaulters caught)", y_label="Precision (declined who default)",
+    )  # fmt: skip
     st.dataframe(stored["metrics"], hide_index=True, column_config=METRIC_COLUMNS)
 
     st.subheader("Calibration")

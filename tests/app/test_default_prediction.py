@@ -79,7 +79,9 @@ def test_form_widgets_share_the_validator_bounds(app, small_bank_path):
         assert (widget.min, widget.max, widget.step) == (spec.minimum, spec.maximum, spec.step)
         assert widget.help
     for spec in model.schema_.categorical:
-        assert tuple(field(app, spec.name).options) == spec.levels
+        assert tuple(field(app, spec.name).options) == tuple(
+            map(formatting.label_text, spec.levels)
+        )
 
 
 def test_submit_the_applicant_form_shows_pd_and_reasons(app):
