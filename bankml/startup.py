@@ -44,6 +44,9 @@ def main() -> int:
         )
     try:
         ensure_default_model()
+        from bankml.default import performance_view
+
+        performance_view.ensure()  # the Model performance first view, stored beside the model
     except BankmlError as exc:  # the dashboard still starts; its pages explain how to train
         print(f"no default model yet: {exc}", file=sys.stderr)
     return 0

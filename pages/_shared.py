@@ -247,6 +247,40 @@ def model_validation(card: dict) -> pd.DataFrame | None:
     return _validation(str(config.models_dir() / card["id"]), card["sha256"])
 
 
+@st.cache_data(show_spinner="Preparing this model's evaluation (once per model)...", max_entries=4)
+def _performance_view(folder: str, sha256: str) -> dict | None:
+    from bankml.default import performance_view
+
+    stored = performance_view.load(folder, sha256)
+    if stored is None:  # a model trained before views were stored, or by another tool
+        stored = performance_view.ensure(folder)
+    return stored
+
+
+def performance_view(card: dict) -> dict | None:
+    """The Model performance first view stored beside the model (bankml.default.performance_view),
+    keyed on the artefact sha256; None when the model has no validation rows."""
+    return _performance_view(str(config.models_dir() / card["id"]), card["sha256"])
+
+
+@st.cache_data(show_spinner="Recomputing at this cut-off...", max_entries=32)
+def _cutoff_tables(folder: str, sha256: str, cutoff: float) -> dict:
+    from bankml.default import fairness_by_group, report
+    from bankml.registry import load_validation
+
+    validation = load_validation(folder)
+    return {
+        "business": report.business_view(validation, cutoff),
+        "confusion": report.confusion_frame(validation, cutoff),
+        "fairness": fairness_by_group(validation, cutoff),
+    }
+
+
+def cutoff_tables(card: dict, cutoff: float) -> dict:
+    """Business view, confusion matrix and fairness at a what-if cut-off (cached per model)."""
+    return _cutoff_tables(str(config.models_dir() / card["id"]), card["sha256"], float(cutoff))
+
+
 # --- Customer segments page ----------------------------------------------------------------------
 
 
@@ -264,7 +298,7 @@ def segments(info: BankInfo, k: str | int = "auto"):
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _template(sha256: str, _schema) -> bytes:
-    from bankml.default.scoring import template
+    from bankml.default.batch_summary import template
 
     return template(_schema)
 

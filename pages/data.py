@@ -4,15 +4,32 @@ from __future__ import annotations
 
 import streamlit as st
 
+from bankml import formatting
 from bankml.bank import make_params, regenerate
 from bankml.default import byod
 from bankml.errors import BankmlError
-from pages import _shared
+from pages import _shared, _ui
 from synth import SUPPORTED_LOCALES
 from synth.params import MAX_DEFAULT_RATE, MIN_CUSTOMERS, MIN_DEFAULT_RATE
 
 st.title("Data")
 st.caption("Regenerate the synthetic bank that feeds every page, and look inside its tables.")
+_ui.show_flash()
+in_use = _shared.current_bank()
+if in_use is not None and (
+    st.session_state.get("gen_for") != in_use.content_hash
+    or "gen_customers" not in st.session_state
+):
+    # The form starts from the bank in use (not the generator's defaults), again after each
+    # regeneration, and after another page (Streamlit drops a widget's state when it is not
+    # drawn), so "Regenerate" with nothing changed gives the same bank back.
+    st.session_state.update(
+        gen_for=in_use.content_hash,
+        gen_customers=int(in_use.customers),
+        gen_seed=int(in_use.seed),
+        gen_default_rate=float(in_use.default_rate_target),
+        gen_locale=in_use.locale if in_use.locale in SUPPORTED_LOCALES else SUPPORTED_LOCALES[0],
+    )
 
 with st.form("regenerate"):
     st.subheader("Regenerate the synthetic bank")
@@ -21,7 +38,6 @@ with st.form("regenerate"):
         "Customers",
         min_value=MIN_CUSTOMERS,
         max_value=1_000_000,
-        value=10_000,
         step=1_000,
         key="gen_customers",
         help="How many customers the bank has (about one loan each).",
@@ -30,7 +46,6 @@ with st.form("regenerate"):
         "Seed",
         min_value=0,
         max_value=2**32 - 1,
-        value=42,
         step=1,
         key="gen_seed",
         help="Same seed and settings give an identical bank.",
@@ -39,7 +54,6 @@ with st.form("regenerate"):
         "Default rate",
         min_value=MIN_DEFAULT_RATE,
         max_value=MAX_DEFAULT_RATE,
-        value=0.10,
         step=0.01,
         format="%.3f",
         key="gen_default_rate",
@@ -69,15 +83,22 @@ if submitted:
             card = _shared.current_card()
         except BankmlError:
             card = None
-        if card is not None and byod.model_is_stale(card, new.content_hash):
-            st.warning(
-                "The active model was trained on the previous bank and is now marked stale: "
-                "retrain it on the Model performance page."
+        messages = [
+            (
+                "success",
+                f"New bank in use: {formatting.count(new.customers)} customers, hash "
+                f"{new.short_hash}, default rate {formatting.percent(new.realised_default_rate)}.",
             )
-        st.success(
-            f"New bank in use: {new.customers:,} customers, hash {new.short_hash}, "
-            f"default rate {new.realised_default_rate:.2%}."
-        )
+        ]
+        if card is not None and byod.model_is_stale(card, new.content_hash):
+            messages.append(
+                (
+                    "warning",
+                    "The active model was trained on the previous bank and is now marked stale: "
+                    "retrain it on the Model performance page.",
+                )
+            )
+        _ui.flash_and_rerun(*messages)
 
 info = _shared.require_bank()
 st.subheader("Tables")
@@ -99,8 +120,11 @@ if upload is not None:
     except BankmlError as exc:
         _shared.show_error(exc)
     else:
-        candidates = byod.target_candidates(frame)
-        st.caption(f"{len(frame):,} rows × {frame.shape[1]} columns")
+        from bankml.default import target as targets  # here: the model libraries load only now
+
+        candidates = targets.target_candidates(frame)
+        suggested = targets.suggest_target(frame)
+        st.caption(f"{formatting.count(len(frame))} rows × {frame.shape[1]} columns")
         st.dataframe(frame.head(20), hide_index=True)
         if not candidates:
             st.error("No column has exactly two values, so none can be the default target.")
@@ -109,16 +133,24 @@ if upload is not None:
                 target = st.selectbox(
                     "Target column (the default flag)",
                     candidates,
+                    index=candidates.index(suggested) if suggested else None,
+                    placeholder="Choose the column that says whether the loan defaulted",
                     key="byod_target",
-                    help="Columns with exactly two distinct values.",
+                    help="Columns with exactly two distinct values; one named like default, bad, "
+                    "target, label, churn or outcome is preselected, a protected one never is.",
                 )
                 protected = st.multiselect(
                     "Protected columns (kept out of the model, used for the fairness report)",
                     list(frame.columns),
+                    default=targets.protected_columns(frame),
                     key="byod_protected",
+                    help="Preselected: columns named like gender, sex, age or marital status.",
                 )
                 train = st.form_submit_button("Train and make active", type="primary")
-            if train:
+            if train and target is None:
+                st.error("Choose the target column first.")
+            elif train:
+                protected = [c for c in protected if c != target]
                 bar = st.progress(0.0, text="training")
                 try:
                     result, folder = byod.train_uploaded(
@@ -129,12 +161,18 @@ if upload is not None:
                         tuple(protected),
                         progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
                     )
+                    bar.progress(1.0, text="Preparing the Model performance view...")
+                    _ui.store_first_views()
                 except BankmlError as exc:
                     bar.empty()
                     _shared.show_error(exc)
                 else:
                     _shared.clear_caches()
-                    st.success(
-                        f"Model {folder.name} ({result.chosen}) is now active: ROC AUC "
-                        f"{result.metrics().get('roc_auc', float('nan')):.3f} on {len(frame):,} rows."
+                    auc = result.metrics().get("roc_auc", float("nan"))
+                    _ui.flash_and_rerun(
+                        (
+                            "success",
+                            f"Model {folder.name} ({result.chosen}) is now active: ROC AUC "
+                            f"{auc:.3f} on {formatting.count(len(frame))} rows.",
+                        )
                     )

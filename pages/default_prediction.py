@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
+from bankml import formatting
+from bankml.default import batch_summary
 from bankml.default.scoring import applicant_from_loan, score_applicant
 from bankml.errors import BankmlError
 from pages import _shared, _ui
@@ -14,8 +18,49 @@ info = _shared.current_bank()
 model, card = _shared.require_model()
 schema = model.schema_
 st.caption(
-    f"Model {card.get('id', '?')} ({card.get('algorithm', '')}), cut-off PD {model.cutoff_:.1%}"
+    f"Model {card.get('id', '?')} ({card.get('algorithm', '')}), "
+    f"cut-off PD {formatting.pd_text(model.cutoff_)}"
 )
+
+
+def applicant() -> dict:
+    """The session's one applicant: its values, a form version and whether it has been scored.
+
+    Loading, editing and scoring all go through this object. The form's widget keys carry the
+    version, so values pushed in from outside (a loaded loan) replace whatever the browser still
+    holds for the old widgets; derived widgets (what-if) are keyed on the values themselves, so
+    they reset whenever the applicant changes. A new model starts a new applicant.
+    """
+    state = st.session_state.get("applicant")
+    if not isinstance(state, dict) or state.get("model") != card.get("sha256"):
+        version = state["version"] + 1 if isinstance(state, dict) else 0
+        state = {"values": shown_defaults(), "version": version, "scored": False}
+        state["model"] = card.get("sha256")
+        st.session_state.applicant = state
+    return state
+
+
+def shown_defaults() -> dict:
+    """The model's typical applicant at the precision the form shows (what you see is scored)."""
+    values = schema.defaults()
+    for spec in schema.numeric:
+        places = formatting.decimal_places(spec.step, spec.integer)
+        values[spec.name] = round(float(values[spec.name]), places)
+    return values
+
+
+def replace_applicant(values: dict, scored: bool, new_form: bool, source: str = "") -> None:
+    """Swap in new applicant values; new_form re-keys the form so it shows exactly these values."""
+    state = applicant()
+    version = state["version"] + 1 if new_form else state["version"]
+    st.session_state.applicant = {
+        **state, "values": dict(values), "version": version, "scored": scored, "source": source
+    }  # fmt: skip
+
+
+def values_tag(values: dict) -> str:
+    """A short digest of the applicant's values: the key suffix of every derived widget."""
+    return hashlib.sha1(repr(sorted(values.items())).encode()).hexdigest()[:12]
 
 
 def load_applicant() -> None:
@@ -27,21 +72,38 @@ def load_applicant() -> None:
         st.session_state.load_error = str(exc)
         return
     st.session_state.load_error = None
-    st.session_state.update({f"applicant_{name}": value for name, value in values.items()})
+    source = f"loan {int(st.session_state.load_loan_id)}"
+    replace_applicant(values, scored=False, new_form=True, source=source)
 
 
 def number_field(container, label: str, spec, value, key: str, **kwargs):
-    """A number input whose bounds and step are the validator's (ints for whole-number fields)."""
+    """A number input with the validator's bounds and step (ints for whole-number fields),
+    showing enough decimals that a loaded value reads exactly as it is scored."""
     kind = int if spec.integer else float
     bounds = dict(min_value=kind(spec.minimum), max_value=kind(spec.maximum), step=kind(spec.step))
-    return container.number_input(label, value=kind(value), key=key, **bounds, **kwargs)
+    places = formatting.decimal_places(spec.step, spec.integer)
+    shown = "%d" if spec.integer else f"%.{places}f"
+    return container.number_input(
+        label, value=kind(value), key=key, format=shown, **bounds, **kwargs
+    )
 
 
 def show_result(result) -> None:
     cols = st.columns(3)
-    cols[0].metric("Probability of default", f"{result.pd:.1%}")
-    cols[1].metric("Risk grade", result.grade)
-    cols[2].metric("Decision", result.decision.title())
+    cols[0].metric(
+        "Probability of default",
+        formatting.pd_text(result.pd),
+        help="Chance this loan defaults, calibrated on past loans; shown between 0.1% and 99.9%.",
+    )
+    cols[1].metric(
+        "Risk grade", result.grade, help="A (safest) to E, by the PD relative to the cut-off."
+    )
+    cols[2].metric(
+        "Decision",
+        result.decision.title(),
+        help=f"Against the cut-off PD {formatting.pd_text(model.cutoff_)}: approve below 0.8 times it, "
+        "refer to an underwriter from 0.8 to 1.25 times it, decline above that.",
+    )
     reasons = result.reasons(6)
     data, spec = _ui.reason_chart(reasons)
     st.vega_lite_chart(data, spec, width="stretch")
@@ -50,62 +112,131 @@ def show_result(result) -> None:
     if result.counterfactual:
         cf = result.counterfactual
         st.info(
-            f"{_shared.literal(cf['text'])}: the PD would be {cf['pd']:.1%}, under the cut-off."
+            f"{_shared.literal(cf['text'])}: the PD would be {formatting.pd_text(cf['pd'])}, "
+            "under the cut-off."
         )
     elif result.decision != "approve":
         st.info("No small change to loan amount, term or debt-to-income approves this applicant.")
 
 
-def what_if(base) -> None:
+def what_if(base, values: dict) -> None:
+    """One field changed on a copy of the applicant; starts at the applicant's own values."""
     st.subheader("What if?")
-    field = st.selectbox("Change one field", schema.names, key="whatif_feature")
-    spec, current = schema.field(field), st.session_state.applicant[field]
+    tag = values_tag(values)
+    field = st.selectbox(
+        "Change one field", schema.names, key=f"whatif_feature_{tag}",
+        format_func=lambda name: schema.descriptions.get(name, name).capitalize(),
+    )  # fmt: skip
+    spec, current = schema.field(field), values[field]
     if hasattr(spec, "levels"):
-        new = st.selectbox("New value", spec.levels, key=f"whatif_value_{field}")
+        start = spec.levels.index(current) if current in spec.levels else 0
+        new = st.selectbox(
+            "New value", spec.levels, index=start, key=f"whatif_{field}_{tag}",
+            format_func=formatting.label_text,
+        )  # fmt: skip
     else:
-        new = number_field(st, "New value", spec, current, f"whatif_value_{field}")
-    changed = (  # the field starts at the applicant's value: nothing to re-score until it moves
-        base
-        if new == current
-        else score_applicant({**st.session_state.applicant, field: new}, model, explain=False)
+        new = number_field(st, "New value", spec, current, f"whatif_{field}_{tag}")
+    if new == current:  # nothing to re-score and nothing to point an arrow at
+        st.metric("PD after the change", formatting.pd_text(base.pd))
+        st.caption(f"Unchanged: this is the applicant's own {field.replace('_', ' ')}.")
+        return
+    changed = score_applicant({**values, field: new}, model, explain=False)
+    st.metric(
+        "PD after the change",
+        formatting.pd_text(changed.pd),
+        delta=formatting.pd_change(base.pd, changed.pd),
+        delta_color="inverse",
+        help="Change in percentage points (pp) from the applicant's PD; red when risk rises.",
     )
-    delta = f"{changed.pd - base.pd:+.1%}"
-    st.metric("PD after the change", f"{changed.pd:.1%}", delta=delta, delta_color="inverse")
 
 
 @st.fragment
 def single_applicant() -> None:
     """The form and its result: a submit reruns only this part of the page, not the batch tab."""
+    state = applicant()
     if info is not None:
         cols = st.columns([2, 1], vertical_alignment="bottom")
         cols[0].number_input("Load an existing applicant by loan ID", 1, step=1, key="load_loan_id")
         cols[1].button("Load applicant", key="load_loan", on_click=load_applicant)
         if st.session_state.get("load_error"):
             _shared.show_error(st.session_state.load_error)
-    with st.form("applicant_form"):
+    version, shown = state["version"], state["values"]
+    with st.form(f"applicant_form_{version}"):
         values, cols = {}, st.columns(3)
         for i, spec in enumerate(schema.numeric):
             label = schema.descriptions.get(spec.name, spec.name).capitalize()
             hint = f"{spec.help or spec.name}: from {spec.minimum:g} to {spec.maximum:g}"
-            key = f"applicant_{spec.name}"
-            values[spec.name] = number_field(cols[i % 3], label, spec, spec.default, key, help=hint)
+            key = f"applicant_{spec.name}_v{version}"
+            value = shown.get(spec.name, spec.default)
+            values[spec.name] = number_field(cols[i % 3], label, spec, value, key, help=hint)
         for j, spec in enumerate(schema.categorical, start=len(schema.numeric)):
+            value = shown.get(spec.name, spec.default)
             values[spec.name] = cols[j % 3].selectbox(
                 schema.descriptions.get(spec.name, spec.name).capitalize(),
                 spec.levels,
-                index=spec.levels.index(spec.default) if spec.default in spec.levels else 0,
+                index=spec.levels.index(value) if value in spec.levels else 0,
+                format_func=formatting.label_text,
                 help=f"{spec.help or spec.name}: one of the {len(spec.levels)} values seen in training",
-                key=f"applicant_{spec.name}",
+                key=f"applicant_{spec.name}_v{version}",
             )
         if st.form_submit_button("Score applicant", type="primary"):
-            st.session_state.applicant = values
-    if "applicant" in st.session_state:
+            replace_applicant(values, scored=True, new_form=False)
+    state = applicant()
+    if state["scored"]:
         try:
-            base = score_applicant(st.session_state.applicant, model)
+            base = score_applicant(state["values"], model)
             show_result(base)
-            what_if(base)
+            what_if(base, state["values"])
         except BankmlError as exc:
             _shared.show_error(exc)
+    elif state.get("source"):
+        st.caption(f"Loaded {state['source']}: check the fields, then score it.")
+
+
+def show_batch(result, name: str) -> None:
+    """Results first: the outcome, the decisions counted, then identifier, PD, grade, decision."""
+    summary = result.summary()
+    kind, text = batch_summary.outcome(
+        summary["rows_in"], summary["scored"], summary["rejected"], summary["warnings"]
+    )
+    {"success": st.success, "warning": st.warning, "error": st.error}[kind](_shared.literal(text))
+    if len(result.scored):
+        counts = batch_summary.decision_counts(result.scored)
+        cols = st.columns(4)
+        for col, (decision, n) in zip(cols, counts.items(), strict=False):
+            share = formatting.percent(n / len(result.scored))
+            col.metric(decision.title(), formatting.count(n), help=f"{share} of the scored rows")
+        mean_pd = formatting.pd_text(summary["mean_pd"])
+        cols[3].metric(
+            "Mean PD", mean_pd, help="Average probability of default of the scored rows."
+        )
+        st.subheader("Scored applicants")
+        st.dataframe(
+            batch_summary.for_export(result.scored),
+            hide_index=True,
+            column_config={
+                "pd": st.column_config.NumberColumn(
+                    "PD", format="percent", help="Probability of default"
+                ),
+                "reason_1": st.column_config.TextColumn("Top reason"),
+            },
+        )
+        st.altair_chart(_ui.pd_chart(result.scored["pd"], model.cutoff_), width="stretch")
+        st.download_button(
+            "Download scored CSV", batch_summary.export_csv(result.scored),
+            f"scored_{name.rsplit('.', 1)[0]}.csv", "text/csv", key="batch_download",
+            on_click="ignore",
+        )  # fmt: skip
+    if len(result.issues()):
+        st.subheader("Rows with problems (not scored unless marked warning)")
+        st.dataframe(result.issues(), hide_index=True)
+    if result.report.extra_columns:
+        extra = ", ".join(result.report.extra_columns)
+        st.caption(f"Carried through, not used by the model: {_shared.literal(extra)}")
+    if len(result.scored) and result.drift is not None:
+        st.subheader("Drift against the training data")
+        st.caption("PSI per feature: below 0.10 stable, 0.10-0.25 moderate, above significant.")
+        st.dataframe(result.drift, hide_index=True)
 
 
 single, batch = st.tabs(["Single applicant", "Batch"])
@@ -127,24 +258,4 @@ with batch:
         except BankmlError as exc:
             _shared.show_error(exc)
         else:
-            st.success(_shared.literal(result.report.summary()))
-            if len(result.issues()):
-                st.subheader("Rows with problems (not scored unless marked warning)")
-                st.dataframe(result.issues(), hide_index=True)
-            if result.report.extra_columns:
-                extra = ", ".join(result.report.extra_columns)
-                st.caption(f"Carried through, not used by the model: {_shared.literal(extra)}")
-            if len(result.scored):
-                st.subheader("Scored applicants")
-                st.dataframe(result.scored, hide_index=True)
-                st.altair_chart(_ui.pd_chart(result.scored["pd"], model.cutoff_), width="stretch")
-                if result.drift is not None:
-                    st.subheader("Drift against the training data")
-                    st.caption(
-                        "PSI per feature: below 0.10 stable, 0.10-0.25 moderate, above significant."
-                    )
-                    st.dataframe(result.drift, hide_index=True)
-                st.download_button(
-                    "Download scored CSV", result.to_csv(), f"scored_{upload.name.rsplit('.', 1)[0]}.csv", "text/csv",
-                    key="batch_download", on_click="ignore",
-                )  # fmt: skip
+            show_batch(result, upload.name)

@@ -6,95 +6,205 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from bankml import evaluate, registry
-from bankml.default import LEADERBOARD_COLUMNS, fairness_by_group, report
-from bankml.default.byod import model_is_stale
-from bankml.default.candidates import BLEND_NAME
+from bankml import formatting, registry
+from bankml.config import DEFAULT_ECONOMICS
+from bankml.default import byod
 from bankml.errors import BankmlError
 from pages import _shared, _ui
 
+# Plain names and help for the fairness table's columns (the data keeps its short names).
+FAIRNESS_COLUMNS = {
+    "group": st.column_config.TextColumn("Group"),
+    "n": st.column_config.NumberColumn("Loans", format="localized"),
+    "default_rate": st.column_config.NumberColumn("Default rate", format="percent"),
+    "approval_rate": st.column_config.NumberColumn("Approval rate", format="percent"),
+    "tpr": st.column_config.NumberColumn(
+        "Defaulters declined", format="percent",
+        help="True positive rate: share of this group's defaulters the cut-off declines.",
+    ),
+    "fpr": st.column_config.NumberColumn(
+        "Good payers declined", format="percent",
+        help="False positive rate: share of this group's good payers the cut-off declines.",
+    ),
+    "disparate_impact": st.column_config.NumberColumn(
+        "Approval ratio to best group", format="%.2f",
+        help="Disparate impact: this group's approval rate divided by the highest group's; "
+        "below 0.8 is flagged (the four-fifths rule).",
+    ),
+    "flagged": st.column_config.CheckboxColumn("Below 0.8"),
+}  # fmt: skip
+
+METRIC_COLUMNS = {
+    "scored by": st.column_config.TextColumn("Scored by"),
+    "roc_auc": st.column_config.NumberColumn("ROC AUC", format="%.3f", help="Ranking quality: 0.5 coin flip, 1 perfect."),
+    "pr_auc": st.column_config.NumberColumn("PR AUC", format="%.3f", help="Precision-recall area: ranking quality focused on the defaulters."),
+    "gini": st.column_config.NumberColumn("Gini", format="%.3f", help="2 x AUC - 1, the banking convention."),
+    "ks": st.column_config.NumberColumn("KS", format="%.3f", help="Largest gap between the PD distributions of defaulters and good payers."),
+    "brier": st.column_config.NumberColumn("Brier", format="%.4f", help="Mean squared error of the PD: lower is better."),
+    "log_loss": st.column_config.NumberColumn("Log loss", format="%.4f", help="Penalises confident wrong PDs: lower is better."),
+    "ece": st.column_config.NumberColumn("Calibration error", format="%.4f", help="Expected calibration error: average gap between predicted PD and observed rate."),
+}  # fmt: skip
+
 st.title("Model performance")
 st.caption("How good the default model is, what its cut-off costs and earns, and who it affects.")
+_ui.show_flash()
 info = _shared.require_bank()
 
-try:
-    found = _shared.current_model()
+try:  # the verified card is enough: the first view never unpickles the model
+    card = _shared.current_card()
 except BankmlError as exc:
     _shared.show_error(exc)
-    found = None
-if found is None:
+    card = None
+if card is None:
     st.info("No usable model is registered. Train one on this bank (about 10 seconds).")
     if st.button("Train a model", key="train_first", type="primary"):
         _ui.train_with_progress(info)
     st.stop()
-model, card = found
-validation = _shared.model_validation(card)
+# Every first-view table, stored beside the model at training (built here once if missing).
+stored = _shared.performance_view(card)
+model_cutoff = float(card["cutoff"])
 
 cols = st.columns(4)
 cols[0].metric("Model", card["algorithm"])
-cols[1].metric("ROC AUC (out of fold)", f"{card['metrics']['roc_auc']:.3f}")
-cols[2].metric("Brier (calibrated)", f"{card['metrics']['brier']:.4f}")
-cols[3].metric("Money cut-off (PD)", f"{model.cutoff_:.1%}")
-if model_is_stale(card, info.content_hash):
-    st.warning("This model was trained on another bank: retrain to match the bank in use.")
+cols[1].metric(
+    "ROC AUC (out of fold)",
+    f"{card['metrics']['roc_auc']:.3f}",
+    help="Chance that a random defaulter gets a higher PD than a random good payer: 0.5 is a coin "
+    "flip, 1 is perfect. Measured on loans the model did not train on.",
+)
+cols[2].metric(
+    "Brier (calibrated)",
+    f"{card['metrics']['brier']:.4f}",
+    help="Mean squared gap between the PD and what happened (0 or 1): lower is better.",
+)
+cols[3].metric(
+    "Money cut-off (PD)",
+    formatting.pd_text(model_cutoff),
+    help="The PD at and above which the model declines: chosen at training to maximise profit.",
+)
+# One staleness rule (bankml.default.byod.model_is_stale, as in the sidebar): only a model trained on an
+# earlier version of this bank is stale. A model trained on an uploaded CSV is not: retraining on
+# the bank would throw it away, so say what its figures are instead.
+if byod.model_is_stale(card, info.content_hash):
+    st.warning("This model was trained on an earlier version of this bank: retrain it below.")
+elif card.get("data_hash") != info.content_hash:
+    st.info(
+        f"This model was trained on {_shared.literal(card.get('source', 'uploaded data'))}, not on "
+        "the synthetic bank: the figures below are its own out-of-fold validation on that file."
+    )
 
 st.subheader("Candidates on the same folds")
 st.dataframe(
     card["leaderboard"],
     hide_index=True,
     key="leaderboard",
-    column_order=list(LEADERBOARD_COLUMNS),
+    column_order=stored["leaderboard_columns"] if stored else None,
+    column_config={
+        **METRIC_COLUMNS,
+        "name": st.column_config.TextColumn("Candidate"),
+        "imbalance": st.column_config.TextColumn("Class weighting"),
+        "fit_seconds": st.column_config.NumberColumn("Fit (s)", format="%.2f"),
+        "subsampled": st.column_config.CheckboxColumn("Subsampled"),
+        "explainable": st.column_config.CheckboxColumn("Reason codes"),
+        "auc_vs_oracle": st.column_config.NumberColumn(
+            "AUC / oracle AUC", format="%.3f", help="Share of the best possible ranking reached."
+        ),
+        "chosen": st.column_config.CheckboxColumn("Chosen"),
+    },
 )
-if any(row.get("name") == BLEND_NAME for row in card["leaderboard"]):
+if stored and stored["has_blend"]:
     st.caption(
         "Small data: the blend of the best linear model and the tree models is kept unless a single"
         " model beats it by more than one standard error across the folds, so the chosen model is"
         " not always the top row."
     )
 
-if validation is not None:
-    curves = report.curve_frames(validation)
+if stored is not None:
     left, right = st.columns(2)
     left.markdown("**ROC curve**")
-    left.line_chart(curves["roc"], x="fpr", y="tpr", color="series")
+    left.line_chart(
+        stored["roc"], x="fpr", y="tpr", color="series",
+        x_label="False positive rate (good payers declined)",
+        y_label="True positive rate (defaulters caught)",
+    )  # fmt: skip
     right.markdown("**Precision-recall curve**")
-    right.line_chart(curves["pr"], x="recall", y="precision", color="series")
-    st.dataframe(report.metrics_table(validation), hide_index=True)
+    right.line_chart(
+        stored["pr"], x="recall", y="precision", color="series",
+        x_label="Recall (defaulters caught)", y_label="Precision (declined who default)",
+    )  # fmt: skip
+    st.dataframe(stored["metrics"], hide_index=True, column_config=METRIC_COLUMNS)
 
     st.subheader("Calibration")
-    reliability = evaluate.reliability_curve(validation["y"], validation["pd"])
-    st.scatter_chart(reliability, x="mean_pd", y="observed", size="n")
-    st.caption(f"Expected calibration error {evaluate.ece(validation['y'], validation['pd']):.4f}.")
+    st.altair_chart(_ui.calibration_chart(stored["reliability"]), width="stretch")
+    st.caption(
+        "Each dot is a group of loans with similar PDs: on the dashed diagonal the predicted PD "
+        "equals the default rate observed. Expected calibration error (the average gap, weighted "
+        f"by loans) {formatting.percent(stored['ece'], 2)}."
+    )
 
     st.subheader("Cut-off and money")
     cutoff = st.slider(
-        "Decline when PD is at least",
+        "What if the cut-off were... (decline when PD is at least)",
         0.0,
         1.0,
-        float(round(model.cutoff_, 3)),
+        stored["cutoff"],
         0.005,
         key="cutoff",
         format="%.3f",
+        help="A what-if: moving it redraws the figures below but does not change the model's "
+        "cut-off, which scoring keeps using.",
     )
-    view = report.business_view(validation, cutoff)
+    st.caption(
+        f"What-if only: the model scores with its own cut-off {formatting.pd_text(model_cutoff)}"
+        + ("." if cutoff == stored["cutoff"] else f"; shown here at {cutoff:.1%}.")
+    )
+    at_cutoff = stored if cutoff == stored["cutoff"] else _shared.cutoff_tables(card, cutoff)
+    view = at_cutoff["business"]
+    locale = info.locale if str(card.get("source", "")).startswith("bank ") else None
+    money = formatting.currency(locale) if locale else "amount units"
     cols = st.columns(4)
-    cols[0].metric("Approval rate", f"{view['approval_rate']:.1%}")
-    cols[1].metric("Defaulters caught", f"{view['defaulters_caught']:.1%}")
-    cols[2].metric("Bad debt avoided", f"{view['bad_debt_avoided']:,.0f}")
-    cols[3].metric("Profit vs approve-all", f"{view['profit_vs_approve_all']:+,.0f}")
+    cols[0].metric(
+        "Approval rate", formatting.percent(view["approval_rate"]), help="Share of loans approved."
+    )
+    cols[1].metric(
+        "Defaulters caught",
+        formatting.percent(view["defaulters_caught"]),
+        help="Share of the loans that defaulted which this cut-off declines.",
+    )
+    cols[2].metric(
+        "Bad debt avoided",
+        formatting.money(view["bad_debt_avoided"], locale),
+        help="Loss given default on the declined loans that would have defaulted.",
+    )
+    cols[3].metric(
+        "Profit vs approve-all",
+        formatting.money(view["profit_vs_approve_all"], locale, signed=True),
+        help="Profit at this cut-off minus the profit of approving every loan.",
+    )
+    economics = DEFAULT_ECONOMICS
     left, right = st.columns(2)
-    left.line_chart(report.profit_frame(validation), x="cutoff", y="profit")
+    left.markdown("**Profit by cut-off**")
+    left.altair_chart(
+        _ui.profit_chart(stored["profit"], model_cutoff, cutoff, money),
+        width="stretch",
+    )
+    left.caption(
+        f"Assumes each repaid loan earns a {formatting.percent(economics.interest_margin)} interest "
+        f"margin over {economics.years:g} year and each default loses "
+        f"{formatting.percent(economics.loss_given_default)} of the amount (loss given default); "
+        "out-of-fold loans. The model's cut-off is the most profitable one under these assumptions."
+    )
     right.markdown("**Confusion matrix at this cut-off**")
-    right.dataframe(report.confusion_frame(validation, cutoff))
+    right.dataframe(at_cutoff["confusion"])
 
     st.subheader("Fairness")
     st.caption(
         "Approval rate, defaulters declined (TPR) and good payers declined (FPR) per group; "
         "a disparate-impact ratio below 0.8 is flagged. These attributes are not model inputs."
     )
-    for name, table in fairness_by_group(validation, cutoff).items():
-        st.markdown(f"**By {name}**")
-        st.dataframe(table, hide_index=True)
+    for name, table in at_cutoff["fairness"].items():
+        st.markdown(f"**By {formatting.label_text(name).lower()}**")
+        st.dataframe(table, hide_index=True, column_config=FAIRNESS_COLUMNS)
 
 st.subheader("What drives the PD")
 st.caption("Mean absolute contribution to the log-odds score over the training data.")
@@ -105,6 +215,7 @@ if card.get("importance"):  # recorded at training: also right for a model train
     )  # fmt: skip
 else:
     try:
+        model = _shared.require_model()[0]  # an older card without importance: load the model
         importance = model.feature_importance(_shared.loan_frame(info).head(2000))
         st.bar_chart(importance, x="feature", y="importance", horizontal=True, sort="-importance")
     except BankmlError as exc:  # an older card, from a CSV whose columns the bank lacks
@@ -125,7 +236,7 @@ if right.button("Make current", key="make_current"):
         _shared.show_error(exc)
     else:
         _shared.clear_caches()
-        st.rerun()
+        _ui.flash_and_rerun(("success", f"Model {choice} is now current."))
 with st.expander("Card of the current model"):
     st.json(card, expanded=False)
 which = st.radio("Retrain with", ["quick", "all"], horizontal=True, key="retrain_which")

@@ -5,23 +5,39 @@ from __future__ import annotations
 import altair as alt
 import streamlit as st
 
-from pages import _shared
+from bankml import formatting
+from pages import _shared, _ui
 
 st.title("Overview")
 st.caption("The bank at a glance: customers, lending, risk, spending and products.")
 info = _shared.require_bank()
 figures = _shared.overview(info)
 
+summary, locale = figures["summary"], info.locale
+money = formatting.currency(locale)
 cols = st.columns(5)
-cols[0].metric("Customers", f"{figures['summary'].customers:,}")
-cols[1].metric("Loans", f"{figures['summary'].loans:,}")
-cols[2].metric("Exposure", f"{figures['summary'].exposure / 1e6:,.1f} M")
-cols[3].metric("Realised default rate", f"{figures['summary'].default_rate:.2%}")
-cols[4].metric("Products per customer", f"{figures['summary'].mean_products:.2f}")
+cols[0].metric("Customers", formatting.count(summary.customers))
+cols[1].metric("Loans", formatting.count(summary.loans))
+cols[2].metric(
+    "Exposure",
+    formatting.money_short(summary.exposure, locale),
+    help="Total amount lent across all loans.",
+)
+cols[3].metric(
+    "Realised default rate",
+    formatting.percent(summary.default_rate),
+    help="Share of loans that actually defaulted in this bank.",
+)
+cols[4].metric(
+    "Products per customer",
+    f"{summary.mean_products:.2f}",
+    help="Average number of bank products (accounts, cards, loans, insurance) a customer holds.",
+)
 st.caption(
-    f"Bank: seed {info.seed}, {info.customers:,} customers, locale {info.locale}, generated "
-    f"{info.created_at[:16].replace('T', ' ')} UTC, hash {info.short_hash}. "
-    f"Oracle AUC (scoring by the true PD) {info.oracle_auc:.3f}."
+    f"Bank: seed {info.seed}, {formatting.count(info.customers)} customers, locale {locale}, "
+    f"generated {info.created_at[:16].replace('T', ' ')} UTC, hash {info.short_hash}. "
+    f"Oracle AUC (how well the true, hidden PD ranks defaulters: the best any model can do) "
+    f"{info.oracle_auc:.3f}."
 )
 
 left, right = st.columns(2)
@@ -39,11 +55,12 @@ with left:
     )
 with right:
     st.subheader("Default rate by loan purpose")
+    by_purpose = figures["by_purpose"].assign(purpose=lambda f: formatting.label_text(f["purpose"]))
     st.altair_chart(
-        alt.Chart(figures["by_purpose"])
+        alt.Chart(by_purpose)
         .mark_bar()
         .encode(
-            y=alt.Y("purpose:N", title="Purpose", sort="-x"),
+            y=alt.Y("purpose:N", title="Purpose", sort="-x", axis=alt.Axis(**_ui.FULL_LABELS)),
             x=alt.X("default_rate:Q", title="Default rate", axis=alt.Axis(format="%")),
             tooltip=["purpose", "loans", alt.Tooltip("default_rate:Q", format=".2%")],
         ),
@@ -52,13 +69,17 @@ with right:
 
 st.subheader("Spend by category over time")
 st.altair_chart(
-    alt.Chart(figures["spend"])
+    alt.Chart(figures["spend"].assign(category=lambda f: formatting.label_text(f["category"])))
     .mark_area()
     .encode(
         x=alt.X("month:T", title="Month"),
-        y=alt.Y("spend:Q", title="Spend", stack=True),
-        color=alt.Color("category:N", title="Category"),
-        tooltip=["month:T", "category", alt.Tooltip("spend:Q", format=",.0f")],
+        y=alt.Y("spend:Q", title=f"Spend per month ({money})", stack=True),
+        color=_ui.palette("category:N", "Category"),
+        tooltip=[
+            "month:T",
+            "category",
+            alt.Tooltip("spend:Q", title=f"Spend ({money})", format=",.0f"),
+        ],
     ),
     width="stretch",
 )
@@ -68,9 +89,9 @@ st.altair_chart(
     alt.Chart(figures["penetration"])
     .mark_bar()
     .encode(
-        y=alt.Y("product:N", title=None, sort="-x"),
+        y=alt.Y("product:N", title=None, sort="-x", axis=alt.Axis(**_ui.FULL_LABELS)),
         x=alt.X("penetration:Q", title="Share of customers holding it", axis=alt.Axis(format="%")),
-        color=alt.Color("family:N", title="Family"),
+        color=_ui.palette("family:N", "Family"),
         tooltip=["product", "family", alt.Tooltip("penetration:Q", format=".1%")],
     ),
     width="stretch",

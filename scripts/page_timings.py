@@ -1,9 +1,13 @@
-"""Time every page's first view with data and model cached (AppTest of the real app).
+"""Time every page's first view: in AppTest with caches filled, or in Chromium on a fresh server.
 
-    python scripts/page_timings.py [--customers 100000] [--json]
+    python scripts/page_timings.py [--customers 100000] [--json] [--browser]
 
-Builds a bank of the given size and a quick model in a temp folder, renders each page once to fill
-the caches, then times a fresh session's first view of each page. `bankml bench --section app` runs it.
+Builds a bank of the given size and a quick model in a temp folder (`bankml.startup`, which also
+stores the Model performance view), then either renders each page once in AppTest to fill the
+caches and times a fresh session's first view of each page, or (--browser) starts a new
+`streamlit run` server per page and times Chromium from navigation to the last element drawn
+(the script finished and no spinner left), then the same page's second view on that server as the
+baseline. `bankml bench --section app` runs it.
 """
 
 from __future__ import annotations
@@ -25,9 +29,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--browser", action="store_true", help="time Chromium on fresh servers")
     args = parser.parse_args()
     from streamlit.testing.v1 import AppTest
 
+    if args.browser:
+        return browser_main(args)
     with tempfile.TemporaryDirectory() as folder:
         os.environ["BANKML_DB"] = str(Path(folder) / "bank.duckdb")
         os.environ["BANKML_MODELS"] = str(Path(folder) / "models")
@@ -61,6 +68,76 @@ def main() -> int:
             print(
                 f"{page:<36} cached {row['cached_s']:6.2f} s  first fill {row['first_fill_s']:6.2f} s"
             )
+    return 0
+
+
+def prepare(folder: Path, customers: int) -> dict[str, str]:
+    """A bank and a quick model (with its stored first views) in folder; the env pointing at them."""
+    env = {
+        **os.environ,
+        "BANKML_DB": str(folder / "bank.duckdb"),
+        "BANKML_MODELS": str(folder / "models"),
+    }
+    for command in (
+        [sys.executable, "-m", "bankml.cli", "generate", "--customers", str(customers)],
+        [sys.executable, "-m", "bankml.startup"],
+    ):
+        subprocess.run(command, check=True, capture_output=True, cwd=ROOT, env=env)
+    return env
+
+
+def drawn(page, started: float, timeout: float = 120.0) -> float:
+    """Seconds from `started` until the title is up, the script has finished and no spinner is
+    left."""
+    page.wait_for_selector("h1", timeout=timeout * 1000)
+    busy = '[data-testid="stStatusWidget"], [data-testid="stSpinner"], .stSpinner'
+    stable, done = 0, None
+    while time.perf_counter() - started < timeout:
+        if page.locator(busy).count() == 0:
+            done = done or time.perf_counter()
+            stable += 1
+            if stable >= 3:  # idle for three polls in a row: the run has really ended
+                return done - started
+        else:
+            stable, done = 0, None
+        time.sleep(0.05)
+    raise TimeoutError(f"{page.url} still running after {timeout:.0f} s")
+
+
+def browser_main(args) -> int:
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT))  # the browser tests' server launcher and Chromium flags
+    from tests.browser.conftest import ARGS, CHROMIUM, start_server
+
+    timings: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
+        env = prepare(Path(folder), args.customers)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for page_path in PAGES:
+            slug = Path(page_path).stem
+            process, url = start_server({k: env[k] for k in ("BANKML_DB", "BANKML_MODELS")})
+            try:
+                views = []
+                for _ in range(2):  # the fresh server's first view, then a second one
+                    tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+                    started = time.perf_counter()
+                    tab.goto(f"{url}/{slug}", wait_until="commit")
+                    views.append(drawn(tab, started))
+                    failed = tab.locator('[data-testid="stException"]').count() > 0
+                    tab.close()
+                timings[page_path] = {
+                    "first_s": views[0], "second_s": views[1], "exception": failed
+                }  # fmt: skip
+            finally:
+                process.terminate()
+                process.wait(timeout=10)
+        browser.close()
+    if args.json:
+        print(json.dumps({"customers": args.customers, "browser": True, "pages": timings}))
+    else:
+        for page, row in timings.items():
+            print(f"{page:<36} first {row['first_s']:6.2f} s  second {row['second_s']:6.2f} s")
     return 0
 
 

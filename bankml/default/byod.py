@@ -45,6 +45,7 @@ def train_uploaded(
     """
     from bankml import registry as reg
     from bankml.default import train_default
+    from bankml.default.candidates import quick_for
 
     if target not in frame.columns:
         raise InputError(
@@ -64,7 +65,7 @@ def train_uploaded(
     result = train_default(
         frame,
         target=target,
-        candidates="quick",
+        candidates=quick_for(len(frame)),  # below 5,000 rows: the small-data set, as documented
         progress=progress or (lambda f, m: None),
         **options,
     )

@@ -154,22 +154,6 @@ def batch_drift(model, reference: pd.DataFrame, batch: pd.DataFrame) -> pd.DataF
     return out.sort_values("psi", ascending=False, kind="stable", ignore_index=True)
 
 
-def template(schema, rows: int = 3) -> bytes:
-    """A CSV template: an id and a name column, then every model input at its typical value."""
-    values = schema.defaults()
-    frame = pd.DataFrame(
-        {
-            "customer_id": np.arange(1, rows + 1),
-            "name": [f"Applicant {i}" for i in range(1, rows + 1)],
-            **{k: [v] * rows for k, v in values.items()},
-        }
-    )
-    for spec in schema.numeric:
-        if spec.integer:
-            frame[spec.name] = frame[spec.name].astype(np.int64)
-    return to_safe_csv(frame)
-
-
 @dataclass(frozen=True)
 class ApplicantResult:
     """One applicant scored: PD, grade, decision, reason codes and, for a decline, what would help."""

@@ -42,9 +42,9 @@ def test_performance_page_shows_what_drives_a_csv_model(
     models, result = german_registry
     at = open_page(monkeypatch, small_bank_path, models, "pages/model_performance.py")
     assert not at.exception and not at.error  # the bank lacks the CSV's columns: no error either
-    # one staleness rule (bankml.default.byod.model_is_stale, as in the sidebar): a model trained on
-    # a CSV is never "trained on another bank"
-    assert not any("trained on another bank" in w.value for w in at.warning)
+    # a CSV model is not stale: it is never told to retrain on the bank (that would discard it)
+    assert not any("retrain" in w.value for w in at.warning)
+    assert any("not on the synthetic bank" in i.value for i in at.info)
     assert "What drives the PD" in [h.value for h in at.subheader]
     assert at.metric[0].value == result.chosen
     # the small-data leaderboard carries its blend, and the page says how the choice was made

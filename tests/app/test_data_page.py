@@ -47,8 +47,9 @@ def test_target_candidates_are_two_valued_columns():
 def test_bring_your_own_data_trains_and_activates_a_model(app, tmp_path):
     app.file_uploader(key="byod_upload").upload("my_loans.csv", foreign_loans(), "text/csv").run()
     assert not app.exception
-    app.selectbox(key="byod_target").set_value("bad_loan")
-    app.multiselect(key="byod_protected").set_value(["sex"])
+    # "sex" is the first two-valued column: the outcome-named one is preselected, "sex" kept out
+    assert app.selectbox(key="byod_target").value == "bad_loan"
+    assert app.multiselect(key="byod_protected").value == ["sex"]
     app.form_submit_button[1].click().run()
     assert not app.exception, [e.message for e in app.exception]
     assert any("is now active" in s.value for s in app.success), [e.value for e in app.error]
@@ -56,6 +57,9 @@ def test_bring_your_own_data_trains_and_activates_a_model(app, tmp_path):
     assert card["source"] == "upload my_loans.csv"
     assert "sex" not in model.features_ and "sex" in card["protected"]
     assert "bad_loan" not in model.features_
+    # 600 rows: the documented small-data set (forest, CatBoost, blend), not just the quick three
+    names = {row["name"] for row in card["leaderboard"]}
+    assert len(names) > 3 and any("blend" in n for n in names), names
 
 
 def test_a_binary_file_is_a_clean_error(app, tmp_path):
@@ -81,11 +85,22 @@ def test_regeneration_marks_a_bank_model_stale(monkeypatch, tmp_path):
     at.run()
     assert not any("Stale" in w.value for w in at.sidebar.warning)
     at.switch_page("pages/data.py").run()
+    # the form starts from the bank in use, not the generator's defaults
+    assert at.number_input(key="gen_customers").value == 1_500
+    assert at.number_input(key="gen_seed").value == 1
     at.number_input(key="gen_customers").set_value(800)
     at.number_input(key="gen_seed").set_value(2)
     at.form_submit_button[0].click().run()
     assert not at.exception
     assert any("marked stale" in w.value for w in at.warning)
+    assert any("800 customers" in s.value for s in at.success)
+    # (the same session's sidebar following at once is checked in Chromium: AppTest drops the
+    # router's sidebar after switch_page)
+    assert at.number_input(key="gen_customers").value == 800
+    at.switch_page("pages/overview.py").run()  # the form's widget state is dropped there...
+    at.switch_page("pages/data.py").run()
+    assert at.number_input(key="gen_customers").value == 800  # ...and refilled from the bank
+    assert at.number_input(key="gen_seed").value == 2
     fresh = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180)
     fresh.run()  # another session opening the dashboard sees the marker in the sidebar
     assert any("Stale" in w.value for w in fresh.sidebar.warning)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from bankml import formatting
 from bankml.csvio import to_safe_csv
 from synth.applicants import applicants
 from tests.app._apptest import open_page as open_app
@@ -39,6 +40,26 @@ def download_keys(at: AppTest) -> set[str]:
     return {getattr(d, "key", None) for d in at.get("download_button")}
 
 
+def field(at: AppTest, name: str):
+    """The applicant form's widget for one field (its key carries the form's version)."""
+    key = f"applicant_{name}_v{at.session_state['applicant']['version']}"
+    widgets = [w for w in (*at.number_input, *at.selectbox) if w.key == key]
+    assert widgets, f"no form widget {key}"
+    return widgets[0]
+
+
+def labelled(widgets, label: str):
+    found = [w for w in widgets if w.label == label]
+    assert len(found) == 1, f"{len(found)} widgets labelled {label!r}"
+    return found[0]
+
+
+def _shared_literal(text: str) -> str:
+    from pages._shared import literal
+
+    return literal(text)
+
+
 def no_traceback(at: AppTest) -> None:
     assert not at.exception
     texts = [e.value for e in at.error] + [m.value for m in at.markdown]
@@ -54,16 +75,18 @@ def test_no_model_points_to_training(small_bank_path, monkeypatch, tmp_path):
 def test_form_widgets_share_the_validator_bounds(app, small_bank_path):
     model = trained_model(str(small_bank_path))[0]
     for spec in model.schema_.numeric:
-        widget = app.number_input(key=f"applicant_{spec.name}")
+        widget = field(app, spec.name)
         assert (widget.min, widget.max, widget.step) == (spec.minimum, spec.maximum, spec.step)
         assert widget.help
     for spec in model.schema_.categorical:
-        assert tuple(app.selectbox(key=f"applicant_{spec.name}").options) == spec.levels
+        assert tuple(field(app, spec.name).options) == tuple(
+            map(formatting.label_text, spec.levels)
+        )
 
 
 def test_submit_the_applicant_form_shows_pd_and_reasons(app):
-    app.number_input(key="applicant_debt_to_income").set_value(0.9)
-    app.number_input(key="applicant_credit_utilization").set_value(0.95)
+    field(app, "debt_to_income").set_value(0.9)
+    field(app, "credit_utilization").set_value(0.95)
     app.form_submit_button[0].click().run()
     no_traceback(app)
     metrics = {m.label: m.value for m in app.metric}
@@ -72,10 +95,68 @@ def test_submit_the_applicant_form_shows_pd_and_reasons(app):
     assert app.get("vega_lite_chart"), "no reason-code chart"
     assert any("risk" in m.value for m in app.markdown), "no plain-language reasons"
     before = metrics["Probability of default"]
-    app.selectbox(key="whatif_feature").set_value("debt_to_income").run()
-    app.number_input(key="whatif_value_debt_to_income").set_value(0.05).run()
+    labelled(app.selectbox, "Change one field").set_value("debt_to_income").run()
+    labelled(app.number_input, "New value").set_value(0.05).run()
     after = {m.label: m for m in app.metric}["PD after the change"]
     assert float(after.value.rstrip("%")) < float(before.rstrip("%"))
+    assert after.delta.startswith("-") and after.delta.endswith(" pp")
+
+
+def test_the_default_applicant_is_scored_as_shown(app, small_bank_path):
+    """The form's starting values are scored exactly as displayed (no hidden extra digits)."""
+    from bankml.default.scoring import score_applicant
+
+    model = trained_model(str(small_bank_path))[0]
+    shown = {spec.name: float(field(app, spec.name).value) for spec in model.schema_.numeric} | {
+        spec.name: field(app, spec.name).value for spec in model.schema_.categorical
+    }
+    for spec in model.schema_.numeric:
+        places = formatting.decimal_places(spec.step, spec.integer)
+        assert shown[spec.name] == round(shown[spec.name], places), spec.name
+    app.form_submit_button[0].click().run()
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Probability of default"] == formatting.pd_text(score_applicant(shown, model).pd)
+
+
+def test_load_after_editing_scores_the_loaded_applicant(app, small_bank_path):
+    """Typed values never leak into a loaded applicant: the PD is the loan's own."""
+    from bankml.default import loan_frame
+    from bankml.default.scoring import applicant_from_loan, score_applicant
+
+    model = trained_model(str(small_bank_path))[0]
+    field(app, "debt_to_income").set_value(0.9)
+    field(app, "credit_score").set_value(820)
+    app.number_input(key="load_loan_id").set_value(5)
+    app.button(key="load_loan").click().run()
+    assert not app.metric, "a result for the previous applicant is still shown"
+    values = applicant_from_loan(loan_frame(small_bank_path), 5, model.schema_)
+    assert field(app, "debt_to_income").value == pytest.approx(values["debt_to_income"])
+    app.form_submit_button[0].click().run()
+    no_traceback(app)
+    expected = score_applicant(values, model)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Probability of default"] == formatting.pd_text(expected.pd)
+    listed = "\n".join(m.value for m in app.markdown)
+    for reason in expected.decision_reasons(4)["text"]:
+        assert _shared_literal(reason) in listed
+
+
+def test_what_if_resets_for_a_new_applicant_and_unchanged_shows_no_arrow(app, small_bank):
+    loans = small_bank["loans"].set_index("loan_id")
+    for loan_id in (5, 7):
+        app.number_input(key="load_loan_id").set_value(loan_id)
+        app.button(key="load_loan").click().run()
+        app.form_submit_button[0].click().run()
+        no_traceback(app)
+        new_value = labelled(app.number_input, "New value")
+        assert new_value.value == round(loans.loc[loan_id, "loan_amount"])
+        assert not labelled(app.metric, "PD after the change").delta
+        new_value.set_value(40_000).run()
+        assert labelled(app.metric, "PD after the change").delta.endswith(" pp")
+    labelled(app.selectbox, "Change one field").set_value("purpose").run()
+    purpose = labelled(app.selectbox, "New value")
+    assert purpose.value == loans.loc[7, "purpose"]  # starts at the applicant's, not the first
+    assert not labelled(app.metric, "PD after the change").delta
 
 
 def test_load_an_existing_applicant_fills_the_form(app, small_bank):
@@ -83,8 +164,8 @@ def test_load_an_existing_applicant_fills_the_form(app, small_bank):
     app.number_input(key="load_loan_id").set_value(int(loan["loan_id"]))
     app.button(key="load_loan").click().run()
     no_traceback(app)
-    assert app.number_input(key="applicant_loan_amount").value == round(loan["loan_amount"])
-    assert app.selectbox(key="applicant_purpose").value == loan["purpose"]
+    assert field(app, "loan_amount").value == round(loan["loan_amount"])
+    assert field(app, "purpose").value == loan["purpose"]
     app.number_input(key="load_loan_id").set_value(10**8)
     app.button(key="load_loan").click().run()
     assert any("no loan with ID 100000000" in e.value for e in app.error)
@@ -94,10 +175,23 @@ def test_good_csv_gives_a_scored_table_and_a_download(app):
     frame = applicants(40, seed=2)
     upload(app, to_safe_csv(frame), "loans.csv")
     no_traceback(app)
-    assert any("40 of 40 rows valid" in s.value for s in app.success)
+    assert any("40 of 40 rows scored" in s.value for s in app.success)
+    assert not app.warning
     scored = app.dataframe[0].value
     assert scored["customer_id"].tolist() == frame["customer_id"].tolist()
     assert scored["pd"].between(0, 1).all()
+    # results first: identifier, then PD, grade, decision and the top reason
+    assert list(scored.columns[:6]) == [
+        "customer_id",
+        "name",
+        "pd",
+        "grade",
+        "decision",
+        "reason_1",
+    ]
+    counts = {m.label: m.value for m in app.metric}
+    assert sum(int(counts[d]) for d in ("Approve", "Refer", "Decline")) == 40
+    assert int(counts["Decline"]) == (scored["decision"] == "decline").sum()
     assert "batch_download" in download_keys(app)
     assert len(app.get("vega_lite_chart")) >= 1
 
@@ -127,7 +221,10 @@ def test_bad_rows_are_listed_and_user_text_stays_literal(app):
     frame.loc[5, "name"] = "[x](javascript:alert(1))"
     upload(app, to_safe_csv(frame), "loans.csv")
     no_traceback(app)
-    issues, scored = app.dataframe[0].value, app.dataframe[1].value
+    scored, issues = app.dataframe[0].value, app.dataframe[1].value
+    # rows were rejected: a warning, never a green box
+    assert not app.success
+    assert any("19 of 20 rows scored; 1 rejected" in w.value for w in app.warning)
     assert issues[["row", "column"]].values.tolist() == [[4, "annual_income"]]
     assert issues["value"].iloc[0] == "<script>alert(1)</script>"
     assert len(scored) == 19
@@ -145,7 +242,7 @@ def test_wide_file_fails_cleanly(app):
 def test_every_field_at_its_upper_bound_scores(app, small_bank_path):
     model = trained_model(str(small_bank_path))[0]
     for spec in model.schema_.numeric:
-        app.number_input(key=f"applicant_{spec.name}").set_value(spec.maximum)
+        field(app, spec.name).set_value(spec.maximum)
     app.form_submit_button[0].click().run()
     no_traceback(app)
     assert not app.error

@@ -72,6 +72,19 @@ def test_no_model_offers_training_and_registers_one(monkeypatch, small_bank_path
     assert not at.exception, [e.message for e in at.exception]
     assert registry.current_id(tmp_path / "models") is not None
     assert "Approval rate" in _metrics(at)
+    # the first view of the new model is stored beside it at training
+    assert (registry.model_folder(tmp_path / "models") / "performance_view" / "meta.json").is_file()
+    # never a silent rerun: the page names the new model
+    new_id = registry.current_id(tmp_path / "models")
+    assert any(new_id in s.value and "now current" in s.value for s in at.success)
+
+
+def test_cutoff_slider_says_it_is_a_what_if(monkeypatch, small_bank_path, registry_dir):
+    at = _open(monkeypatch, small_bank_path, registry_dir)
+    slider = at.slider(key="cutoff")
+    assert "What if" in slider.label and "does not change the model" in slider.help
+    slider.set_value(0.02).run()
+    assert any("What-if only" in c.value and "2.0%" in c.value for c in at.caption)
 
 
 def test_tampered_model_says_retrain_without_a_traceback(
@@ -90,3 +103,19 @@ def test_tampered_model_says_retrain_without_a_traceback(
     at = _open(monkeypatch, small_bank_path, copy)
     assert any("checksum mismatch" in e.value and "retrain" in e.value for e in at.error)
     assert at.button(key="train_first")
+
+
+def test_first_view_computes_nothing_when_the_view_is_stored(
+    monkeypatch, small_bank_path, registry_dir
+):
+    """Stored at training: the page neither rebuilds the tables nor loads the model."""
+    from bankml import registry
+    from bankml.default import performance_view
+
+    performance_view.ensure(registry_dir)
+    calls = []
+    monkeypatch.setattr(performance_view, "build", lambda *a, **k: calls.append("build"))
+    monkeypatch.setattr(registry, "load_model", lambda *a, **k: calls.append("load_model"))
+    at = _open(monkeypatch, small_bank_path, registry_dir)
+    assert "Calibration" in [h.value for h in at.subheader]
+    assert calls == []

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from bankml.bank import regenerate
 from bankml.default import loan_frame, train_default
-from bankml.default.scoring import score_batch, template
+from bankml.default.batch_summary import template
+from bankml.default.scoring import score_batch
 from bankml.errors import InputError
 from synth import BankParams
 

@@ -11,7 +11,8 @@ import pytest
 
 from bankml.cli import main
 from bankml.csvio import to_safe_csv
-from bankml.default.scoring import score_batch, template
+from bankml.default.batch_summary import template
+from bankml.default.scoring import score_batch
 from bankml.errors import InputError
 from synth.applicants import SHIFTS, applicants
 from tests.bad_inputs.helpers import trained_model, trained_registry
