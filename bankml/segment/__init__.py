@@ -44,6 +44,7 @@ from bankml.segment.profile import (
     projection,
     top_products,
 )
+from bankml.segment.store import precompute, stored_or_fit
 
 __all__ = [
     "K_MAX",
@@ -64,6 +65,8 @@ __all__ = [
     "new_customer_row",
     "segment_customers",
     "segment_labels",
+    "precompute",
+    "stored_or_fit",
 ]
 
 Progress = Callable[[float, str], None]
