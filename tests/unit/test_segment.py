@@ -11,8 +11,6 @@ from sklearn.utils.estimator_checks import estimator_checks_generator
 
 from bankml.customer_features import build_query, definition
 from bankml.errors import InputError
-from bankml.segment.choice import choose_k, decide
-from bankml.segment.explain import plausibility_warnings
 from bankml.segment import (
     CustomerSegmenter,
     check_k,
@@ -20,6 +18,8 @@ from bankml.segment import (
     migration_matrix,
     segment_customers,
 )
+from bankml.segment.choice import choose_k, decide
+from bankml.segment.explain import plausibility_warnings
 
 BLOB_FEATURES = ["age", "dependents", "digital_share"]
 
