@@ -19,7 +19,7 @@ from bankml.segment import (
     segment_customers,
 )
 from bankml.segment.choice import choose_k, decide
-from bankml.segment.explain import plausibility_warnings
+from bankml.segment.explain import explain, plausibility_warnings
 
 BLOB_FEATURES = ["age", "dependents", "digital_share"]
 
@@ -257,3 +257,21 @@ def test_fixed_k_on_large_inputs_also_starts_from_the_sample():
     model = CustomerSegmenter(k=5, features=BLOB_FEATURES, sweep_sample=600).fit(frame)
     assert list(model.k_scores_["customers"]) == [600]
     assert adjusted_rand_score(truth, model.labels_) > 0.99
+
+
+def test_segment_customers_without_structure_reports_one_group_and_explains_it():
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "age": rng.uniform(20, 80, 1_500),
+            "dependents": rng.uniform(0, 4, 1_500),
+            "digital_share": rng.uniform(0, 1, 1_500),
+        },
+        index=pd.RangeIndex(1, 1_501, name="customer_id"),
+    )
+    result = segment_customers(frame, k="auto", features=BLOB_FEATURES, n_init=2)
+    assert result.k is None and result.choice.k is None
+    assert list(result.profiles["name"]) == ["All customers (no clear segments)"]
+    assert result.profiles["size"].iloc[0] == 1_500
+    found = explain(result, frame.head(1))
+    assert found.segment == 0 and found.runner_up is None
