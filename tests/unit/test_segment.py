@@ -275,3 +275,35 @@ def test_segment_customers_without_structure_reports_one_group_and_explains_it()
     assert result.profiles["size"].iloc[0] == 1_500
     found = explain(result, frame.head(1))
     assert found.segment == 0 and found.runner_up is None
+
+
+def test_bench_judges_k_only_where_the_ceiling_allows_and_extrapolates_the_sweep():
+    from bankml.bench.segment import _quality_rows, _speed_rows
+
+    r = {
+        "k": None,
+        "ari": 0.5,
+        "ceiling_accuracy": 0.8,
+        "ceiling_ari": 0.7,
+        "gmm_ari": 0.4,
+        "kmeans_ari": 0.45,
+    }
+    k_row, ceiling_row, kmeans_row, _ = _quality_rows((3_000, 10, 1, "report"), r)
+    assert k_row.value == -1 and k_row.passed is None  # ceiling accuracy below 0.85
+    assert ceiling_row.passed is False  # 0.5 < 0.85 x 0.7
+    assert kmeans_row.passed is True
+    assert (
+        _quality_rows((3_000, 10, 1, "report"), {**r, "ceiling_accuracy": 0.9})[0].passed is False
+    )
+    speed = {
+        "k": 7,
+        "algorithm": "KMeans",
+        "feature_seconds": 2.0,
+        "fit_seconds": 1.0,
+        "sweep_seconds": 30.0,
+        "plain_seconds": 0.5,
+    }
+    features, fit, sweep, rss = _speed_rows("100k", speed, 500.0, 10.0)
+    assert features.value == 20.0 and fit.value == 10.0 and rss.value == 5000.0
+    assert sweep.value == 39.0  # the sampled sweep plus nine more final fits, not 10 x 30 s
+    assert "extrapolated from 100,000" in sweep.metric
