@@ -40,15 +40,17 @@ def save(result, path: str | os.PathLike | None = None) -> Path | None:
     """Write the result beside the bank atomically and drop fits of older banks; None if read-only."""
     info = data.bank_info(path)
     file = stored_path(path, info.content_hash)
+    bank = config.db_path(path)
     try:
-        with tempfile.NamedTemporaryFile("wb", dir=file.parent, delete=False) as handle:
+        with tempfile.NamedTemporaryFile(
+            "wb", dir=file.parent, prefix=f".{bank.name}.segments-", suffix=".tmp", delete=False
+        ) as handle:
             pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(handle.name, file)
     except OSError:
         return None
-    bank = config.db_path(path)
-    for old in file.parent.glob(f".{bank.name}.segments-*.pkl"):
-        if old != file:
+    for old in file.parent.glob(f".{bank.name}.segments-*"):
+        if old != file and old.suffix in {".pkl", ".tmp"} and old.name != Path(handle.name).name:
             old.unlink(missing_ok=True)
     return file
 
