@@ -196,9 +196,9 @@ def build_query(categories: list[str], dialect: str = "duckdb") -> str:
         f"sum(CASE WHEN category = {_literal(c)} THEN 1 ELSE 0 END) AS n_{slug(c)}"
         for c in categories
     )
+    # the bank's mix from the per-customer counts: no second pass over the transactions
     bank_mix = ",\n           ".join(
-        f"avg(CASE WHEN category = {_literal(c)} THEN 1.0 ELSE 0.0 END) AS mix_{slug(c)}"
-        for c in categories
+        f"CAST(sum(n_{slug(c)}) AS DOUBLE) / sum(txn_count) AS mix_{slug(c)}" for c in categories
     )
     columns = ",\n       ".join(
         f"CAST({_expand(f.sql, words)} AS DOUBLE) AS {f.name}" for f in definition(categories)
@@ -207,7 +207,6 @@ def build_query(categories: list[str], dialect: str = "duckdb") -> str:
     months = words["months_between"].format(start="min(ts)", end="max(ts)")
     return f"""
 WITH b AS (SELECT max(ts) AS end_ts, {months} + 1 AS n_months FROM transactions),
-p AS (SELECT {bank_mix} FROM transactions),
 t AS (SELECT customer_id,
            count(*) AS txn_count,
            sum(amount) AS total_spend,
@@ -216,6 +215,7 @@ t AS (SELECT customer_id,
            avg(CASE WHEN channel IN ('branch', 'atm') THEN 1.0 ELSE 0.0 END) AS branch_atm_share,
            {per_category}
     FROM transactions GROUP BY customer_id),
+p AS (SELECT {bank_mix} FROM t),
 m AS (SELECT customer_id, sum(s) AS s1, sum(s * s) AS s2, count(*) AS active_months
     FROM (SELECT customer_id, {month} AS month, sum(amount) AS s
           FROM transactions GROUP BY customer_id, {month}) monthly
@@ -265,6 +265,7 @@ def customer_features(path: str | os.PathLike | None = None) -> pd.DataFrame:
                 "SELECT DISTINCT category FROM transactions ORDER BY category"
             ).fetchall()
         ]
+        con.execute("SET enable_progress_bar = false")  # keep stdout clean (CLI --json)
         frame = con.execute(build_query(categories)).df()
     frame = frame.set_index("customer_id")
     window = float(frame.pop("window_months").iloc[0])
