@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 import time
 
+from bankml import config
 from bankml.data import sweep_temp_files
 from bankml.errors import BankmlError
 
@@ -49,6 +50,13 @@ def main() -> int:
         performance_view.ensure()  # the Model performance first view, stored beside the model
     except BankmlError as exc:  # the dashboard still starts; its pages explain how to train
         print(f"no default model yet: {exc}", file=sys.stderr)
+    try:  # the segments page's first view reads this fit instead of fitting
+        if config.db_path().exists():
+            from bankml.segment import precompute
+
+            precompute()
+    except BankmlError as exc:
+        print(f"no precomputed segments: {exc}", file=sys.stderr)
     return 0
 
 

@@ -286,9 +286,9 @@ def cutoff_tables(card: dict, cutoff: float) -> dict:
 
 @st.cache_data(show_spinner="Finding customer segments...", max_entries=12)
 def _segments(content_hash: str, path: str, k: str):
-    from bankml.segment import segment_customers
+    from bankml.segment import stored_or_fit
 
-    return segment_customers(path, k=k if k == "auto" else int(k))
+    return stored_or_fit(path, k=k if k == "auto" else int(k))
 
 
 def segments(info: BankInfo, k: str | int = "auto"):

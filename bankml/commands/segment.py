@@ -21,7 +21,9 @@ def k_value(text: str) -> int | str:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("segment", help="find customer segments with KMeans")
+    p = sub.add_parser(
+        "segment", help="find customer segments with KMeans (k by gap statistic and stability)"
+    )
     p.add_argument("--db", help="bank database file (default data/bank.duckdb or $BANKML_DB)")
     p.add_argument("--k", type=k_value, default="auto", help="number of segments, 2..20 or auto")
     p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0, help="random_state")
@@ -41,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
         "path": str(path),
         "k": result.k,
         "k_auto": args.k == "auto",
+        "k_reason": result.choice.reason if result.choice else None,
+        "clear_structure": result.k is not None,
         "silhouette": result.silhouette,
         "stability_ari": result.stability_ari,
         "ari_vs_truth": ari,
@@ -62,7 +66,12 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(payload)
         return 0
-    print(f"k = {result.k}{' (auto)' if args.k == 'auto' else ''}")
+    if result.k is None:
+        print("no clear cluster structure: all customers form one group")
+    else:
+        print(f"k = {result.k}{' (auto)' if args.k == 'auto' else ''}")
+    if result.choice is not None:
+        print(f"why: {result.choice.reason}")
     print(f"silhouette {result.silhouette:.3f} · stability ARI {result.stability_ari:.3f}")
     if ari is not None:
         print(f"adjusted Rand index vs truth_segments: {ari:.3f}")

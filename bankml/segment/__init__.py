@@ -8,7 +8,7 @@ The estimator underneath is `CustomerSegmenter`; truth_* tables are read only by
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,13 +18,22 @@ from sklearn.metrics import adjusted_rand_score
 
 from bankml import data
 from bankml.errors import InputError
+from bankml.segment.choice import KChoice, half_stability
+from bankml.segment.explain import (
+    Assignment,
+    assign,
+    assign_new_customer,
+    explain,
+    form_ranges,
+    new_customer_row,
+)
 from bankml.segment.features import (
     catalogue_frame,
     categories_of,
     customer_features,
     feature_catalogue,
 )
-from bankml.segment.model import K_MAX, K_MIN, CustomerSegmenter, check_k, elbow_k
+from bankml.segment.model import K_MAX, K_MIN, CustomerSegmenter, check_k
 from bankml.segment.profile import (
     default_rates,
     feature_profile,
@@ -35,6 +44,7 @@ from bankml.segment.profile import (
     projection,
     top_products,
 )
+from bankml.segment.store import precompute, stored_or_fit
 
 __all__ = [
     "K_MAX",
@@ -42,21 +52,27 @@ __all__ = [
     "CustomerSegmenter",
     "SegmentResult",
     "ari_against_truth",
+    "Assignment",
     "assign",
+    "assign_new_customer",
+    "explain",
     "check_k",
     "customer_features",
-    "elbow_k",
+    "KChoice",
     "member_table",
     "match_segments",
     "migration_matrix",
     "new_customer_row",
     "segment_customers",
     "segment_labels",
+    "precompute",
+    "stored_or_fit",
 ]
 
 Progress = Callable[[float, str], None]
 PROJECTION_SAMPLE = 5_000
-STABILITY_SAMPLE = 50_000
+STABILITY_SAMPLE = 10_000
+NO_STRUCTURE_NAME = "All customers (no clear segments)"
 
 
 @dataclass(frozen=True)
@@ -78,10 +94,12 @@ class SegmentResult:
     projection: pd.DataFrame
     explained_variance: tuple[float, float]
     features: pd.DataFrame
-    k: int
+    k: int | None
     silhouette: float
     stability_ari: float
     model: CustomerSegmenter
+    choice: KChoice | None = None
+    ranges: pd.DataFrame | None = None
     window_months: float = 24.0
 
     @property
@@ -106,19 +124,16 @@ def _load(frame_or_path) -> tuple[pd.DataFrame, Path | None]:
 
 
 def _stability(model: CustomerSegmenter, X: pd.DataFrame, random_state: int) -> float:
-    """ARI between the fitted labels and a refit with another seed (on a fixed sample if large)."""
-    n = len(X)
-    rows = np.arange(n)
-    if n > STABILITY_SAMPLE:
-        rows = np.sort(np.random.default_rng(random_state).choice(n, STABILITY_SAMPLE, False))
-    other = CustomerSegmenter(
-        k=model.k_,
-        random_state=random_state + 1,
-        n_init=model.n_init,
-        minibatch_threshold=model.minibatch_threshold,
-        features=[f.name for f in model.features_],
-    ).fit(X.iloc[rows])
-    return float(adjusted_rand_score(model.labels_[rows], other.labels_))
+    """ARI between KMeans fits on two random halves of (a fixed sample of) the customers."""
+    if model.k_ is None:
+        return float("nan")
+    if not np.isnan(model.choice_.stability):
+        return float(model.choice_.stability)
+    Z = model.transform(X)
+    if len(Z) > STABILITY_SAMPLE:
+        rows = np.random.default_rng(random_state).choice(len(Z), STABILITY_SAMPLE, False)
+        Z = Z[np.sort(rows)]
+    return half_stability(Z, model.k_, random_state)
 
 
 def segment_customers(
@@ -144,7 +159,7 @@ def segment_customers(
     )
     labels = model.labels_
     centroids = model.centroids()
-    if previous is not None:
+    if previous is not None and model.k_ is not None and previous.k is not None:
         mapping = match_segments(previous.centroids, centroids, scale=np.sqrt(model.scaler_.var_))
         labels = np.vectorize(mapping.get, otypes=[np.int64])(labels)
         centroids = centroids.rename(index=mapping)  # kept in model order: assign() relies on it
@@ -159,6 +174,8 @@ def segment_customers(
     profiles = pd.DataFrame({"size": sizes, "share": sizes / len(labels_s)})
     profiles.index.name = "segment"
     profiles = profiles.join(names)
+    if model.k_ is None:
+        profiles["name"] = NO_STRUCTURE_NAME
     if path is not None:
         with data.connect(path) as con:
             holdings = con.execute("SELECT customer_id, product_id FROM holdings").df()
@@ -170,8 +187,8 @@ def segment_customers(
     points, explained = projection(Z, X.index, labels_s.to_numpy(), PROJECTION_SAMPLE, random_state)
     points["name"] = points["segment"].map(profiles["name"])
     long["name"] = long["segment"].map(profiles["name"])
-    report(1.0, f"{model.k_} segments")
-    chosen = model.k_scores_.loc[model.k_]
+    report(1.0, f"{model.k_} segments" if model.k_ else "no clear cluster structure")
+    silhouette = float(model.k_scores_.loc[model.k_, "silhouette"]) if model.k_ else float("nan")
     return SegmentResult(
         labels=labels_s,
         centroids=centroids,
@@ -182,9 +199,11 @@ def segment_customers(
         explained_variance=explained,
         features=catalogue_frame(feature_catalogue(categories_of(X))),
         k=model.k_,
-        silhouette=float(chosen["silhouette"]),
+        silhouette=silhouette,
         stability_ari=stability,
         model=model,
+        choice=model.choice_,
+        ranges=form_ranges(X, float(X.attrs.get("window_months", 24.0))),
         window_months=float(X.attrs.get("window_months", 24.0)),
     )
 
@@ -231,80 +250,6 @@ def member_table(
         table = table[hit]
     table = table.assign(segment_name=result.profiles.loc[segment, "name"])
     return table.rename(columns={"customer_id": "customer"}).reset_index(drop=True)
-
-
-def assign(result: SegmentResult | CustomerSegmenter, rows: pd.DataFrame) -> pd.Series:
-    """Segment of each new customer row (same columns as customer_features), by nearest centre.
-
-    Uses the fitted transform and scaler; ids follow the result's (possibly matched) labels.
-    """
-    model = result.model if isinstance(result, SegmentResult) else result
-    raw = model.predict(rows)
-    if isinstance(result, SegmentResult):
-        raw = result.centroids.index.to_numpy()[raw]
-    return pd.Series(raw, index=rows.index, name="segment")
-
-
-def new_customer_row(
-    result: SegmentResult,
-    *,
-    age: float,
-    annual_income: float,
-    dependents: int,
-    transactions_per_month: float,
-    average_ticket: float,
-    digital_share: float,
-    spend_mix: Mapping[str, float],
-    n_products: int,
-) -> pd.DataFrame:
-    """One feature row for a customer entered in a form (mix given as category -> weight).
-
-    Weights are normalised to shares; columns the form does not ask for take the population
-    median so they do not pull the customer towards any segment.
-    """
-    checks = {
-        "age": (age, 18, 110),
-        "annual_income": (annual_income, 0, 10_000_000),
-        "dependents": (dependents, 0, 20),
-        "transactions_per_month": (transactions_per_month, 0, 1_000),
-        "average_ticket": (average_ticket, 0, 100_000),
-        "digital_share": (digital_share, 0, 1),
-        "n_products": (n_products, 0, 50),
-    }
-    for name, (value, low, high) in checks.items():
-        if not np.isfinite(value) or not low <= value <= high:
-            raise InputError(f"{name}={value!r} is out of range: allowed {low}..{high}")
-    medians = result.feature_profile.groupby("feature")["median"].median()
-    columns = result.features["name"].tolist()
-    row = medians.reindex(columns).fillna(0.0)
-    categories = [c.removeprefix("mix_") for c in columns if c.startswith("mix_")]
-    unknown = [c for c in spend_mix if c not in categories]
-    if unknown:
-        raise InputError(
-            f"spend category {unknown[0]!r} is unknown: allowed {', '.join(categories)}"
-        )
-    weights = pd.Series({c: float(spend_mix.get(c, 0.0)) for c in categories})
-    if (weights < 0).any() or weights.sum() <= 0:
-        raise InputError("spend_mix needs at least one category with a positive weight")
-    shares = weights / weights.sum()
-    for c in categories:
-        row[f"mix_{c}"] = shares[c]
-        row[f"share_{c}"] = shares[c]
-    count = transactions_per_month * result.window_months
-    row.update(
-        {
-            "age": age,
-            "annual_income": annual_income,
-            "dependents": dependents,
-            "txn_count": count,
-            "avg_ticket": average_ticket,
-            "total_spend": count * average_ticket,
-            "monthly_spend_mean": transactions_per_month * average_ticket,
-            "digital_share": digital_share,
-            "n_products": n_products,
-        }
-    )
-    return pd.DataFrame([row.to_numpy()], columns=columns, index=pd.Index([0], name="customer_id"))
 
 
 def ari_against_truth(result: SegmentResult, path: str | os.PathLike | None = None) -> float | None:

@@ -17,6 +17,14 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from bankml.errors import InputError
+from bankml.segment.choice import (
+    KChoice,
+    choose_k,
+    decide,
+    gap_curve,
+    half_stability,
+    structure_gap,
+)
 from bankml.segment.features import Feature, categories_of, feature_catalogue
 
 K_MIN, K_MAX = 2, 20
@@ -24,6 +32,7 @@ K_MIN, K_MAX = 2, 20
 # (the Streamlit server beside other work) made a 10k-customer sweep 7x slower (19 s vs 2.8 s).
 SINGLE_THREAD_BELOW = 100_000
 AUTO_RANGE = (2, 10)
+SWEEP_INIT = 3  # KMeans starts per k for the scores table when k="auto"
 
 
 def check_k(k: int | str) -> int | str:
@@ -40,33 +49,14 @@ def check_k(k: int | str) -> int | str:
     return int(k)
 
 
-def elbow_k(inertia: pd.Series) -> int:
-    """The sharpest elbow of the inertia curve: argmax over k of drop(k) / drop(k + 1).
-
-    drop(k) = inertia(k - 1) - inertia(k) with inertia(1) the total sum of squares. The ratio asks
-    how much the k-th cluster bought compared with the next one; past the true number of groups
-    every extra cluster only splits noise, so the ratio peaks at the last real split. It is
-    scale-free and, unlike the silhouette (which prefers 5 on the synthetic bank) or
-    Calinski-Harabasz (which prefers 2-3), it finds the bank's 7 segments on every seed tried.
-    The curve is made non-increasing first and every drop is floored at 0.5 % of the total sum of
-    squares, so a near-zero step (one unlucky KMeans start, or noise after perfectly separated
-    groups) cannot fake an elbow by dividing by almost nothing.
-    """
-    curve = inertia.sort_index().cummin()
-    drops = -curve.diff().dropna()
-    drops = drops.clip(lower=0.005 * float(curve.iloc[0]))
-    ratio = drops / drops.shift(-1)
-    ratio = ratio.dropna()
-    return int(ratio.idxmax())
-
-
 class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
     """KMeans over transformed and scaled customer features, with k chosen automatically.
 
     Parameters
     ----------
     k : "auto" or int in 2..20
-        Number of segments; "auto" sweeps k_range and applies `elbow_k`.
+        Number of segments; "auto" sweeps k_range and applies `choice.decide` (gap statistic
+        with a tie rule, checked by a same-correlation reference and half-sample stability).
     k_range : (low, high)
         The k values evaluated when k="auto" (inclusive).
     random_state : int
@@ -81,6 +71,9 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
     sweep_sample : int
         With more customers than this, k is chosen (and the start fitted) on a fixed-seed sample
         this size; MiniBatchKMeans from k-means++ on 1M rows was slower and worse (ARI 0.59).
+    choice_sample : int
+        Customers (fixed seed) the choice of k is computed on: gap references and half-sample
+        refits cost about 60 KMeans fits.
     features : list of str or None
         Columns to cluster on; None uses the catalogue's clustering features.
 
@@ -89,9 +82,10 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
     features_ : list of Feature used, in order
     scaler_ : fitted StandardScaler over the transformed features
     model_ : the fitted KMeans / MiniBatchKMeans at the chosen k
-    k_ : chosen number of segments
+    k_ : chosen number of segments, None when the data show no clear cluster structure
+    choice_ : KChoice, the rule's verdict and its reason in words
     k_scores_ : DataFrame indexed by k: inertia, customers (rows the sweep used), silhouette,
-        calinski_harabasz, davies_bouldin, chosen
+        calinski_harabasz, davies_bouldin, chosen; with k="auto" also gap, gap_se, stability
     labels_ : segment of every training customer, 0 = the largest segment
     cluster_centers_ : centres in scaled space, rows ordered by segment id
     """
@@ -105,6 +99,7 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         minibatch_threshold: int = 200_000,
         silhouette_sample: int = 5_000,
         sweep_sample: int = 50_000,
+        choice_sample: int = 10_000,
         features: list[str] | None = None,
     ) -> None:
         self.k = k
@@ -114,6 +109,7 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         self.minibatch_threshold = minibatch_threshold
         self.silhouette_sample = silhouette_sample
         self.sweep_sample = sweep_sample
+        self.choice_sample = choice_sample
         self.features = features
 
     # -- transforms ---------------------------------------------------------------------------
@@ -166,7 +162,7 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         return self.scaler_.transform(self._raw(X, self.features_))
 
     # -- fitting ------------------------------------------------------------------------------
-    def _kmeans(self, k: int, n: int, seed: int):
+    def _kmeans(self, k: int, n: int, seed: int, n_init: int | None = None):
         if n >= self.minibatch_threshold:
             return MiniBatchKMeans(
                 n_clusters=k,
@@ -175,7 +171,7 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
                 max_no_improvement=20,
                 random_state=seed,
             )
-        return KMeans(n_clusters=k, n_init=self.n_init, random_state=seed)
+        return KMeans(n_clusters=k, n_init=n_init or self.n_init, random_state=seed)
 
     @staticmethod
     def _fit_one(model, Z: np.ndarray):
@@ -194,11 +190,13 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         }
 
     def fit(self, X: pd.DataFrame, y=None, progress=None) -> CustomerSegmenter:
-        """Fit the scaler and KMeans; with k="auto" sweep k_range and keep the elbow's model.
+        """Fit the scaler and KMeans; with k="auto" choose k by `choice.decide` first.
 
-        Above `sweep_sample` customers the k sweep runs on a fixed-seed sample (the elbow does not
-        need a million points) and the chosen k is then fitted on everyone, started from the
-        sample's centres.
+        The choice runs on a fixed-seed sample of `choice_sample` customers (gap statistic,
+        structure check, half-sample stability); the scores shown per k come from fits on up to
+        `sweep_sample` customers, and the chosen k is then fitted on everyone, started from the
+        sample's centres. With no clear cluster structure k_ is None and every customer is in
+        one group (segment 0).
         """
         if not isinstance(X, pd.DataFrame):
             X = check_array(X, dtype=float)
@@ -227,27 +225,41 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         m = len(swept)
         sample = np.sort(rng.choice(m, size=min(m, self.silhouette_sample), replace=False))
 
-        # One k beyond the range is fitted so the elbow rule can judge its last candidate.
-        ks = list(range(low, high + 2)) if k == "auto" else [k]
+        ks = list(range(low, high + 1)) if k == "auto" else [k]
         rows, models = [], {}
+        # The scores shown per k need only a few starts; the chosen k is refitted with n_init.
+        shown_init = min(SWEEP_INIT, self.n_init) if k == "auto" else None
         for i, kk in enumerate(ks):
-            report(0.9 * i / len(ks), f"clustering with k={kk}")
-            model = self._fit_one(self._kmeans(kk, m, self.random_state), swept)
+            report(0.6 * i / len(ks), f"clustering with k={kk}")
+            model = self._fit_one(self._kmeans(kk, m, self.random_state, shown_init), swept)
             models[kk] = model
             row = {"k": kk, "inertia": float(model.inertia_), "customers": m}
-            if kk <= high or k != "auto":
-                row.update(self._scores(swept, model.labels_, sample))
+            row.update(self._scores(swept, model.labels_, sample))
             rows.append(row)
         scores = pd.DataFrame(rows).set_index("k")
         if k == "auto":
-            total = float(((swept - swept.mean(axis=0)) ** 2).sum())
-            chosen = elbow_k(pd.concat([pd.Series({1: total}), scores["inertia"]]).loc[low - 1 :])
-            chosen = min(max(chosen, low), high)
-            scores = scores.loc[low:high].copy()
+            report(0.6, "choosing k (gap statistic, stability)")
+            scores, choice = self._choose(swept, scores, low, high)
         else:
-            chosen = k
+            choice = KChoice(k, k, float("nan"), float("nan"), f"k={k} set by the user")
+        chosen = choice.k
         scores["chosen"] = scores.index == chosen
+        self.features_ = features
+        self.scaler_ = scaler
+        self.k_scores_ = scores
+        self.choice_ = choice
+        self.n_features_in_ = len(features)
+        if chosen is None:
+            self.model_ = None
+            self.k_ = None
+            self.remap_ = np.zeros(1, dtype=np.int64)
+            self.labels_ = np.zeros(n, dtype=np.int64)
+            self.cluster_centers_ = Z.mean(axis=0, keepdims=True)
+            report(1.0, "no clear cluster structure")
+            return self
         model = models[chosen]
+        if shown_init is not None and shown_init < self.n_init:
+            model = self._fit_one(self._kmeans(chosen, m, self.random_state), swept)
         if m < n:
             report(0.9, f"fitting k={chosen} on all {n:,} customers")
             start = self._kmeans(chosen, n, self.random_state)
@@ -258,17 +270,33 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         order = np.lexsort((np.arange(chosen), -counts))
         remap = np.empty(chosen, dtype=np.int64)
         remap[order] = np.arange(chosen)
-        self.features_ = features
-        self.scaler_ = scaler
         self.model_ = model
         self.k_ = int(chosen)
-        self.k_scores_ = scores
         self.remap_ = remap
         self.labels_ = remap[model.labels_]
         self.cluster_centers_ = model.cluster_centers_[order]
-        self.n_features_in_ = len(features)
         report(1.0, f"chose k={chosen}")
         return self
+
+    def _choose(
+        self, swept: np.ndarray, scores: pd.DataFrame, low: int, high: int
+    ) -> tuple[pd.DataFrame, KChoice]:
+        """Gap, its SE and half-sample stability per k on a sample, then the stated rule."""
+        rng = np.random.default_rng(self.random_state + 1)
+        C = swept
+        if len(C) > self.choice_sample:
+            C = C[np.sort(rng.choice(len(C), size=self.choice_sample, replace=False))]
+        with threadpool_limits(limits=1 if len(C) < SINGLE_THREAD_BELOW else None):
+            gaps = gap_curve(C, [1, *range(low, high + 2)], self.random_state)
+            stability = pd.Series(
+                {kk: half_stability(C, kk, self.random_state) for kk in range(low, high + 1)}
+            )
+            gap_k = choose_k(gaps, low, high)
+            structure = structure_gap(C, gap_k, self.random_state)
+        table = scores.join(gaps).assign(stability=stability)
+        table["choice_customers"] = len(C)
+        choice = decide(gaps.assign(stability=stability), low, high, structure)
+        return table, choice
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """Segment id of each row: the nearest fitted centre after the fitted transform."""
@@ -282,5 +310,5 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
         return pd.DataFrame(
             self.scaler_.inverse_transform(self.cluster_centers_),
             columns=[f.name for f in self.features_],
-            index=pd.RangeIndex(self.k_, name="segment"),
+            index=pd.RangeIndex(len(self.cluster_centers_), name="segment"),
         )

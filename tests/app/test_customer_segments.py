@@ -59,3 +59,28 @@ def test_assign_form_returns_a_segment(page):
     assert message.startswith("Segment ")
     assert "senior" in message.lower()  # an old, in-branch health spender
     assert any(option.split(": ", 1)[1] in message for option in names)
+
+
+def test_every_metric_has_help_and_the_choice_is_explained(page):
+    assert all(m.help for m in page.metric)
+    assert any("gap statistic" in i.value for i in page.info)
+
+
+def test_legends_show_whole_segment_names(page):
+    specs = [c.spec for c in page.get("vega_lite_chart")]
+    assert any('"labelLimit": 0' in spec and '"tableau20"' in spec for spec in specs)
+
+
+def test_implausible_customer_gets_warnings_and_an_explanation(page):
+    page.number_input(key="seg_age").set_value(18)
+    page.number_input(key="seg_income").set_value(9_000_000)
+    page.number_input(key="seg_dependents").set_value(12)
+    page.number_input(key="seg_txn").set_value(900.0)
+    page.form_submit_button[0].click().run()
+    assert not page.exception
+    warnings = [w.value for w in page.warning]
+    assert any("12 dependents" in w for w in warnings)
+    assert any("900 transactions a month" in w for w in warnings)
+    assert len(page.success) == 1
+    text = " ".join(m.value for m in page.markdown)
+    assert "Confidence" in text and "runner-up" in text and "What placed it there" in text

@@ -14,10 +14,12 @@ from bankml.errors import InputError
 from bankml.segment import (
     ari_against_truth,
     assign,
+    assign_new_customer,
     customer_features,
     new_customer_row,
     segment_customers,
     segment_labels,
+    store,
 )
 from bankml.segment.features import categories_of
 
@@ -37,11 +39,102 @@ def test_auto_k_recovers_the_hidden_segments(result, small_bank_path):
     assert ari_against_truth(result, small_bank_path) >= 0.80
 
 
-def test_silhouette_alone_would_not_choose_k(result):
-    # documents why the elbow rule is needed: the chosen k is not simply the silhouette argmax
+def test_the_sweep_table_carries_the_evidence_for_k(result):
     scores = result.k_scores
     assert scores.loc[scores["chosen"]].index[0] == result.k
-    assert set(scores.columns) >= {"inertia", "silhouette", "calinski_harabasz", "davies_bouldin"}
+    assert set(scores.columns) >= {"inertia", "silhouette", "gap", "gap_se", "stability"}
+    assert scores.loc[result.k, "stability"] >= 0.5
+    assert f"k={result.k}" in result.choice.reason
+
+
+def test_shared_features_agree_with_the_raw_tables(features, small_bank):
+    txns = small_bank["transactions"]
+    counts = txns.groupby("customer_id").size()
+    pd.testing.assert_series_equal(
+        features["txn_count"].loc[counts.index], counts.astype(float), check_names=False
+    )
+    spend = txns.groupby("customer_id")["amount"].sum()
+    np.testing.assert_allclose(features["total_spend"].loc[spend.index], spend, rtol=1e-9)
+    # the count mix is shrunk towards the bank's mix by one pseudo-transaction per category
+    categories = categories_of(features)
+    bank_mix = txns["category"].value_counts(normalize=True)
+    customer = counts.index[0]
+    own = txns[txns["customer_id"] == customer]["category"].value_counts()
+    c = categories[0]
+    expected = (own.get(c, 0) + len(categories) * bank_mix[c]) / (
+        counts[customer] + len(categories)
+    )
+    assert features.loc[customer, f"mix_{c}"] == pytest.approx(expected)
+    # monthly volatility counts months without spending as zero
+    window = features.attrs["window_months"]
+    own_txns = txns[txns["customer_id"] == customer]
+    sums = own_txns.groupby(own_txns["ts"].dt.to_period("M"))["amount"].sum()
+    padded = np.concatenate([sums.to_numpy(), np.zeros(int(window) - len(sums))])
+    assert features.loc[customer, "monthly_spend_std"] == pytest.approx(padded.std(), rel=1e-6)
+
+
+def test_an_implausible_customer_is_assigned_with_warnings_margin_and_traits(result):
+    found = assign_new_customer(
+        result,
+        age=18,
+        annual_income=9_000_000,
+        dependents=12,
+        transactions_per_month=900,
+        average_ticket=80,
+        digital_share=0.5,
+        spend_mix={"groceries": 1},
+        n_products=3,
+    )
+    assert len(found.warnings) >= 3
+    assert any("12 dependents" in w for w in found.warnings)
+    assert found.runner_up is not None and found.runner_up != found.segment
+    assert 0 <= found.margin <= 1 and found.confidence in {"high", "medium", "low"}
+    assert 1 <= len(found.traits) <= 3
+
+
+def test_a_typical_customer_is_assigned_confidently_without_warnings(result, features):
+    customer = features.iloc[17]
+    found = assign_new_customer(
+        result,
+        age=customer["age"],
+        annual_income=customer["annual_income"],
+        dependents=int(customer["dependents"]),
+        transactions_per_month=customer["txn_count"] / result.window_months,
+        average_ticket=customer["avg_ticket"],
+        digital_share=customer["digital_share"],
+        spend_mix={c: customer[f"mix_{c}"] for c in categories_of(features)},
+        n_products=int(customer["n_products"]),
+    )
+    assert found.warnings == []
+    assert found.segment == result.labels.iloc[17]
+    assert found.name == result.profiles.loc[found.segment, "name"]
+    assert found.margin > 0
+
+
+def test_stored_fit_is_read_instead_of_refitting(small_bank, tmp_path, monkeypatch, result):
+    path = tmp_path / "bank.duckdb"
+    data.write_tables(dict(small_bank), path)
+    written = store.precompute(path)
+    assert written is not None and written.is_file()
+
+    def no_fitting(*args, **kwargs):
+        raise AssertionError("fitted although a stored fit exists")
+
+    monkeypatch.setattr("bankml.segment.segment_customers", no_fitting)
+    stored = store.stored_or_fit(path, "auto")
+    assert stored.k == result.k
+    pd.testing.assert_series_equal(stored.labels, result.labels)
+
+
+def test_a_stored_fit_of_another_bank_is_ignored(small_bank, tmp_path):
+    path = tmp_path / "bank.duckdb"
+    data.write_tables(dict(small_bank), path)
+    stale = store.stored_path(path, "0" * 64)
+    stale.write_bytes(b"not a pickle of this bank")
+    assert store.load(path) is None
+    damaged = store.stored_path(path, data.bank_info(path).content_hash)
+    damaged.write_bytes(b"garbage")
+    assert store.load(path) is None  # a damaged file is refitted, never trusted
 
 
 def test_profiles_sum_to_the_population(result, features):

@@ -9,15 +9,17 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 from sklearn.utils.estimator_checks import estimator_checks_generator
 
+from bankml.customer_features import build_query, definition
 from bankml.errors import InputError
 from bankml.segment import (
     CustomerSegmenter,
     check_k,
-    elbow_k,
     match_segments,
     migration_matrix,
     segment_customers,
 )
+from bankml.segment.choice import choose_k, decide
+from bankml.segment.explain import explain, plausibility_warnings
 
 BLOB_FEATURES = ["age", "dependents", "digital_share"]
 
@@ -75,13 +77,79 @@ def test_minibatch_path_above_the_threshold():
     assert adjusted_rand_score(truth, model.labels_) > 0.99
 
 
-def test_elbow_rule_picks_the_last_real_split():
-    # big drops until 5 clusters, then a flat tail of noise-sized drops
-    inertia = pd.Series({1: 1000.0, 2: 600, 3: 350, 4: 200, 5: 100, 6: 90, 7: 81, 8: 73})
-    assert elbow_k(inertia) == 5
-    # a KMeans start that got worse with more clusters cannot fake an elbow
-    bumpy = pd.Series({1: 1000.0, 2: 600, 3: 350, 4: 200, 5: 100, 6: 90, 7: 95, 8: 80})
-    assert elbow_k(bumpy) == 5
+def gap_table(gaps: list[float], se: float = 0.001, stability: float = 0.95) -> pd.DataFrame:
+    """A sweep table for k = 1, 2, ... with the given gaps."""
+    k = range(1, len(gaps) + 1)
+    return pd.DataFrame(
+        {"gap": gaps, "gap_se": se, "stability": stability}, index=pd.Index(k, name="k")
+    )
+
+
+def test_gap_rule_takes_the_first_k_where_the_gap_stops_growing():
+    # rising to 5, then a plateau whose wiggles are within 2 %: 5 wins the tie
+    scores = gap_table([0.0, 0.10, 0.20, 0.30, 0.40, 0.405, 0.41, 0.40, 0.41, 0.40, 0.40])
+    assert choose_k(scores, 2, 10) == 5
+    # a real step up after 5 is not a tie
+    scores = gap_table([0.0, 0.10, 0.20, 0.30, 0.40, 0.50, 0.51, 0.50, 0.51, 0.50, 0.50])
+    assert choose_k(scores, 2, 10) == 6
+
+
+def test_gap_rule_returns_one_group_when_two_do_not_help():
+    scores = gap_table([0.0, 0.001, 0.002, 0.001, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    assert choose_k(scores, 2, 10) == 1
+    assert decide(scores, 2, 10, structure=0.0).k is None
+
+
+def test_decide_refuses_unstable_or_structureless_segments():
+    scores = gap_table([0.0, 0.1, 0.2, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3])
+    assert decide(scores, 2, 10, structure=0.2).k == 4
+    flat = decide(scores, 2, 10, structure=0.001)
+    assert flat.k is None and "same correlations" in flat.reason
+    shaky = decide(gap_table(scores["gap"].tolist(), stability=0.3), 2, 10, structure=0.2)
+    assert shaky.k is None and "not reproducible" in shaky.reason
+
+
+@pytest.mark.parametrize("kind", ["correlated gaussian", "uniform"])
+def test_data_without_clusters_get_no_k(kind):
+    rng = np.random.default_rng(0)
+    if kind == "uniform":
+        values = rng.uniform(size=(1_500, 6))
+    else:
+        values = rng.normal(size=(1_500, 6)) @ rng.normal(size=(6, 6))
+    model = CustomerSegmenter(n_init=2).fit(values)
+    assert model.k_ is None
+    assert (model.labels_ == 0).all()
+    reasons = ("no more than", "one group", "not reproducible")
+    assert any(reason in model.choice_.reason for reason in reasons)
+
+
+def test_feature_sql_is_one_statement_in_both_dialects():
+    categories = ["groceries", "home & garden"]
+    duck, spark = build_query(categories, "duckdb"), build_query(categories, "spark")
+    names = [f.name for f in definition(categories)]
+    assert "mix_home___garden" in names and len(names) == len(set(names))
+    for name in names:
+        assert f"AS {name}" in duck and f"AS {name}" in spark
+    assert "date_diff('day'" in duck and "datediff(" in spark and "{" not in spark
+    with pytest.raises(InputError, match="dialect='oracle'"):
+        build_query(categories, "oracle")
+
+
+def test_implausible_combinations_are_warned_about():
+    form = {
+        "age": 18,
+        "annual_income": 9_000_000,
+        "dependents": 12,
+        "transactions_per_month": 900,
+        "average_ticket": 80,
+    }
+    warnings = plausibility_warnings(form)
+    assert any("12 dependents" in w for w in warnings)
+    assert any("income 9,000,000 at age 18" in w for w in warnings)
+    assert any("900 transactions a month" in w for w in warnings)
+    ordinary = {**form, "age": 40, "annual_income": 60_000, "dependents": 2}
+    ordinary["transactions_per_month"] = 20
+    assert plausibility_warnings(ordinary) == []
 
 
 @pytest.mark.parametrize("bad", [1, 0, 21, -3, "abc", "2.5", True, 3.5])
@@ -189,3 +257,53 @@ def test_fixed_k_on_large_inputs_also_starts_from_the_sample():
     model = CustomerSegmenter(k=5, features=BLOB_FEATURES, sweep_sample=600).fit(frame)
     assert list(model.k_scores_["customers"]) == [600]
     assert adjusted_rand_score(truth, model.labels_) > 0.99
+
+
+def test_segment_customers_without_structure_reports_one_group_and_explains_it():
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "age": rng.uniform(20, 80, 1_500),
+            "dependents": rng.uniform(0, 4, 1_500),
+            "digital_share": rng.uniform(0, 1, 1_500),
+        },
+        index=pd.RangeIndex(1, 1_501, name="customer_id"),
+    )
+    result = segment_customers(frame, k="auto", features=BLOB_FEATURES, n_init=2)
+    assert result.k is None and result.choice.k is None
+    assert list(result.profiles["name"]) == ["All customers (no clear segments)"]
+    assert result.profiles["size"].iloc[0] == 1_500
+    found = explain(result, frame.head(1))
+    assert found.segment == 0 and found.runner_up is None
+
+
+def test_bench_judges_k_only_where_the_ceiling_allows_and_extrapolates_the_sweep():
+    from bankml.bench.segment import _quality_rows, _speed_rows
+
+    r = {
+        "k": None,
+        "ari": 0.5,
+        "ceiling_accuracy": 0.8,
+        "ceiling_ari": 0.7,
+        "gmm_ari": 0.4,
+        "kmeans_ari": 0.45,
+    }
+    k_row, ceiling_row, kmeans_row, _ = _quality_rows((3_000, 10, 1, "report"), r)
+    assert k_row.value == -1 and k_row.passed is None  # ceiling accuracy below 0.85
+    assert ceiling_row.passed is False  # 0.5 < 0.85 x 0.7
+    assert kmeans_row.passed is True
+    assert (
+        _quality_rows((3_000, 10, 1, "report"), {**r, "ceiling_accuracy": 0.9})[0].passed is False
+    )
+    speed = {
+        "k": 7,
+        "algorithm": "KMeans",
+        "feature_seconds": 2.0,
+        "fit_seconds": 1.0,
+        "sweep_seconds": 30.0,
+        "plain_seconds": 0.5,
+    }
+    features, fit, sweep, rss = _speed_rows("100k", speed, 500.0, 10.0)
+    assert features.value == 20.0 and fit.value == 10.0 and rss.value == 5000.0
+    assert sweep.value == 39.0  # the sampled sweep plus nine more final fits, not 10 x 30 s
+    assert "extrapolated from 100,000" in sweep.metric
