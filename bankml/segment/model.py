@@ -208,7 +208,8 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             )
         features = self._catalogue(X)
         n = len(X)
-        needed = (high + 1) if k == "auto" else k
+        # auto k checks stability on two half-samples, each of which must hold `high` clusters
+        needed = 2 * (high + 1) if k == "auto" else k
         if n < max(needed, 2) + 1:
             raise InputError(
                 f"{n} customers (n_samples={n}) are too few for k={self.k!r}: "
