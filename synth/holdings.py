@@ -15,6 +15,7 @@ from synth.common import Profile, pick, window
 from synth.params import BankParams
 
 MAX_PRODUCTS = 12
+LOAN_ONLY_SHARE = 0.03
 _P = {name: i for i, (name, _) in enumerate(cat.PRODUCTS)}
 # Holding the first product makes the second more (positive) or less (negative) likely next: log-odds.
 COMPLEMENTS = (
@@ -97,6 +98,7 @@ def holdings(
     drive = rng.lognormal(0.0, 0.35, n) * (0.4 + 0.6 * np.minimum(tenure / 48.0, 1.0))
     lam = (params.products_per_customer - 1.0) * drive / drive.mean()
     count = np.minimum(1 + rng.poisson(lam), MAX_PRODUCTS)
+    count[rng.random(n) < LOAN_ONLY_SHARE] = 0  # customers who hold only a loan (cold start)
 
     held = np.zeros((n, len(cat.PRODUCTS)), dtype=bool)
     rows, cols, steps = [], [], []
@@ -144,7 +146,8 @@ def holdings(
             "propensity": affinity_table.ravel(),
         }
     )
-    following = _softmax_masked(appeal + held.astype(float) @ COMPLEMENT, held)
+    empty = ~held.any(axis=1, keepdims=True)
+    following = _softmax_masked(appeal + held.astype(float) @ COMPLEMENT + empty * first, held)
     r, c = np.nonzero(~held)
     propensity = pd.DataFrame(
         {
