@@ -26,6 +26,22 @@ def _day_weights(start: np.datetime64, days: int, summer: bool) -> np.ndarray:
     return weights / weights.sum()
 
 
+def _draw(rng: np.random.Generator, weights: np.ndarray, size: int) -> np.ndarray:
+    """Indices drawn with the given probabilities (inverse CDF: several times faster than choice)."""
+    cdf = np.cumsum(weights)
+    cdf /= cdf[-1]
+    return np.minimum(np.searchsorted(cdf, rng.random(size)), len(weights) - 1)
+
+
+def _zipf_rank(rng: np.random.Generator, a: float, top: int, size: int) -> np.ndarray:
+    """Zipf(a) ranks 1..top, the tail folded onto `top` (as clipping a Zipf draw would)."""
+    ranks = np.arange(1, top + 1, dtype=float)
+    pmf = ranks**-a
+    pmf /= np.sum(np.arange(1, 200_000, dtype=float) ** -a)
+    pmf[-1] += 1.0 - pmf.sum()
+    return _draw(rng, pmf, size).astype(np.int32) + 1
+
+
 def _mix(
     params: BankParams, rng: np.random.Generator, prof: Profile, resilience: np.ndarray
 ) -> np.ndarray:
@@ -78,9 +94,9 @@ def transactions(
     )
     amount = np.round(0.5 + np.exp(np.minimum(log_amount, np.log(50_000))), 2)
 
-    day = rng.choice(days + 1, size=total, p=_day_weights(start, days, summer=False))
+    day = _draw(rng, _day_weights(start, days, summer=False), total)
     travel = category_idx == cat.CATEGORIES.index("travel")
-    day[travel] = rng.choice(days + 1, size=int(travel.sum()), p=_day_weights(start, days, True))
+    day[travel] = _draw(rng, _day_weights(start, days, True), int(travel.sum()))
     first = join[customer_idx]
     day = first + (
         day * (days + 1 - first) // (days + 1)
@@ -112,7 +128,7 @@ def transactions(
     merchant_pool = pd.Index(np.resize(pools.companies, per_category_merchants * n_cat))
     merchant_code = (
         category_idx.astype(np.int32) * per_category_merchants
-        + rng.zipf(1.6, total).clip(1, per_category_merchants).astype(np.int32)
+        + _zipf_rank(rng, 1.6, per_category_merchants, total)
         - 1
     )
     merchant = (
