@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 from bankml import config
@@ -18,10 +19,16 @@ from bankml.errors import InputError
 from synth import BankParams, ParameterError, generate
 
 
-def make_params(**overrides) -> BankParams:
-    """BankParams from keyword overrides, with the generator's range errors as InputError."""
+def make_params(scenario: str | None = None, **overrides) -> BankParams:
+    """BankParams of a named scenario (default: the default bank) with explicit overrides on top;
+    the generator's range errors become InputError."""
+    from synth import scenario as named
+
     try:
-        return BankParams(**{k: v for k, v in overrides.items() if v is not None}).validate()
+        settings = {k: v for k, v in overrides.items() if v is not None}
+        if scenario is None:
+            return BankParams(**settings).validate()
+        return named(scenario).params(**settings)
     except ParameterError as exc:
         raise InputError(str(exc)) from None
     except TypeError as exc:
@@ -32,11 +39,13 @@ def regenerate(
     params: BankParams | None = None,
     path: str | os.PathLike | None = None,
     progress: Progress = _no_progress,
+    report: bool = False,
 ) -> BankInfo:
     """Generate a bank and swap it in at path; the previous bank survives any failure.
 
     The writer lock is held for the whole generation, so a second regeneration started meanwhile
-    is told at once that the bank is busy instead of doing the work twice.
+    is told at once that the bank is busy instead of doing the work twice. With report=True the
+    difficulty report (model ceilings against the truth, a few seconds) is saved in meta.
     """
     try:
         params = (params or BankParams()).validate()
@@ -45,8 +54,15 @@ def regenerate(
     path = config.db_path(path)
     check_writable(path)
     with writer_lock(path):
-        bank = generate(params, progress=lambda f, m: progress(0.8 * f, m))
-        tables = {**bank.tables, "meta": bank.meta}
+        share = 0.7 if report else 0.8
+        bank = generate(params, progress=lambda f, m: progress(share * f, m))
+        meta = bank.meta
+        if report:
+            from bankml.difficulty import difficulty_report
+
+            progress(0.7, "difficulty report (model ceilings against the truth)")
+            meta = meta.assign(difficulty=json.dumps(difficulty_report(bank.tables, meta)))
+        tables = {**bank.tables, "meta": meta}
         _write_locked(tables, path, lambda f, m: progress(0.8 + 0.2 * f, m))
     return bank_info(path)
 

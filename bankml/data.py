@@ -20,7 +20,7 @@ import os
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -55,6 +55,7 @@ class BankInfo:
     row_counts: dict[str, int]
     generator_version: str
     has_truth: bool
+    difficulty: dict = field(default_factory=dict)
 
     @property
     def short_hash(self) -> str:
@@ -292,7 +293,9 @@ def bank_info(path: str | os.PathLike | None = None) -> BankInfo:
     if stat is None or not target.is_file():
         return _read_bank_info(path)
     info = _cached_bank_info(str(path), str(target), stat.st_mtime_ns, stat.st_size)
-    return dataclasses.replace(info, row_counts=dict(info.row_counts))
+    return dataclasses.replace(
+        info, row_counts=dict(info.row_counts), difficulty=dict(info.difficulty)
+    )
 
 
 @functools.lru_cache(maxsize=16)
@@ -328,7 +331,27 @@ def _read_bank_info(path: Path) -> BankInfo:
         row_counts={k: int(v) for k, v in json.loads(row["row_counts"]).items()},
         generator_version=str(row["generator_version"]),
         has_truth="truth_loans" in tables,
+        difficulty=_difficulty(meta),
     )
+
+
+BOOK_FIGURES = (
+    "declined_share",
+    "immature_share",
+    "quarterly_default_min",
+    "quarterly_default_max",
+    "horizon_months",
+)
+
+
+def _difficulty(meta: pd.DataFrame) -> dict:
+    """The difficulty figures saved with the bank: the full report when generated with one, else
+    the generator's own book figures (older banks have neither: empty)."""
+    row = meta.iloc[0]
+    if "difficulty" in meta.columns and isinstance(row["difficulty"], str):
+        return json.loads(row["difficulty"])
+    figures = {key: float(row[key]) for key in BOOK_FIGURES if key in meta.columns}
+    return {key: (value if value == value else None) for key, value in figures.items()}
 
 
 def sweep_temp_files(path: str | os.PathLike | None = None) -> int:

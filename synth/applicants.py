@@ -10,7 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from synth.generator import _customers, _loans, _Pools
+from synth import catalogue as cat
+from synth.common import Pools
+from synth.customers import customers as make_customers
+from synth.customers import profile
+from synth.lending import lend
+from synth.macro import macro
 from synth.params import BankParams
 
 SHIFTS = ("none", "income_shock", "rate_rise", "new_channel")
@@ -69,21 +74,22 @@ def applicants(n: int, seed: int = 0, shift: str = "none", locale: str = "en_US"
         raise ValueError(f"shift={shift!r} is not known: allowed {', '.join(SHIFTS)}")
     params = BankParams(customers=int(n * 1.7) + 100, seed=int(seed), locale=locale).validate()
     rng = np.random.default_rng([int(seed), 0xA991])
-    pools = _Pools(params.locale, params.seed)
-    customers = _customers(params, rng, pools)
+    pools = Pools(params.locale, params.seed)
+    prof = profile(params, rng, params.customers)
+    customers = make_customers(params, rng, pools, prof)
     if shift == "new_channel":
         young = np.clip(np.rint(rng.normal(26, 4, len(customers))), 18, 45).astype(np.int64)
         customers["age"] = np.minimum(customers["age"].to_numpy(), young)
         customers["years_employed"] = np.round(customers["years_employed"].to_numpy() * 0.3, 1)
         customers["tenure_months"] = rng.integers(1, 13, len(customers)).astype(np.int64)
-    loans, _ = _loans(params, rng, customers)
-    loans = loans.groupby("customer_id", sort=False).head(1)
+    _, shift_by_month = macro(params, rng)
+    through_the_door = lend(params, rng, customers, prof.of(cat.SEGMENT_PURPOSE), shift_by_month)
+    loans = through_the_door["applications"].groupby("customer_id", sort=False).head(1)
     take = np.sort(rng.choice(len(loans), size=min(int(n), len(loans)), replace=False))
     loans = loans.iloc[take].reset_index(drop=True)
-    frame = loans.drop(columns=["loan_id", "defaulted", "delinquencies_2y", "previous_defaults"])
-    frame = frame.merge(
-        customers.drop(columns=["_segment", "_stress"]), on="customer_id", how="left"
-    )
+    frame = loans.drop(columns=["application_id", "delinquencies_2y", "previous_defaults"])
+    hidden = [c for c in customers.columns if c.startswith("_")]
+    frame = frame.merge(customers.drop(columns=hidden), on="customer_id", how="left")
     if len(frame) < n:  # few customers with a loan: draw more rows from the same applicants
         extra = frame.sample(n - len(frame), replace=True, random_state=int(seed))
         frame = pd.concat([frame, extra], ignore_index=True)

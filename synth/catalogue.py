@@ -21,8 +21,12 @@ CATEGORIES = (
     "electronics",
     "cash",
     "business",
+    "gambling",
+    "fees",
 )
-CATEGORY_MEDIAN_AMOUNT = np.array([45, 32, 240, 55, 95, 28, 65, 55, 130, 120, 190, 90, 260], float)
+CATEGORY_MEDIAN_AMOUNT = np.array(
+    [45, 32, 240, 55, 95, 28, 65, 55, 130, 120, 190, 90, 260, 30, 18], float
+)
 CHANNELS = ("pos", "online", "mobile", "atm", "branch")
 EDUCATION = ("high_school", "bachelor", "master", "doctorate")
 EMPLOYMENT = ("employed", "self_employed", "unemployed", "retired", "student")
@@ -76,6 +80,15 @@ SEGMENT_SPEND_MIX = np.array(
     ]
 )
 SPEND_MIX_CONCENTRATION = 16.0
+SPEND_CATEGORIES = 13  # the first 13 categories follow the segment's mix; the rest are risk events
+# Risk events on top of spending, per active month at resilience 0, and their log-multiplier per
+# standard deviation of fragility (-resilience) at behaviour_signal 1: rare for resilient customers,
+# concentrated in fragile ones (one sd more fragile: 6x gambling, 9x fees; capped at 5 a month).
+# Settled on seeds 1 and 2: gambling ~8 % and fees ~5 % of all rows; far denser events (~40 % of
+# rows) lift the behaviour ceiling by only ~0.005 AUC ratio and are not plausible.
+RISK_EVENTS = {"gambling": (0.03, 1.8), "fees": (0.009, 2.2)}
+# Fragile customers also take more of their spending out in cash (log-multiplier per sd).
+FRAGILITY_CASH = 0.45
 
 SEGMENT_EDUCATION = np.array(
     [
@@ -318,5 +331,6 @@ SEGMENT_PROPENSITY = np.clip(
 )
 
 assert SEGMENT_PROPENSITY.shape == (len(SEGMENT_NAMES), len(PRODUCTS))
-assert SEGMENT_SPEND_MIX.shape == (len(SEGMENT_NAMES), len(CATEGORIES))
+assert SEGMENT_SPEND_MIX.shape == (len(SEGMENT_NAMES), SPEND_CATEGORIES)
+assert len(CATEGORIES) == SPEND_CATEGORIES + len(RISK_EVENTS)
 assert np.isclose(SEGMENT_SHARE.sum(), 1.0)

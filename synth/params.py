@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "2.0.0"
 SUPPORTED_LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL")
 
 MIN_CUSTOMERS = 100
@@ -26,11 +26,17 @@ class BankParams:
     seed: int = 42
     default_rate: float = 0.10
     locale: str = "en_US"
-    start_date: str = "2024-01-01"
+    start_date: str = "2023-01-01"
     end_date: str = "2025-12-31"
-    txn_per_customer: float = 40.0
+    txn_per_customer: float = 60.0
     products_per_customer: float = 4.0
     loans_per_customer: float = 1.0
+    horizon_months: int = 12
+    decline_rate: float = 0.18
+    segment_overlap: float = 0.5
+    macro_amplitude: float = 1.0
+    behaviour_signal: float = 1.0
+    defects: bool = False
 
     def validate(self) -> BankParams:
         """Raise ParameterError naming the bad parameter and its allowed range."""
@@ -71,6 +77,26 @@ class BankParams:
             raise ParameterError(
                 f"loans_per_customer={self.loans_per_customer!r} is out of range: allowed 0.1..5"
             )
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        if not isinstance(self.horizon_months, int) or not (1 <= self.horizon_months <= 36):
+            raise ParameterError(
+                f"horizon_months={self.horizon_months!r} is out of range: allowed 1..36"
+            )
+        if self.horizon_months >= months:
+            raise ParameterError(
+                f"horizon_months={self.horizon_months} must be shorter than the {months}-month window"
+            )
+        for name, low, high in (
+            ("decline_rate", 0.0, 0.6),
+            ("segment_overlap", 0.0, 1.0),
+            ("macro_amplitude", 0.0, 3.0),
+            ("behaviour_signal", 0.0, 3.0),
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not (low <= value <= high):
+                raise ParameterError(f"{name}={value!r} is out of range: allowed {low}..{high}")
+        if not isinstance(self.defects, bool):
+            raise ParameterError(f"defects={self.defects!r} must be true or false")
         return self
 
     def to_dict(self) -> dict:

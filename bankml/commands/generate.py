@@ -6,17 +6,32 @@ import argparse
 
 from bankml import config
 from bankml.commands._common import StderrProgress, float_in, int_in, print_json
-from synth import SUPPORTED_LOCALES
+from synth import SCENARIOS, SUPPORTED_LOCALES
 from synth.applicants import MAX_APPLICANTS, SHIFTS
 from synth.params import MAX_CUSTOMERS, MAX_DEFAULT_RATE, MIN_CUSTOMERS, MIN_DEFAULT_RATE
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("generate", help="generate the synthetic bank (or a CSV of new applicants)")
-    p.add_argument("--customers", type=int_in(MIN_CUSTOMERS, MAX_CUSTOMERS), default=10_000)
-    p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=42)
+    p.add_argument("--customers", type=int_in(MIN_CUSTOMERS, MAX_CUSTOMERS), help="default 10000")
+    p.add_argument("--seed", type=int_in(0, 2**32 - 1), help="default 42")
     p.add_argument(
-        "--default-rate", type=float_in(MIN_DEFAULT_RATE, MAX_DEFAULT_RATE), default=0.10
+        "--default-rate", type=float_in(MIN_DEFAULT_RATE, MAX_DEFAULT_RATE), help="default 0.10"
+    )
+    p.add_argument(
+        "--scenario",
+        choices=tuple(SCENARIOS),
+        help="a named generator setting (explicit options win); see docs/data-dictionary.md",
+    )
+    p.add_argument(
+        "--defects",
+        action="store_true",
+        help="inject extract defects: missing values, sentinels, a rescaled slice, duplicates, drift",
+    )
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="compute the difficulty report (model ceilings; implied by --json)",
     )
     p.add_argument("--locale", choices=SUPPORTED_LOCALES, default="en_US")
     p.add_argument("--db", help="bank database file (default data/bank.duckdb or $BANKML_DB)")
@@ -48,13 +63,14 @@ def run_applicants(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise InputError(f"--out {out}: is a folder; give a file name")
-    frame = applicants(args.applicants, seed=args.seed, shift=args.shift, locale=args.locale)
+    seed = 42 if args.seed is None else args.seed
+    frame = applicants(args.applicants, seed=seed, shift=args.shift, locale=args.locale)
     _write_atomic(out, to_safe_csv(frame))
-    payload = {"out": str(out), "applicants": len(frame), "shift": args.shift, "seed": args.seed}
+    payload = {"out": str(out), "applicants": len(frame), "shift": args.shift, "seed": seed}
     if args.json:
         print_json(payload)
     else:
-        print(f"{len(frame):,} applicants (shift {args.shift}, seed {args.seed}) written to {out}")
+        print(f"{len(frame):,} applicants (shift {args.shift}, seed {seed}) written to {out}")
     return 0
 
 
@@ -80,9 +96,11 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         default_rate=args.default_rate,
         locale=args.locale,
+        defects=True if args.defects else None,
+        scenario=args.scenario,
     )
     progress = StderrProgress("generate")
-    info = regenerate(params, path, progress)
+    info = regenerate(params, path, progress, report=args.json or args.report)
     payload = {
         "path": str(path),
         "generated": True,
@@ -93,6 +111,9 @@ def run(args: argparse.Namespace) -> int:
         "oracle_auc": info.oracle_auc,
         "seed": info.seed,
         "locale": info.locale,
+        "scenario": args.scenario or "default",
+        "defects": params.defects,
+        "difficulty": info.difficulty,
     }
     if args.json:
         print_json(payload)
@@ -102,6 +123,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {table:<16} {rows:>12,}")
         print(
             f"  default rate {info.realised_default_rate:.2%} (target {info.default_rate_target:.2%}),"
-            f" oracle AUC {info.oracle_auc:.3f}"
+            f" oracle AUC {info.oracle_auc:.3f} (matured booked loans)"
         )
+        for key, value in info.difficulty.items():
+            if isinstance(value, int | float):
+                print(f"  {key:<28} {value:.4g}")
     return 0

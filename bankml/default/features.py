@@ -35,6 +35,7 @@ NUMERIC = (
     "tenure_months",
 )
 CATEGORICAL = ("purpose", "employment_status", "education", "home_ownership")
+OUTCOME_COLUMNS = ("is_mature", "outcome_status", "default_month")
 DISPLAY = ("loan_id", "customer_id", "name", "email", "city", "application_date")
 HARD_BOUNDS: dict[str, tuple[float, float]] = {
     "credit_score": (300.0, 850.0),
@@ -91,10 +92,25 @@ class FeatureSpec:
         return [*self.numeric, *self.categorical]
 
 
-def loan_frame(path: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Loans joined with the applicant's customer record: one row per loan, truth_* never read."""
+def loan_frame(path: str | os.PathLike | None = None, matured_only: bool = True) -> pd.DataFrame:
+    """Loans joined with the applicant's customer record: one row per loan, truth_* never read.
+
+    Only matured loans by default: a loan opened less than one outcome horizon before the data's
+    end has no outcome yet (`defaulted` NULL) and must never enter training or testing. With
+    matured_only=False every booked loan is returned (for scoring the book); `defaulted` is then
+    a nullable integer.
+    """
     tables = data.read_tables(["loans", "customers"], path)
     loans, customers = tables["loans"], tables["customers"]
+    if matured_only:
+        loans = loans[loans["defaulted"].notna()]
+        if "is_mature" in loans.columns:
+            loans = loans[loans["is_mature"].astype(bool)]
+        loans = loans.assign(defaulted=loans["defaulted"].astype(np.int64)).reset_index(drop=True)
+    else:
+        loans = loans.assign(defaulted=loans["defaulted"].astype("Int64"))
+    # Outcome bookkeeping (maturity, status, month of default) would leak the target into a model.
+    loans = loans.drop(columns=[c for c in OUTCOME_COLUMNS if c in loans.columns])
     customers = customers.drop(
         columns=[c for c in customers.columns if c in loans.columns and c != "customer_id"]
     )

@@ -180,7 +180,9 @@ def segment_customers(
         with data.connect(path) as con:
             holdings = con.execute("SELECT customer_id, product_id FROM holdings").df()
             products = con.execute("SELECT product_id, name FROM products").df()
-            loans = con.execute("SELECT customer_id, defaulted FROM loans").df()
+            loans = con.execute(
+                "SELECT customer_id, defaulted FROM loans WHERE defaulted IS NOT NULL"
+            ).df()  # immature loans have no outcome yet
         profiles["top_products"] = top_products(product_lift(labels_s, holdings, products))
         profiles = profiles.join(default_rates(labels_s, loans))
     Z = model.transform(X)

@@ -23,6 +23,27 @@ def test_generate_json(bankml_cli, tmp_path):
     assert 0.5 < payload["oracle_auc"] <= 1.0
     assert payload["seconds"] > 0
     assert "generate [" in result.stderr  # progress on stderr
+    difficulty = payload["difficulty"]
+    for key in ("oracle_auc", "declined_share", "immature_share"):
+        assert 0 <= difficulty[key] <= 1, key
+    assert "quarterly_default_min" in difficulty  # null: no quarter has 30 matured loans here
+    assert 0 < difficulty["segment_recoverability"] <= 1
+    assert difficulty == data.bank_info(db).difficulty  # saved with the bank
+
+
+def test_generate_scenario_and_defects(bankml_cli, tmp_path):
+    db = tmp_path / "bank.duckdb"
+    args = ("generate", "--scenario", "small", "--customers", "300", "--defects", "--db", str(db))
+    result = bankml_cli(*args)
+    assert result.returncode == 0, result.stderr
+    info = data.bank_info(db)
+    assert info.customers == 300 and info.seed == 7  # the scenario's seed, the explicit size
+    assert (
+        data.query("SELECT count(*) AS n FROM loans WHERE debt_to_income = -999", db)["n"] > 0
+    ).all()
+    bad = bankml_cli("generate", "--scenario", "nope", "--db", str(db))
+    assert bad.returncode == 2
+    assert "invalid choice: 'nope'" in bad.stderr
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,24 @@ def test_bank_info_reads_meta(bank_path):
     assert info.row_counts["customers"] == 300
     assert len(info.content_hash) == 64
     assert info.has_truth
+    assert 0.0 < info.difficulty["declined_share"] < 0.5  # the generator's book figures
+    assert info.difficulty["horizon_months"] == 12
+
+
+def test_new_tables_round_trip_with_nullable_outcomes(bank_path):
+    tables = data.read_tables(["loans", "applications", "macro", "truth_propensity"], bank_path)
+    loans = tables["loans"]
+    assert loans["defaulted"].isna().any() and loans["defaulted"].notna().any()
+    assert set(loans["defaulted"].dropna().unique()) <= {0, 1}
+    assert (loans["defaulted"].isna() == ~loans["is_mature"].astype(bool)).all()
+    assert len(tables["applications"]) > len(loans)
+    assert len(tables["macro"]) == 36
+    from bankml.default.features import loan_frame
+
+    frame = loan_frame(bank_path)
+    assert len(frame) == loans["defaulted"].notna().sum()
+    assert frame["defaulted"].dtype == "int64"
+    assert len(loan_frame(bank_path, matured_only=False)) == len(loans)
 
 
 def test_tables_round_trip(bank_path):
