@@ -45,6 +45,7 @@ from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 from sklearn.utils.multiclass import check_classification_targets  # noqa: E402
 from sklearn.utils.validation import check_is_fitted  # noqa: E402
 
+from bankml.default import scorecard  # noqa: E402
 from bankml.default.features import FeatureSpec  # noqa: E402
 
 SUBSAMPLE_LIMIT = 20_000
@@ -104,7 +105,7 @@ def preprocessor(spec: FeatureSpec, kind: str) -> ColumnTransformer | BinningPro
             categorical_variables=list(spec.categorical) or None,
             max_n_prebins=10,
             min_prebin_size=0.05,
-            binning_fit_params={c: {"monotonic_trend": "auto_asc_desc"} for c in spec.numeric},
+            binning_fit_params=scorecard.binning_fit_params(spec.numeric),
         )
     numeric_steps = [("impute", SimpleImputer(strategy="median"))]
     if kind == "linear":
@@ -225,7 +226,9 @@ def classifier(algorithm: str, imbalance: str, random_state: int, params: dict |
     """A fresh classifier for an algorithm, with class weights when that is the strategy."""
     weight = "balanced" if imbalance == "class_weight" else None
     params = params or {}
-    if algorithm in ("logistic", "scorecard"):
+    if algorithm == "scorecard":
+        return scorecard.ScreenedWoeLogistic(**{"C": 1.0, **params}, class_weight=weight)
+    if algorithm == "logistic":
         return LogisticRegression(**{"max_iter": 2000, "C": 1.0, **params}, class_weight=weight)
     if algorithm == "linear_svm":
         return CalibratedClassifierCV(

@@ -24,7 +24,7 @@ from bankml import evaluate
 from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
 from bankml.default import cutoff as cut
-from bankml.default import reasons
+from bankml.default import reasons, scorecard
 from bankml.default.features import (
     CATEGORICAL,
     NUMERIC,
@@ -473,37 +473,12 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
             "importance", ascending=False, ignore_index=True
         )
 
-    def scorecard_table(self) -> pd.DataFrame | None:
-        """Points per bin of every characteristic (scorecard models only; PDO 20, 600 at odds 50)."""
+    def scorecard_table(self, role: str = "in use") -> pd.DataFrame | None:
+        """Points per bin of every kept characteristic (scorecard models only; see
+        `bankml.default.scorecard` for the screening, signs and scaling)."""
         if self.candidate_.kind != "scorecard":
             return None
-        prep = self.pipeline_.named_steps["prep"]
-        clf = self._clf()
-        names = list(prep.get_support(names=True))
-        factor = reasons.POINTS_PER_LOGIT
-        offset = 600 - factor * np.log(50)
-        n = len(names)
-        frames = []
-        for name, coef in zip(names, clf.coef_.ravel(), strict=True):
-            table = prep.get_binned_variable(name).binning_table.build()
-            table = table[~table.index.isin(["Totals"])]
-            woe = pd.to_numeric(table["WoE"], errors="coerce").fillna(0.0).to_numpy()
-            points = offset / n - factor * (coef * woe + clf.intercept_[0] / n)
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "characteristic": name,
-                        "bin": table["Bin"].astype(str).to_numpy(),
-                        "count": table["Count"].to_numpy(),
-                        "event_rate": pd.to_numeric(
-                            table["Event rate"], errors="coerce"
-                        ).to_numpy(),
-                        "woe": woe,
-                        "points": points.round(1),
-                    }
-                )
-            )
-        return pd.concat(frames, ignore_index=True)
+        return scorecard.points_table(self.pipeline_.named_steps["prep"], self._clf(), role)
 
 
 @dataclass(frozen=True)
@@ -519,6 +494,7 @@ class TrainResult:
     seconds: float = 0.0
     parameters: dict = field(default_factory=dict)
     scorecard_points: pd.DataFrame | None = None
+    diagnostics: dict = field(default_factory=dict)
 
     def metrics(self) -> dict:
         """Validation metrics of the calibrated chosen model at its cut-off."""
@@ -679,10 +655,7 @@ def train_default(
     )
     member_oof = {n: oof[n][2] for n in (params or {}).get("members", ()) if n in oof}
     model.fit(X, y, oof_proba=proba, folds=folds, member_oof=member_oof or None)
-    points = model.scorecard_table()
-    if points is None and "scorecard" in oof:  # the points table is shown even when not chosen
-        scorecard = DefaultModel(spec=spec, candidate="scorecard", cv=cv, random_state=random_state)
-        points = scorecard.fit(X, y, oof_proba=oof["scorecard"][2], folds=folds).scorecard_table()
+    points, diagnostics = _scorecard_review(model, oof, X, y, folds, spec, cv, random_state)
     validation = pd.DataFrame({"y": y, "pd": model.validation_pd_, "score": _logit(proba)})
     validation["amount"] = X[model.amount_column_].to_numpy(float) if model.amount_column_ else 1.0
     for column in (*spec.protected, "loan_id"):
@@ -706,6 +679,7 @@ def train_default(
         spec=spec,
         oracle=oracle_metrics,
         scorecard_points=points,
+        diagnostics=diagnostics,
         seconds=time.perf_counter() - started,
         parameters={
             "candidates": candidates if isinstance(candidates, str) else list(candidates),
@@ -720,6 +694,34 @@ def train_default(
             "economics": vars(economics),
         },
     )
+
+
+def _scorecard_review(model, oof, X, y, folds, spec, cv, random_state) -> tuple:
+    """The scorecard's points and screening: the model in use, a blend's member, or a
+    challenger refitted for review when another model decides."""
+    card, role = model, "in use"
+    if model.candidate_.kind == "blend" and "scorecard" in model.params.get("members", ()):
+        card = model.members_[model.params["members"].index("scorecard")]
+        role = "blend member"
+    elif model.candidate_.kind != "scorecard":
+        if "scorecard" not in oof:
+            return None, {}
+        card = DefaultModel(spec=spec, candidate="scorecard", cv=cv, random_state=random_state)
+        card.fit(X, y, oof_proba=oof["scorecard"][2], folds=folds)
+        role = "challenger"
+    diagnostics = {
+        "scorecard_screening": scorecard.screening_table(card._clf()),
+        "scorecard_scaling": {
+            "pdo": scorecard.PDO,
+            "base_score": scorecard.BASE_SCORE,
+            "base_odds": scorecard.BASE_ODDS,
+            "min_iv": scorecard.MIN_IV,
+            "max_correlation": scorecard.MAX_CORRELATION,
+            "text": scorecard.SCALING_TEXT,
+            "role": role,
+        },
+    }
+    return card.scorecard_table(role), diagnostics
 
 
 def _with_blend_members(chosen: tuple[cands.Candidate, ...]) -> tuple[cands.Candidate, ...]:
