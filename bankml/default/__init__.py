@@ -4,7 +4,8 @@ optbinning is imported first through `candidates` (TOOLCHAIN.md import-order tra
 """
 
 from bankml.default import candidates  # noqa: F401  (first: optbinning before cvxpy users)
-from bankml.default.fairness import drift_report, fairness_by_group
+from bankml.default.drift import batch_drift
+from bankml.default.fairness import fairness_by_group
 from bankml.default.features import (
     PROTECTED,
     FeatureSpec,
@@ -25,8 +26,8 @@ __all__ = [
     "FeatureSpec",
     "TrainResult",
     "bank_spec",
+    "batch_drift",
     "binary_target",
-    "drift_report",
     "fairness_by_group",
     "infer_spec",
     "loan_frame",

@@ -294,7 +294,7 @@ def test_ambiguous_or_non_binary_targets_are_input_errors():
 
 
 def test_drift_report_flags_a_shifted_feature_only(result, frame):
-    from bankml.default import drift_report
+    from bankml.default import batch_drift as drift_report
 
     train, batch = frame.iloc[:1500], frame.iloc[1500:]
     stable = drift_report(result.model, train, batch).set_index("feature")
