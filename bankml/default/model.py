@@ -23,8 +23,8 @@ from threadpoolctl import threadpool_limits
 from bankml import evaluate
 from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
+from bankml.default import counterfactual, fairness, reasons, scorecard
 from bankml.default import cutoff as cut
-from bankml.default import reasons, scorecard
 from bankml.default.features import (
     CATEGORICAL,
     NUMERIC,
@@ -37,7 +37,6 @@ from bankml.default.features import (
 from bankml.errors import InputError
 
 Progress = Callable[[float, str], None]
-COUNTERFACTUAL_FEATURES = ("loan_amount", "term_months", "debt_to_income")
 
 
 def _no_progress(fraction: float, message: str) -> None:
@@ -408,62 +407,17 @@ class DefaultModel(ClassifierMixin, BaseEstimator):
     def counterfactual(
         self, frame_one_row: pd.DataFrame, current_pd: float | None = None
     ) -> dict | None:
-        """Smallest change to one or two of loan amount, term, debt-to-income that brings PD under
-        the cut-off; None when the PD already is under it or no bounded change reaches it.
-        `current_pd` saves re-scoring the applicant when the caller already has its PD."""
+        """The smallest change of loan amount and/or term, priced by the product's rules, that
+        brings the PD under the cut-off (`bankml.default.counterfactual.advise`); None when the
+        PD already is under it or no allowed change reaches it. `current_pd` saves re-scoring
+        the applicant when the caller already has its PD."""
         X = self._prepare(frame_one_row)
         if len(X) != 1:
             raise InputError(f"counterfactual takes one applicant, got {len(X)} rows")
         current = float(self.predict_pd(X)[0]) if current_pd is None else float(current_pd)
         if current < self.cutoff_:
             return None
-        usable = [f for f in COUNTERFACTUAL_FEATURES if f in self.features_]
-        if not usable:
-            return None
-        row = X.iloc[0]
-        options = {}
-        for f in usable:
-            field_ = self.schema_.field(f)
-            v = float(row[f])
-            if f == "loan_amount":
-                grid = v * np.array([1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.1])
-            elif f == "term_months":
-                grid = np.array([v, 12, 24, 36, 48, 60, 72, 84], dtype=float)
-            else:
-                grid = v - np.array([0.0, 0.02, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3, 0.4])
-            options[f] = np.unique(np.clip(grid, field_.minimum, field_.maximum))
-        mesh = np.meshgrid(*options.values(), indexing="ij")
-        grid = pd.DataFrame({f: m.ravel() for f, m in zip(options, mesh, strict=True)})
-        changed = np.column_stack([~np.isclose(grid[f], float(row[f])) for f in usable])
-        grid = grid[(changed.sum(axis=1) >= 1) & (changed.sum(axis=1) <= 2)]
-        if grid.empty:
-            return None
-        trial = pd.DataFrame({c: np.repeat(row[c], len(grid)) for c in self.features_})
-        for f in usable:
-            trial[f] = grid[f].to_numpy()
-        pds = self.predict_pd(trial)
-        cost = sum(
-            np.abs(grid[f].to_numpy() - float(row[f])) / max(abs(float(row[f])), 1e-2)
-            for f in usable
-        )
-        ok = pds < self.cutoff_
-        if not ok.any():
-            return None
-        best = int(np.flatnonzero(ok)[np.argmin(cost[ok])])
-        changes = {
-            f: {"from": float(row[f]), "to": float(grid[f].iloc[best])}
-            for f in usable
-            if not np.isclose(grid[f].iloc[best], float(row[f]))
-        }
-        words = ", ".join(
-            f"{reasons.label(f)} from {c['from']:g} to {c['to']:g}" for f, c in changes.items()
-        )
-        return {
-            "changes": changes,
-            "pd": float(pds[best]),
-            "pd_before": current,
-            "text": f"Change {words}",
-        }
+        return counterfactual.advise(self, X, current)
 
     def feature_importance(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Global importance: mean |contribution| per input column over a frame (log-odds units)."""
@@ -510,13 +464,26 @@ def resolve_spec(
     target: str,
     protected: tuple[str, ...] | None,
     include_age: bool,
+    use_protected: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, FeatureSpec]:
-    """The bank's fixed spec when the frame is the loan frame, else types inferred from any CSV."""
+    """The bank's fixed spec when the frame is the loan frame, else types inferred from any CSV.
+
+    On any CSV, columns whose names mark them as protected (`fairness.protected_columns`) join
+    the named `protected` ones unless listed in `use_protected` (the user's explicit opt-in).
+    """
     bank_like = all(c in frame.columns for c in (*NUMERIC, *CATEGORICAL))
     if bank_like and target == "defaulted":
         spec = bank_spec(include_age, tuple(protected) if protected is not None else PROTECTED)
         return frame, spec
-    return infer_spec(frame, target, tuple(protected or ()))
+    unknown = [c for c in use_protected if c not in frame.columns]
+    if unknown:
+        raise InputError(
+            f"--use-protected column {unknown[0]!r} is not in the data: columns are "
+            f"{list(frame.columns)[:20]}"
+        )
+    detected = fairness.protected_columns(frame.columns, exclude=(target, *use_protected))
+    named = [c for c in (protected or ()) if c not in use_protected]
+    return infer_spec(frame, target, tuple(dict.fromkeys([*named, *detected])))
 
 
 def _searched(
@@ -579,12 +546,15 @@ def train_default(
     economics: LendingEconomics = DEFAULT_ECONOMICS,
     oracle: pd.Series | None = None,
     positive: str | None = None,
+    use_protected: tuple[str, ...] = (),
 ) -> TrainResult:
     """Compare candidates on the same stratified folds, calibrate the best explainable one.
 
     The deployed model must give exact reason codes, so it is the best explainable candidate by
     out-of-fold ROC AUC; others still appear on the leaderboard for comparison.
     `oracle` (true PD indexed by loan_id) adds the best possible model's metrics.
+    On any CSV, protected columns found by name are not inputs unless named in `use_protected`;
+    the notice and a proxy check (how well the inputs predict each) are in `diagnostics`.
     """
     from bankml.default.features import binary_target
 
@@ -593,7 +563,7 @@ def train_default(
         raise InputError(
             f"target column {target!r} not found: columns are {list(frame.columns)[:20]}"
         )
-    frame, spec = resolve_spec(frame, target, protected, include_age)
+    frame, spec = resolve_spec(frame, target, protected, include_age, tuple(use_protected))
     y = binary_target(frame[target], positive).to_numpy()
     X = frame[spec.features]
     folds = _folds(y, cv, random_state)
@@ -668,6 +638,7 @@ def train_default(
             validation["oracle_pd"] = truth
             oracle_metrics = evaluate.summary(y, truth)
             board["auc_vs_oracle"] = board["roc_auc"] / oracle_metrics["roc_auc"]
+    diagnostics.update(_fair_lending(frame, spec, tuple(use_protected), random_state))
     board["chosen"] = board["name"] == chosen
     board = board.sort_values("roc_auc", ascending=False, ignore_index=True)
     progress(1.0, f"chose {chosen}")
@@ -687,6 +658,7 @@ def train_default(
             "random_state": random_state,
             "include_age": include_age,
             "protected": list(spec.protected),
+            "use_protected": list(use_protected),
             "target": target,
             "positive": positive,
             "calibration": model.calibration_,
@@ -694,6 +666,19 @@ def train_default(
             "economics": vars(economics),
         },
     )
+
+
+def _fair_lending(frame, spec, use_protected: tuple[str, ...], random_state: int) -> dict:
+    """The protected-column notice and the proxy check of the inputs against each attribute."""
+    excluded = fairness.protected_columns(spec.protected)
+    excluded.update({c: "named by the user" for c in spec.protected if c not in excluded})
+    out: dict = {"protected_notice": fairness.protected_notice(excluded, use_protected)}
+    present = [c for c in spec.protected if c in frame.columns]
+    if present:
+        out["proxy_check"] = fairness.proxy_check(
+            frame, list(spec.features), present, random_state=random_state
+        )
+    return out
 
 
 def _scorecard_review(model, oof, X, y, folds, spec, cv, random_state) -> tuple:
