@@ -45,7 +45,7 @@ from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 from sklearn.utils.multiclass import check_classification_targets  # noqa: E402
 from sklearn.utils.validation import check_is_fitted  # noqa: E402
 
-from bankml.default import scorecard  # noqa: E402
+from bankml.default import monotone, scorecard  # noqa: E402
 from bankml.default.features import FeatureSpec  # noqa: E402
 
 SUBSAMPLE_LIMIT = 20_000
@@ -220,6 +220,7 @@ class Candidate:
     explainable: bool
     subsample: bool = False
     params: tuple = ()  # fixed preset (name, value) pairs, overridden by searched params
+    monotone: bool = False  # boosted trees with constraints from binning trends (monotone.py)
 
 
 def classifier(algorithm: str, imbalance: str, random_state: int, params: dict | None = None):
@@ -330,6 +331,9 @@ def pipeline(
     clf = classifier(candidate.algorithm, candidate.imbalance, random_state, params)
     if candidate.subsample:
         clf = Subsampled(clf, SUBSAMPLE_LIMIT, random_state)
+    if candidate.monotone:
+        ratio = all(p in spec.numeric for p in RATIO_PARENTS)
+        clf = monotone.MonotoneBoosted(clf, tuple(spec.numeric), ratio)
     steps = [("prep", preprocessor(spec, candidate.kind))]
     if candidate.imbalance == "oversample":
         steps.append(("resample", RandomOverSampler(random_state=random_state)))
@@ -359,6 +363,7 @@ ALL = (
     Candidate("lightgbm (default)", "lightgbm_default", "none", "tree", True),
     Candidate("MLP", "mlp", "oversample", "linear", False, True),
     Candidate("lightgbm (bagged forest)", "lightgbm_forest", "none", "tree", True),
+    Candidate("lightgbm (monotone)", "lightgbm", "none", "tree", True, monotone=True),
 )
 # Compared only below SMALL_DATA_ROWS ('quick_small', 'all_small'). The blend is not
 # cross-validated itself: train_default forms it from its members' out-of-fold predictions.
@@ -369,7 +374,9 @@ SMALL_DATA = (
     Candidate(CATBOOST_MEMBER, "catboost", "none", "tree", True),
     Candidate(BLEND_NAME, "blend", "none", "blend", True),
 )
-KNOWN = ALL + SMALL_DATA
+# By name only (not in any preset): CatBoost with the same binning-derived monotone constraints.
+OPTIONAL = (Candidate("catboost (monotone)", "catboost", "none", "tree", True, monotone=True),)
+KNOWN = ALL + SMALL_DATA + OPTIONAL
 SMALL_DATA_EXTRA = ("lightgbm (bagged forest)", *(c.name for c in SMALL_DATA))
 SEARCH_SPACES = {
     "lightgbm": {
@@ -407,7 +414,7 @@ def candidates(which: str | tuple | list) -> tuple[Candidate, ...]:
     if which == "all":
         return ALL
     if which == "all_small":
-        return KNOWN
+        return ALL + SMALL_DATA
     names = [which] if isinstance(which, str) else list(which)
     chosen = [c for c in KNOWN if c.name in names or c.algorithm in names]
     unknown = [n for n in names if not any(n in (c.name, c.algorithm) for c in KNOWN)]
