@@ -86,3 +86,23 @@ def test_proxy_check_flags_an_input_that_reveals_the_attribute(card_csv):
     assert table.loc["AGE", "flagged"] and table.loc["AGE", "strongest_input"] == "YEARS_AT_ADDRESS"
     assert table.loc["AGE", "proxy_auc"] >= fairness.STRONG_PROXY_AUC
     assert not table.loc["SEX", "flagged"] and table.loc["SEX", "proxy_auc"] < 0.6
+
+
+def test_cli_excludes_protected_columns_unless_opted_in(bankml_cli, card_csv, tmp_path):
+    import json
+
+    csv = tmp_path / "cards.csv"
+    card_csv.to_csv(csv, index=False)
+    base = ("evaluate", "--csv", str(csv), "--target", "default.payment.next.month")
+    done = bankml_cli(*base, "--models", "logistic", "--cv", "3", "--json")
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert not {"SEX", "AGE", "MARRIAGE"} & set(payload["columns_used"])
+    assert "MARRIAGE (marital status)" in payload["protected_notice"]
+    opted = bankml_cli(
+        *base, "--models", "logistic", "--cv", "3", "--use-protected", "AGE", "--json"
+    )
+    assert opted.returncode == 0, opted.stderr
+    assert "AGE" in json.loads(opted.stdout)["columns_used"]
+    wrong = bankml_cli(*base, "--models", "logistic", "--use-protected", "AGEE")
+    assert wrong.returncode == 2 and "AGEE" in wrong.stderr and "Traceback" not in wrong.stderr
