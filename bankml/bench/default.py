@@ -76,6 +76,47 @@ def _quality_rows(result, n: int, seconds: float) -> list[BenchRow]:
     ]
 
 
+def _review_rows(result, frame) -> list[BenchRow]:
+    """Issue 16 options on the same folds: monotone LightGBM vs unconstrained, the screened
+    sign-consistent scorecard vs the logistic; PSI false alarms on 50-row same-population batches."""
+    from bankml.default import drift
+
+    board = result.leaderboard.set_index("name")
+    auc = board["roc_auc"]
+    screening = result.diagnostics.get("scorecard_screening")
+    kept = f"{int(screening['kept'].sum())} of {len(screening)}" if screening is not None else "?"
+    rng = np.random.default_rng(0)
+    reference = frame["credit_score"]
+    verdicts = [
+        drift.stability(reference, reference.sample(50, random_state=int(s)))["band"]
+        for s in rng.integers(0, 2**31, 200)
+    ]
+    alarms = float(np.mean([v in ("moderate", "significant") for v in verdicts]))
+    return [
+        BenchRow(
+            SECTION,
+            f"{len(frame):,} loans: LightGBM with binning-trend monotone constraints, ROC AUC",
+            float(auc["lightgbm (monotone)"]),
+            baseline=float(auc["lightgbm"]),
+            baseline_name="same LightGBM unconstrained, same folds",
+        ),
+        BenchRow(
+            SECTION,
+            f"{len(frame):,} loans: screened sign-consistent scorecard ({kept} kept), ROC AUC",
+            float(auc["scorecard"]),
+            baseline=float(auc["logistic"]),
+            baseline_name="logistic on all inputs, same folds",
+        ),
+        BenchRow(
+            SECTION,
+            "PSI of 50 loans drawn from the training loans: share flagged moderate or worse",
+            alarms,
+            target="<= 0.05 (the rest: too few rows to judge)",
+            passed=alarms <= 0.05,
+        ),
+    ]
+
+
 def _speed_rows(model, frame) -> list[BenchRow]:
     one = frame.iloc[[0]]
     model.score_frame(one)
@@ -202,6 +243,7 @@ def run(quick: bool = False) -> list[BenchRow]:
         frame, candidates="all", cv=3, oracle=oracle, search_seconds=30 if quick else 90
     )
     rows.extend(_quality_rows(result, len(frame), time.perf_counter() - started))
+    rows.extend(_review_rows(result, frame))
     started = time.perf_counter()
     quick_result = train_default(frame, candidates="quick", cv=3)
     rows.append(
