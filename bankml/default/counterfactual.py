@@ -41,9 +41,11 @@ class ProductRules:
         """Monthly annuity payment of a loan at an annual percentage rate over `term` months."""
         amount, term = np.asarray(amount, dtype=float), np.asarray(term, dtype=float)
         monthly = np.asarray(rate, dtype=float) / 1200.0
-        safe = np.where(monthly > 0, monthly, 1.0)
-        annuity = amount * safe / (1.0 - (1.0 + safe) ** (-term))
-        return np.where(monthly > 0, annuity, amount / term)
+        priced = monthly > 1e-9
+        safe = np.where(priced, monthly, 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a zero term: infinite, not allowed
+            annuity = amount * safe / (1.0 - (1.0 + safe) ** (-term))
+            return np.where(priced, annuity, amount / term)
 
     def reprice(self, rate: float, term: float, new_terms: np.ndarray) -> np.ndarray:
         """The rate the product quotes for another term, the applicant otherwise unchanged."""
