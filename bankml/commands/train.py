@@ -82,7 +82,7 @@ def summary(result) -> dict:
         "columns_used": list(result.model.features_),
         "columns_dropped": list(result.spec.dropped),
         "protected": list(result.spec.protected),
-        "protected_notice": result.diagnostics.get("protected_notice", ""),
+        "protected_notice": getattr(result, "diagnostics", {}).get("protected_notice", ""),
         "rows": int(len(result.validation)),
         "seconds": round(result.seconds, 3),
         **({"oracle": result.oracle} if result.oracle else {}),
@@ -111,8 +111,9 @@ def print_board(result) -> None:
         print(
             f"kept {result.chosen}: {leader}'s lead is within one standard error across the folds"
         )
-    if result.diagnostics.get("protected_notice"):
-        print(result.diagnostics["protected_notice"])
+    notice = getattr(result, "diagnostics", {}).get("protected_notice")
+    if notice:
+        print(notice)
     m = result.metrics()
     print(
         f"chosen {result.chosen} (calibrated: Brier {m['brier']:.4f}, ECE {m['ece']:.4f});"

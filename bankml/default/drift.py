@@ -5,6 +5,7 @@ PSI = sum over bins of (batch share - reference share) x ln(batch share / refere
   batch is always measured on the same ruler; values outside the reference's categories fall
   in an "(unseen level)" bin and missing values in a "(missing)" bin of their own, so a batch
   that has lost 60 % of a column reads as a large shift, not as "stable".
+- Every bin's count gets half a row before shares are taken, so an empty bin stays finite.
 - Two samples of one population do not give PSI 0: under no shift PSI is approximately
   chi-square with k - 1 degrees of freedom times (1/n_reference + 1/n_batch). Its `CONFIDENCE`
   quantile is the noise level; when the noise level itself reaches the "moderate" band (0.10)
@@ -28,7 +29,7 @@ from bankml.errors import InputError
 PSI_MODERATE = 0.10
 PSI_SIGNIFICANT = 0.25
 CONFIDENCE = 0.99
-SHARE_FLOOR = 1e-4
+SMOOTHING = 0.5
 MISSING = "(missing)"
 UNSEEN = "(unseen level)"
 TOO_FEW = "too few rows to judge"
@@ -64,12 +65,18 @@ def _codes(reference: pd.Series, values: pd.Series, bins: int) -> tuple[np.ndarr
     return np.where(ref_missing, MISSING, ref_text), np.where(new_missing, MISSING, new_text)
 
 
-def _shares(ref_codes: np.ndarray, new_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _counts(ref_codes: np.ndarray, new_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     levels, inverse = np.unique(np.concatenate([ref_codes, new_codes]), return_inverse=True)
     n_ref = len(ref_codes)
-    ref = np.bincount(inverse[:n_ref], minlength=len(levels)) / max(n_ref, 1)
-    new = np.bincount(inverse[n_ref:], minlength=len(levels)) / max(len(new_codes), 1)
+    ref = np.bincount(inverse[:n_ref], minlength=len(levels)).astype(float)
+    new = np.bincount(inverse[n_ref:], minlength=len(levels)).astype(float)
     return ref, new
+
+
+def _smoothed(counts: np.ndarray) -> np.ndarray:
+    """Shares with half a row added to every bin (Jeffreys), so an empty bin stays finite
+    without the fixed floor that made one empty bin of a 50-row batch read as a shift."""
+    return (counts + SMOOTHING) / (counts.sum() + SMOOTHING * len(counts))
 
 
 def _as_series(values) -> pd.Series:
@@ -89,10 +96,9 @@ def stability(expected, actual, bins: int = 10, confidence: float = CONFIDENCE) 
             f"{len(batch)} batch rows"
         )
     ref_codes, new_codes = _codes(reference, batch, bins)
-    ref, new = _shares(ref_codes, new_codes)
-    floored_ref, floored_new = np.maximum(ref, SHARE_FLOOR), np.maximum(new, SHARE_FLOOR)
-    value = max(float(np.sum((floored_new - floored_ref) * np.log(floored_new / floored_ref))), 0.0)
-    k = int(np.sum((ref > 0) | (new > 0)))
+    ref, new = (_smoothed(c) for c in _counts(ref_codes, new_codes))
+    value = max(float(np.sum((new - ref) * np.log(new / ref))), 0.0)
+    k = len(ref)
     noise = noise_level(k, len(reference), len(batch), confidence)
     missing = MISSING if ref_codes.dtype == object else -1
     return {
