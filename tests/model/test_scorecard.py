@@ -107,3 +107,17 @@ def test_screened_logistic_follows_sklearn_conventions():
 def test_category_bins_print_as_words():
     assert sc.bin_text(pd.array(["own", "rent"], dtype="str")) == "own, rent"
     assert sc.bin_text("[0.10, 0.20)") == "[0.10, 0.20)"
+
+
+def test_points_are_marked_challenger_unless_the_scorecard_decides(small_bank_path):
+    from bankml.default import train_default
+
+    frame = loan_frame(small_bank_path).head(1500)
+    for models in (["scorecard", "logistic"], ["scorecard"]):
+        result = train_default(frame, candidates=models, cv=3)
+        role = "in use" if result.chosen == "scorecard" else "challenger"
+        assert set(result.scorecard_points["role"]) == {role}
+        assert result.diagnostics["scorecard_scaling"]["role"] == role
+        screening = result.diagnostics["scorecard_screening"]
+        assert set(screening["characteristic"]) == set(result.model.features_)
+    assert role == "in use"  # the last run compared the scorecard alone
