@@ -67,3 +67,13 @@ def test_binning_trend_finds_directions_and_leaves_u_shapes_free():
 def test_contributions_still_add_up_under_constraints(monotone_model, frame):
     score, contrib, base = monotone_model.contributions(frame.head(50))
     assert np.allclose(base + contrib.sum(axis=1), score)
+
+
+def test_catboost_takes_the_same_constraints(frame):
+    small = frame.head(1200)
+    model = DefaultModel(candidate="catboost (monotone)", cv=3).fit(small, small["defaulted"])
+    rows = small.head(50)
+    curves = _pd_along(model, rows, "credit_score", np.arange(450, 851, 50))
+    assert np.all(np.diff(curves, axis=1) <= 1e-12)
+    score, contrib, base = model.contributions(rows)
+    assert np.allclose(base + contrib.sum(axis=1), score)
