@@ -1,6 +1,6 @@
 """Metrics shared by every model: tiny pure functions over arrays, reports as tidy DataFrames.
 
-Credit-risk vocabulary (Gini, KS, PSI, Brier) follows the credit-scoring tools. "Positive" is a
+Credit-risk vocabulary (Gini, KS, Brier; PSI lives in `bankml.default.drift`) follows the credit-scoring tools. "Positive" is a
 default; a loan is approved when its PD is below the cut-off.
 """
 
@@ -16,8 +16,6 @@ from sklearn import metrics as skm
 from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
 from bankml.errors import InputError
 
-PSI_MODERATE = 0.10
-PSI_SIGNIFICANT = 0.25
 DISPARATE_IMPACT_FLAG = 0.8
 
 
@@ -192,71 +190,6 @@ def best_cutoff(
     """The cut-off with the highest realised profit (the lowest such cut-off on ties)."""
     curve = profit_curve(y, pd_, amount, economics, cutoffs)
     return float(curve["cutoff"].iloc[int(np.argmax(curve["profit"].to_numpy()))])
-
-
-def psi(expected, actual, bins: int = 10) -> float:
-    """Population stability index between two samples of one feature (numeric or categorical).
-
-    Bins are quantiles of the pooled samples, so psi(a, b) == psi(b, a) and psi(x, x) == 0;
-    empty bins are floored at 1e-4 so the value stays finite.
-    """
-    e = pd.Series(np.asarray(expected).ravel())
-    a = pd.Series(np.asarray(actual).ravel())
-    if len(e) == 0 or len(a) == 0:
-        raise InputError("psi needs two non-empty samples")
-    numeric = pd.api.types.is_numeric_dtype(e) and pd.api.types.is_numeric_dtype(a)
-    if numeric:
-        e_values, a_values = e.to_numpy(float), a.to_numpy(float)
-        pooled = np.concatenate([e_values, a_values])
-        pooled = pooled[np.isfinite(pooled)]
-        edges = (
-            np.unique(np.quantile(pooled, np.linspace(0, 1, bins + 1)[1:-1])) if len(pooled) else []
-        )
-        e_codes = np.where(
-            np.isfinite(e_values), np.searchsorted(edges, e_values, side="right"), -1
-        )
-        a_codes = np.where(
-            np.isfinite(a_values), np.searchsorted(edges, a_values, side="right"), -1
-        )
-    else:
-        e_codes, a_codes = e.astype(str).to_numpy(), a.astype(str).to_numpy()
-    levels = np.union1d(np.unique(e_codes), np.unique(a_codes))
-    e_share = (
-        pd.Series(e_codes).value_counts(normalize=True).reindex(levels, fill_value=0).to_numpy()
-    )
-    a_share = (
-        pd.Series(a_codes).value_counts(normalize=True).reindex(levels, fill_value=0).to_numpy()
-    )
-    e_share, a_share = np.maximum(e_share, 1e-4), np.maximum(a_share, 1e-4)
-    value = float(np.sum((a_share - e_share) * np.log(a_share / e_share)))
-    return max(value, 0.0)
-
-
-def psi_band(value: float) -> str:
-    """Conventional bands: stable < 0.10 <= moderate < 0.25 <= significant."""
-    if value < PSI_MODERATE:
-        return "stable"
-    if value < PSI_SIGNIFICANT:
-        return "moderate"
-    return "significant"
-
-
-def psi_report(
-    expected: pd.DataFrame, actual: pd.DataFrame, columns: list[str] | None = None
-) -> pd.DataFrame:
-    """PSI and band per shared column between a training frame and a scored batch."""
-    columns = columns or [c for c in expected.columns if c in actual.columns]
-    values = [
-        psi(expected[c].dropna(), actual[c].dropna()) if actual[c].notna().any() else np.nan
-        for c in columns
-    ]
-    return pd.DataFrame(
-        {
-            "feature": columns,
-            "psi": values,
-            "band": [psi_band(v) if v == v else "n/a" for v in values],
-        }
-    ).sort_values("psi", ascending=False, ignore_index=True)
 
 
 def fairness_report(y, pd_, cutoff: float, group) -> pd.DataFrame:

@@ -110,6 +110,10 @@ def make_card(result, data_hash: str, source: str, frame: pd.DataFrame | None = 
         if result.scorecard_points is None
         else json.loads(result.scorecard_points.to_json(orient="records")),
         "importance": importance,
+        "diagnostics": {  # scorecard screening and scaling, protected-column notice, proxies
+            k: json.loads(v.to_json(orient="records")) if isinstance(v, pd.DataFrame) else v
+            for k, v in getattr(result, "diagnostics", {}).items()
+        },
         "versions": library_versions(),
     }
 

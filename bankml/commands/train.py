@@ -22,6 +22,11 @@ def add_data_arguments(p: argparse.ArgumentParser) -> None:
         help="comma-separated columns kept out of the features and used for the fairness report",
     )
     p.add_argument(
+        "--use-protected",
+        help="comma-separated columns named like protected attributes (SEX, AGE, MARRIAGE, ...)"
+        " to use as inputs anyway; by default they are excluded (recorded in the model card)",
+    )
+    p.add_argument(
         "--models",
         help="quick, all, or a comma-separated list (scorecard, logistic, lightgbm, random_forest, ...)",
     )
@@ -59,6 +64,8 @@ def common_options(args: argparse.Namespace) -> dict:
         options["protected"] = protected
     if args.positive:
         options["positive"] = args.positive
+    if getattr(args, "use_protected", None):
+        options["use_protected"] = tuple(c.strip() for c in args.use_protected.split(","))
     return options
 
 
@@ -75,6 +82,7 @@ def summary(result) -> dict:
         "columns_used": list(result.model.features_),
         "columns_dropped": list(result.spec.dropped),
         "protected": list(result.spec.protected),
+        "protected_notice": getattr(result, "diagnostics", {}).get("protected_notice", ""),
         "rows": int(len(result.validation)),
         "seconds": round(result.seconds, 3),
         **({"oracle": result.oracle} if result.oracle else {}),
@@ -103,6 +111,9 @@ def print_board(result) -> None:
         print(
             f"kept {result.chosen}: {leader}'s lead is within one standard error across the folds"
         )
+    notice = getattr(result, "diagnostics", {}).get("protected_notice")
+    if notice:
+        print(notice)
     m = result.metrics()
     print(
         f"chosen {result.chosen} (calibrated: Brier {m['brier']:.4f}, ECE {m['ece']:.4f});"

@@ -7,8 +7,9 @@ builds, and importing cvxpy users before optbinning fails.
 
 from bankml.default import candidates  # noqa: F401  (first: optbinning before cvxpy users)
 from bankml.default.blend import BlendModel
+from bankml.default.drift import batch_drift
 from bankml.default.estimator import DefaultModel, PDModel
-from bankml.default.fairness import drift_report, fairness_by_group
+from bankml.default.fairness import fairness_by_group
 from bankml.default.features import (
     PROTECTED,
     FeatureSpec,
@@ -31,8 +32,8 @@ __all__ = [
     "FeatureSpec",
     "TrainResult",
     "bank_spec",
+    "batch_drift",
     "binary_target",
-    "drift_report",
     "fairness_by_group",
     "infer_spec",
     "loan_frame",

@@ -37,6 +37,7 @@ def train_uploaded(
     protected: tuple[str, ...] = (),
     positive: str | None = None,
     progress: Progress | None = None,
+    use_protected: tuple[str, ...] = (),
 ):
     """Train the quick candidate set on the frame, register the model and make it current.
 
@@ -62,6 +63,8 @@ def train_uploaded(
     options = {"protected": tuple(protected)} if protected else {}
     if positive is not None:
         options["positive"] = positive
+    if use_protected:  # columns named like protected attributes the user opted to use as inputs
+        options["use_protected"] = tuple(use_protected)
     result = train_default(
         frame,
         target=target,

@@ -42,6 +42,7 @@ from sklearn.preprocessing import (  # noqa: E402
 from sklearn.svm import LinearSVC  # noqa: E402
 from sklearn.tree import DecisionTreeClassifier  # noqa: E402
 
+from bankml.default import monotone, scorecard  # noqa: E402
 from bankml.default.features import FeatureSpec  # noqa: E402
 from bankml.default.learners import SUBSAMPLE_LIMIT, ForestLGBMClassifier, Subsampled  # noqa: E402
 
@@ -101,7 +102,7 @@ def preprocessor(spec: FeatureSpec, kind: str) -> ColumnTransformer | BinningPro
             categorical_variables=list(spec.categorical) or None,
             max_n_prebins=10,
             min_prebin_size=0.05,
-            binning_fit_params={c: {"monotonic_trend": "auto_asc_desc"} for c in spec.numeric},
+            binning_fit_params=scorecard.binning_fit_params(spec.numeric),
         )
     numeric_steps = [("impute", SimpleImputer(strategy="median"))]
     if kind == "linear":
@@ -140,13 +141,16 @@ class Candidate:
     explainable: bool
     subsample: bool = False
     params: tuple = ()  # fixed preset (name, value) pairs, overridden by searched params
+    monotone: bool = False  # boosted trees with constraints from binning trends (monotone.py)
 
 
 def classifier(algorithm: str, imbalance: str, random_state: int, params: dict | None = None):
     """A fresh classifier for an algorithm, with class weights when that is the strategy."""
     weight = "balanced" if imbalance == "class_weight" else None
     params = params or {}
-    if algorithm in ("logistic", "scorecard"):
+    if algorithm == "scorecard":
+        return scorecard.ScreenedWoeLogistic(**{"C": 1.0, **params}, class_weight=weight)
+    if algorithm == "logistic":
         return LogisticRegression(**{"max_iter": 2000, "C": 1.0, **params}, class_weight=weight)
     if algorithm == "linear_svm":
         return CalibratedClassifierCV(
@@ -248,6 +252,9 @@ def pipeline(
     clf = classifier(candidate.algorithm, candidate.imbalance, random_state, params)
     if candidate.subsample:
         clf = Subsampled(clf, SUBSAMPLE_LIMIT, random_state)
+    if candidate.monotone:
+        ratio = all(p in spec.numeric for p in RATIO_PARENTS)
+        clf = monotone.MonotoneBoosted(clf, tuple(spec.numeric), ratio)
     steps = [("prep", preprocessor(spec, candidate.kind))]
     if candidate.imbalance == "oversample":
         steps.append(("resample", RandomOverSampler(random_state=random_state)))
@@ -277,6 +284,7 @@ ALL = (
     Candidate("lightgbm (default)", "lightgbm_default", "none", "tree", True),
     Candidate("MLP", "mlp", "oversample", "linear", False, True),
     Candidate("lightgbm (bagged forest)", "lightgbm_forest", "none", "tree", True),
+    Candidate("lightgbm (monotone)", "lightgbm", "none", "tree", True, monotone=True),
 )
 # Compared only below SMALL_DATA_ROWS ('quick_small', 'all_small'). The blend is not
 # cross-validated itself: train_default forms it from its members' out-of-fold predictions.
@@ -287,7 +295,9 @@ SMALL_DATA = (
     Candidate(CATBOOST_MEMBER, "catboost", "none", "tree", True),
     Candidate(BLEND_NAME, "blend", "none", "blend", True),
 )
-KNOWN = ALL + SMALL_DATA
+# By name only (not in any preset): CatBoost with the same binning-derived monotone constraints.
+OPTIONAL = (Candidate("catboost (monotone)", "catboost", "none", "tree", True, monotone=True),)
+KNOWN = ALL + SMALL_DATA + OPTIONAL
 SMALL_DATA_EXTRA = ("lightgbm (bagged forest)", *(c.name for c in SMALL_DATA))
 SEARCH_SPACES = {
     "lightgbm": {
@@ -325,7 +335,7 @@ def candidates(which: str | tuple | list) -> tuple[Candidate, ...]:
     if which == "all":
         return ALL
     if which == "all_small":
-        return KNOWN
+        return ALL + SMALL_DATA
     names = [which] if isinstance(which, str) else list(which)
     chosen = [c for c in KNOWN if c.name in names or c.algorithm in names]
     unknown = [n for n in names if not any(n in (c.name, c.algorithm) for c in KNOWN)]

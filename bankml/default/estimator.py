@@ -25,7 +25,7 @@ from bankml import evaluate
 from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
 from bankml.default import cutoff as cut
-from bankml.default import explain, reasons
+from bankml.default import explain, reasons, scorecard
 from bankml.default.calibration import Calibrator, calibration_method, cross_calibrated, logit
 from bankml.default.crossval import make_folds, out_of_fold
 from bankml.default.features import FeatureSpec, bank_spec, build_schema
@@ -188,15 +188,16 @@ class PDModel(ClassifierMixin, BaseEstimator):
     def counterfactual(
         self, frame_one_row: pd.DataFrame, current_pd: float | None = None
     ) -> dict | None:
-        """Smallest change of loan amount, term or debt-to-income that approves (or None)."""
+        """Smallest change of loan amount and/or term, priced by the product's rules, that
+        approves (or None): `bankml.default.counterfactual.advise`."""
         return explain.counterfactual(self, frame_one_row, current_pd)
 
     def feature_importance(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Global importance: mean |contribution| per input column over a frame (log-odds units)."""
         return explain.feature_importance(self, frame)
 
-    def scorecard_table(self) -> pd.DataFrame | None:
-        """Points per bin of every characteristic (scorecard models only, else None)."""
+    def scorecard_table(self, role: str = "in use") -> pd.DataFrame | None:
+        """Points per bin of every kept characteristic (scorecard models only, else None)."""
         return None
 
 
@@ -309,8 +310,9 @@ class DefaultModel(PDModel):
             raise InputError(f"{self.candidate} has no exact additive explanation")
         return score, contrib @ self.attribution_, base
 
-    def scorecard_table(self) -> pd.DataFrame | None:
-        """Points per bin of every characteristic (scorecard models only; PDO 20, 600 at odds 50)."""
+    def scorecard_table(self, role: str = "in use") -> pd.DataFrame | None:
+        """Points per bin of every kept characteristic (scorecard models only; see
+        `bankml.default.scorecard` for the screening, signs and scaling)."""
         if self.candidate_.kind != "scorecard":
             return None
-        return explain.scorecard_table(self.pipeline_.named_steps["prep"], self._clf())
+        return scorecard.points_table(self.pipeline_.named_steps["prep"], self._clf(), role)

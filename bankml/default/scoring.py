@@ -24,7 +24,8 @@ class BatchResult:
     """Scored valid rows (input order, every input column kept), the validation report and drift.
 
     `scored` holds `input_row`, the uploaded columns, then pd, grade, decision, reason_1..3.
-    `drift` is PSI per feature (and of the PD) against the training reference, when known.
+    `drift` is `bankml.default.drift.batch_drift`'s report (PSI, noise level, verdict and score
+    shift per feature and of the PD) against the training reference, when known.
     """
 
     scored: pd.DataFrame
@@ -125,33 +126,11 @@ def score_batch(
         scored = valid.assign(
             **{c: pd.Series(dtype=float if c == "pd" else object) for c in RESULT_COLUMNS}
         )
+    from bankml.default.drift import batch_drift
+
     reference = getattr(model, "reference_", None) if reference is None else reference
     drift = batch_drift(model, reference, valid) if reference is not None and len(valid) else None
     return BatchResult(scored=scored, report=report, drift=drift, source=name)
-
-
-def batch_drift(model, reference: pd.DataFrame, batch: pd.DataFrame) -> pd.DataFrame:
-    """PSI of every model feature and of the PD between the training reference and a batch."""
-    from bankml.evaluate import psi, psi_band
-
-    features = [f for f in model.features_ if f in reference.columns and f in batch.columns]
-    rows = []
-    if len(features) == len(model.features_):
-        value = psi(model.predict_pd(reference), model.predict_pd(batch))
-        rows.append(("PD (score)", value))
-    for feature in features:
-        expected, actual = reference[feature].dropna(), batch[feature].dropna()
-        if len(expected) and len(actual):
-            if not pd.api.types.is_numeric_dtype(expected):
-                expected, actual = expected.astype(str), actual.astype(str)
-            rows.append((feature, psi(expected, actual)))
-    out = pd.DataFrame(rows, columns=["feature", "psi"])
-    out["band"] = [psi_band(v) for v in out["psi"]]
-    head, tail = out.iloc[:1], out.iloc[1:]
-    if len(out) and out["feature"].iloc[0] == "PD (score)":
-        tail = tail.sort_values("psi", ascending=False, kind="stable")
-        return pd.concat([head, tail], ignore_index=True)
-    return out.sort_values("psi", ascending=False, kind="stable", ignore_index=True)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sklearn.model_selection import ParameterSampler
 from bankml import evaluate
 from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
+from bankml.default import fairness, scorecard
 from bankml.default.blend import BlendModel, beats_blend, choose_blend, with_blend_members
 from bankml.default.calibration import logit
 from bankml.default.crossval import Folds, OutOfFold, make_folds, out_of_fold
@@ -66,6 +67,7 @@ class TrainResult:
     seconds: float = 0.0
     parameters: dict = field(default_factory=dict)
     scorecard_points: pd.DataFrame | None = None
+    diagnostics: dict = field(default_factory=dict)
 
     def metrics(self) -> dict:
         """Validation metrics of the calibrated chosen model at its cut-off."""
@@ -90,13 +92,26 @@ def resolve_spec(
     target: str,
     protected: tuple[str, ...] | None,
     include_age: bool,
+    use_protected: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, FeatureSpec]:
-    """The bank's fixed spec when the frame is the loan frame, else types inferred from any CSV."""
+    """The bank's fixed spec when the frame is the loan frame, else types inferred from any CSV.
+
+    On any CSV, columns whose names mark them as protected (`fairness.protected_columns`) join
+    the named `protected` ones unless listed in `use_protected` (the user's explicit opt-in).
+    """
     bank_like = all(c in frame.columns for c in (*NUMERIC, *CATEGORICAL))
     if bank_like and target == "defaulted":
         spec = bank_spec(include_age, tuple(protected) if protected is not None else PROTECTED)
         return frame, spec
-    return infer_spec(frame, target, tuple(protected or ()))
+    unknown = [c for c in use_protected if c not in frame.columns]
+    if unknown:
+        raise InputError(
+            f"--use-protected column {unknown[0]!r} is not in the data: columns are "
+            f"{list(frame.columns)[:20]}"
+        )
+    detected = fairness.protected_columns(frame.columns, exclude=(target, *use_protected))
+    named = [c for c in (protected or ()) if c not in use_protected]
+    return infer_spec(frame, target, tuple(dict.fromkeys([*named, *detected])))
 
 
 @dataclass(frozen=True)
@@ -175,19 +190,22 @@ def train_default(
     economics: LendingEconomics = DEFAULT_ECONOMICS,
     oracle: pd.Series | None = None,
     positive: str | None = None,
+    use_protected: tuple[str, ...] = (),
 ) -> TrainResult:
     """Compare candidates on the same stratified folds, calibrate the best explainable one.
 
     The deployed model must give exact reason codes, so it is the best explainable candidate by
     out-of-fold ROC AUC; others still appear on the leaderboard for comparison.
     `oracle` (true PD indexed by loan_id) adds the best possible model's metrics.
+    On any CSV, protected columns found by name are not inputs unless named in `use_protected`;
+    the notice and a proxy check (how well the inputs predict each) are in `diagnostics`.
     """
     started = time.perf_counter()
     if target not in frame.columns:
         raise InputError(
             f"target column {target!r} not found: columns are {list(frame.columns)[:20]}"
         )
-    frame, spec = resolve_spec(frame, target, protected, include_age)
+    frame, spec = resolve_spec(frame, target, protected, include_age, tuple(use_protected))
     y = binary_target(frame[target], positive).to_numpy()
     X = frame[spec.features]
     folds = make_folds(y, cv, random_state)
@@ -254,12 +272,7 @@ def train_default(
     progress((total - 1) / total, f"calibrating and refitting {chosen}")
     winner = compared[chosen]
     model = _fit_chosen(winner, spec, X, y, folds, member_oof, cv, economics, random_state)
-    points = model.scorecard_table()
-    if points is None and "scorecard" in compared:  # the points table is shown even when not chosen
-        scorecard = DefaultModel(spec=spec, candidate="scorecard", cv=cv, random_state=random_state)
-        points = scorecard.fit(
-            X, y, oof_proba=compared["scorecard"].proba, folds=folds
-        ).scorecard_table()
+    points, diagnostics = _scorecard_review(model, compared, X, y, folds, spec, cv, random_state)
     validation = pd.DataFrame({"y": y, "pd": model.validation_pd_, "score": logit(winner.proba)})
     validation["amount"] = X[model.amount_column_].to_numpy(float) if model.amount_column_ else 1.0
     for column in (*spec.protected, "loan_id"):
@@ -272,6 +285,7 @@ def train_default(
             validation["oracle_pd"] = truth
             oracle_metrics = evaluate.summary(y, truth)
             board["auc_vs_oracle"] = board["roc_auc"] / oracle_metrics["roc_auc"]
+    diagnostics.update(_fair_lending(frame, spec, tuple(use_protected), random_state))
     board["chosen"] = board["name"] == chosen
     board = board.sort_values("roc_auc", ascending=False, ignore_index=True)
     progress(1.0, f"chose {chosen}")
@@ -283,6 +297,7 @@ def train_default(
         spec=spec,
         oracle=oracle_metrics,
         scorecard_points=points,
+        diagnostics=diagnostics,
         seconds=time.perf_counter() - started,
         parameters={
             "candidates": candidates if isinstance(candidates, str) else list(candidates),
@@ -290,6 +305,7 @@ def train_default(
             "random_state": random_state,
             "include_age": include_age,
             "protected": list(spec.protected),
+            "use_protected": list(use_protected),
             "target": target,
             "positive": positive,
             "calibration": model.calibration_,
@@ -297,3 +313,44 @@ def train_default(
             "economics": vars(economics),
         },
     )
+
+
+def _fair_lending(frame, spec, use_protected: tuple[str, ...], random_state: int) -> dict:
+    """The protected-column notice and the proxy check of the inputs against each attribute."""
+    excluded = fairness.protected_columns(spec.protected)
+    excluded.update({c: "named by the user" for c in spec.protected if c not in excluded})
+    out: dict = {"protected_notice": fairness.protected_notice(excluded, use_protected)}
+    present = [c for c in spec.protected if c in frame.columns]
+    if present:
+        out["proxy_check"] = fairness.proxy_check(
+            frame, list(spec.features), present, random_state=random_state
+        )
+    return out
+
+
+def _scorecard_review(model, compared, X, y, folds, spec, cv, random_state) -> tuple:
+    """The scorecard's points and screening: the model in use, a blend's member, or a
+    challenger refitted for review when another model decides."""
+    card, role = model, "in use"
+    if isinstance(model, BlendModel) and "scorecard" in list(model.members):
+        card = model.members_[list(model.members).index("scorecard")]
+        role = "blend member"
+    elif model.candidate_.kind != "scorecard":
+        if "scorecard" not in compared:
+            return None, {}
+        card = DefaultModel(spec=spec, candidate="scorecard", cv=cv, random_state=random_state)
+        card.fit(X, y, oof_proba=compared["scorecard"].proba, folds=folds)
+        role = "challenger"
+    diagnostics = {
+        "scorecard_screening": scorecard.screening_table(card._clf()),
+        "scorecard_scaling": {
+            "pdo": scorecard.PDO,
+            "base_score": scorecard.BASE_SCORE,
+            "base_odds": scorecard.BASE_ODDS,
+            "min_iv": scorecard.MIN_IV,
+            "max_correlation": scorecard.MAX_CORRELATION,
+            "text": scorecard.SCALING_TEXT,
+            "role": role,
+        },
+    }
+    return card.scorecard_table(role), diagnostics

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
@@ -65,28 +64,6 @@ def test_best_cutoff_maximises_profit_on_a_known_example():
     curve = evaluate.profit_curve(y, pd_, amount, econ, cutoffs)
     np.testing.assert_allclose(curve["profit"], [brute(c) for c in cutoffs])
     assert curve["defaulters_caught"].iloc[0] == 1.0 and curve["defaulters_caught"].iloc[-1] == 0.0
-
-
-def test_psi_properties():
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=5000)
-    same = rng.normal(size=5000)
-    shifted = x + 1.0
-    assert evaluate.psi(x, x) == 0.0
-    assert evaluate.psi(x, shifted) == pytest.approx(evaluate.psi(shifted, x))
-    assert evaluate.psi(x, shifted) > 0.25
-    assert evaluate.psi_band(evaluate.psi(x, shifted)) == "significant"
-    assert evaluate.psi(x, same) < 0.10
-    assert evaluate.psi_band(evaluate.psi(x, same)) == "stable"
-    assert np.isfinite(evaluate.psi(np.zeros(100), np.ones(100)))
-    assert np.isfinite(evaluate.psi(pd.Series(["a"] * 50), pd.Series(["b"] * 50)))
-
-
-def test_psi_band_edges_are_exact():
-    assert evaluate.psi_band(0.0999) == "stable"
-    assert evaluate.psi_band(0.10) == "moderate"
-    assert evaluate.psi_band(0.2499) == "moderate"
-    assert evaluate.psi_band(0.25) == "significant"
 
 
 def test_fairness_report_matches_fairlearn(scored):
