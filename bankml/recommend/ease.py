@@ -23,7 +23,7 @@ from bankml.recommend.metrics import holdout_split, ranking_metrics
 
 EASE_COLUMN_LIMIT = 10_000  # products + context columns: a 10k x 10k float64 Gram is 800 MB
 L2_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)  # multiples of the mean product popularity
-VALIDATION_ROWS = 100_000  # customers sampled for choosing l2 (the Gram of the rest is not needed)
+VALIDATION_ROWS = 50_000  # customers sampled for choosing l2 (the Gram of the rest is not needed)
 VALIDATION_SCORED = 20_000  # of those, customers whose hidden products are ranked
 CHUNK_CELLS = 1 << 22  # scores computed per chunk of rows: rows * products <= this
 
@@ -39,6 +39,13 @@ def ease_weights(gram: np.ndarray, l2: float, n_items: int) -> np.ndarray:
     B = -P / np.diag(P)[None, :n_items]
     B[np.arange(n_items), np.arange(n_items)] = 0.0
     return B.astype(np.float32)
+
+
+def _gram(U: sp.csr_matrix) -> np.ndarray:
+    """U'U as a dense float64 array: sparse x dense (fast BLAS-like kernel) when U is narrow."""
+    if U.shape[1] <= 256:
+        return np.asarray(U.T @ U.toarray(), dtype=np.float64)
+    return (U.T @ U).toarray().astype(np.float64)
 
 
 def _top_n(scores: np.ndarray, held: sp.csr_matrix, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -138,18 +145,18 @@ class EASERecommender(BaseEstimator):
                 f"EASERecommender keeps a dense Gram matrix: at most {EASE_COLUMN_LIMIT} products"
                 f" + context columns; got {n_items + C.shape[1]}. Use ItemCFRecommender instead"
             )
-        U = sp.hstack([X, C], format="csr", dtype=np.float32)
+        U = X if C.shape[1] == 0 else sp.hstack([X, C], format="csr", dtype=np.float32)
         if self.l2 == "auto":
             ratio, self.validation_ = self._choose_l2(X, C)
         else:
             ratio, self.validation_ = None, None
-        gram = (U.T @ U).toarray()
+        gram = _gram(U)
         scale = max(float(np.diag(gram)[:n_items].mean()), 1.0)
         self.l2_ = float(self.l2) if ratio is None else ratio * scale
         self.weights_ = ease_weights(gram, self.l2_, n_items)
         self.user_items_, self.user_context_, self._U = X, C, U
         self.item_ids_, self.context_names_ = item_ids, names
-        self.item_popularity_ = np.diff(X.tocsc().indptr)
+        self.item_popularity_ = np.bincount(X.indices, minlength=n_items)
         self.n_features_in_ = n_items
         rng = np.random.default_rng(self.random_state)
         rank = np.argsort(np.argsort(self.item_popularity_ + rng.random(n_items) * 0.5))
@@ -171,8 +178,8 @@ class EASERecommender(BaseEstimator):
         if len(scored) > VALIDATION_SCORED:
             scored = np.sort(rng.choice(scored, VALIDATION_SCORED, replace=False))
         n_items = X.shape[1]
-        U = sp.hstack([train, C[rows]], format="csr", dtype=np.float64)
-        gram = (U.T @ U).toarray()
+        U = train if C.shape[1] == 0 else sp.hstack([train, C[rows]], format="csr")
+        gram = _gram(U)
         scale = max(float(np.diag(gram)[:n_items].mean()), 1.0)
         k = max(1, min(10, n_items - 1))
         held, hidden, U = train[scored], test[scored], U[scored]

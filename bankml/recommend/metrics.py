@@ -23,7 +23,7 @@ def holdout_split(
     rng = np.random.default_rng(random_state)
     counts = np.diff(X.indptr)
     rows = np.repeat(np.arange(X.shape[0]), counts)
-    order = np.lexsort((rng.random(X.nnz), rows))  # random order within each row
+    order = np.argsort(rows + rng.random(X.nnz))  # random order within each row (rows sorted)
     rank = np.empty(X.nnz, np.int64)
     rank[order] = np.arange(X.nnz) - X.indptr[rows[order]]
     if fraction is None:
@@ -33,10 +33,13 @@ def holdout_split(
             counts >= 2, np.clip(np.round(fraction * counts), 1, counts - 1), 0
         ).astype(np.int64)
     hidden = rank < hide_count[rows]
-    coo = X.tocoo()
-    test = sp.csr_matrix((coo.data[hidden], (coo.row[hidden], coo.col[hidden])), shape=X.shape)
-    train = sp.csr_matrix((coo.data[~hidden], (coo.row[~hidden], coo.col[~hidden])), shape=X.shape)
-    return train, test
+    return _subset(X, rows, ~hidden), _subset(X, rows, hidden)
+
+
+def _subset(X: sp.csr_matrix, rows: np.ndarray, keep: np.ndarray) -> sp.csr_matrix:
+    """The entries of CSR X where keep is True, still CSR (row order is kept, so no sorting)."""
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[keep], minlength=X.shape[0]))])
+    return sp.csr_matrix((X.data[keep], X.indices[keep], indptr), shape=X.shape)
 
 
 def top_n_from_scores(scores: np.ndarray, train: sp.csr_matrix, n: int) -> np.ndarray:
