@@ -28,12 +28,15 @@ VALIDATION_SCORED = 20_000  # of those, customers whose hidden products are rank
 CHUNK_CELLS = 1 << 22  # scores computed per chunk of rows: rows * products <= this
 
 
-def ease_weights(gram: np.ndarray, l2: float, n_items: int) -> np.ndarray:
+def ease_weights(gram: np.ndarray, l2: float, n_items: int, dropout: float = 0.0) -> np.ndarray:
     """Columns of B for the first n_items columns of the Gram: B[:, j] = -P[:, j] / P[j, j], B[j, j] = 0.
 
-    Solved in float32 (4x faster than float64; the ridge keeps the system well conditioned).
+    P = (G + l2 I + dropout / (1 - dropout) diag(G))^-1: the dropout term (Steck 2020, denoising
+    EDLAE) penalises popular columns more. Solved in float32 (4x faster than float64; the ridge
+    keeps the system well conditioned).
     """
-    regularised = gram.astype(np.float32) + np.float32(l2) * np.eye(len(gram), dtype=np.float32)
+    penalty = l2 + dropout / (1.0 - dropout) * np.diag(gram)
+    regularised = gram.astype(np.float32) + np.diag(penalty).astype(np.float32)
     factor = la.cho_factor(regularised, lower=True, overwrite_a=True, check_finite=False)
     P = la.cho_solve(factor, np.eye(len(gram), n_items, dtype=np.float32), check_finite=False)
     B = -P / np.diag(P)[None, :n_items]
@@ -77,6 +80,10 @@ class EASERecommender(BaseEstimator):
         the best NDCG@10 on the hidden products is kept.
     l2_grid : tuple of float
         Candidate penalties for "auto", as multiples of the mean number of customers per product.
+    dropout : float in [0, 1)
+        Extra penalty dropout / (1 - dropout) x (customers holding the column) on each column, as
+        in denoising with that dropout rate (Steck 2020); 0 is plain EASE. 0.25 was chosen on
+        latent-factor matrices with seeds 0 and 1 (not those the bench reports).
     validation_fraction : float in (0, 1)
         Share of each customer's products hidden while choosing l2.
     random_state : int or None
@@ -95,11 +102,13 @@ class EASERecommender(BaseEstimator):
         self,
         l2: float | str = "auto",
         l2_grid: tuple[float, ...] = L2_GRID,
+        dropout: float = 0.25,
         validation_fraction: float = 0.2,
         random_state: int | None = 0,
     ) -> None:
         self.l2 = l2
         self.l2_grid = l2_grid
+        self.dropout = dropout
         self.validation_fraction = validation_fraction
         self.random_state = random_state
 
@@ -112,6 +121,8 @@ class EASERecommender(BaseEstimator):
         grid = np.asarray(self.l2_grid, dtype=float)
         if grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid) & (grid > 0)):
             raise InputError(f"l2_grid={self.l2_grid!r} must be a non-empty list of numbers > 0")
+        if not 0 <= self.dropout < 1:
+            raise InputError(f"dropout={self.dropout!r} must be at least 0 and below 1")
         if not 0 < self.validation_fraction < 1:
             raise InputError(
                 f"validation_fraction={self.validation_fraction!r} must be between 0 and 1"
@@ -153,7 +164,7 @@ class EASERecommender(BaseEstimator):
         gram = _gram(U)
         scale = max(float(np.diag(gram)[:n_items].mean()), 1.0)
         self.l2_ = float(self.l2) if ratio is None else ratio * scale
-        self.weights_ = ease_weights(gram, self.l2_, n_items)
+        self.weights_ = ease_weights(gram, self.l2_, n_items, self.dropout)
         self.user_items_, self.user_context_, self._U = X, C, U
         self.item_ids_, self.context_names_ = item_ids, names
         self.item_popularity_ = np.bincount(X.indices, minlength=n_items)
@@ -185,7 +196,7 @@ class EASERecommender(BaseEstimator):
         held, hidden, U = train[scored], test[scored], U[scored]
         results: list[float] = []
         for ratio in grid:  # one solve per candidate (a handful), not a loop over data
-            B = ease_weights(gram, ratio * scale, n_items)
+            B = ease_weights(gram, ratio * scale, n_items, self.dropout)
             top, _ = _top_n(np.asarray(U @ B), held, k)
             results.append(ranking_metrics(top, hidden, k)["ndcg"])
             if len(results) - 1 - int(np.argmax(results)) >= 2:  # past the peak twice: stop

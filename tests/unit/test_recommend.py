@@ -285,17 +285,21 @@ def closed_form(U: np.ndarray, l2: float, n_items: int) -> np.ndarray:
 
 def test_ease_weights_equal_the_closed_form_with_zero_diagonal():
     X, dense = random_matrix(80, 10)
-    model = EASERecommender(l2=7.0).fit(X)
+    model = EASERecommender(l2=7.0, dropout=0.0).fit(X)
     np.testing.assert_allclose(model.weights_, closed_form(dense, 7.0, 10), atol=2e-5)
     assert np.all(np.diag(model.weights_) == 0)
     assert model.validation_ is None and model.l2_ == 7.0
+    denoised = EASERecommender(l2=7.0, dropout=0.25).fit(X)
+    G = dense.T @ dense
+    P = np.linalg.inv(G + np.diag(7.0 + np.diag(G) / 3.0))
+    np.testing.assert_allclose(denoised.weights_, np.eye(10) - P / np.diag(P)[None, :], atol=2e-5)
 
 
 def test_ease_context_columns_enter_the_regression_and_are_never_recommended():
     X, dense = random_matrix(90, 8, seed=3)
     rng = np.random.default_rng(1)
     context = (rng.random((90, 4)) < 0.4).astype(float)
-    model = EASERecommender(l2=3.0).fit(
+    model = EASERecommender(l2=3.0, dropout=0.0).fit(
         X, item_ids=np.arange(100, 108), context=sp.csr_matrix(context), context_names=list("abcd")
     )
     U = np.hstack([dense, context])
@@ -352,6 +356,8 @@ def test_ease_bad_inputs_give_clear_errors(monkeypatch):
     X, _ = random_matrix()
     with pytest.raises(InputError, match="l2=-1"):
         EASERecommender(l2=-1).fit(X)
+    with pytest.raises(InputError, match="dropout=1"):
+        EASERecommender(dropout=1).fit(X)
     with pytest.raises(InputError, match="l2='best'"):
         EASERecommender(l2="best").fit(X)
     with pytest.raises(InputError, match="context has 3 rows but X has 60"):
