@@ -326,6 +326,17 @@ def test_ease_context_columns_enter_the_regression_and_are_never_recommended():
     assert len(terms) == sum(v > 0 for v in expected.values())
 
 
+def test_ease_similar_items_are_the_largest_learned_weights():
+    X, _ = random_matrix(120, 9, seed=4)
+    model = EASERecommender(l2=2.0).fit(X, item_ids=np.arange(9) * 10)
+    ids, weights = model.similar_items(30, n=3)
+    row = model.weights_[3].astype(float)
+    row[3] = -np.inf
+    np.testing.assert_array_equal(ids, np.argsort(-row, kind="stable")[:3] * 10)
+    np.testing.assert_allclose(weights, np.sort(row)[::-1][:3], rtol=1e-6)
+    assert 30 not in ids
+
+
 def test_ease_auto_l2_keeps_the_best_validated_value():
     X, _ = random_matrix(400, 15, density=0.25, seed=5)
     model = EASERecommender(l2_grid=(0.01, 0.1, 1.0, 10.0)).fit(X)
