@@ -90,6 +90,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if getattr(args, "json", False):
         print_json({"recommender": table.to_dict(orient="records"), "k": k})
         return 0
-    print(f"recommender evaluation at k={k} (seeded hold-out):")
+    print(f"recommender evaluation at k={k} (seeded leave-one-out and temporal splits):")
     print(table.drop(columns=["note"]).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return 0

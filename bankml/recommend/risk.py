@@ -57,8 +57,8 @@ def risk_profiles(customers: pd.DataFrame, loans: pd.DataFrame) -> pd.DataFrame:
     )
     ids = customers["customer_id"].to_numpy()
     frame = customers.drop(
-        columns=[c for c in customers.columns if c in loans.columns and c != "customer_id"]
-    ).reset_index(drop=True)
+        columns=[c for c in (*OFFER_TERMS, *CREDIT_FACTS) if c in customers.columns]
+    ).reset_index(drop=True)  # the customer's own record: income, delinquencies, employment, ...
     for column in CREDIT_FACTS:
         facts = latest[column].reindex(ids).to_numpy(float)
         frame[column] = np.where(np.isnan(facts), float(loans[column].median()), facts)

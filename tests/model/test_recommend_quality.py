@@ -248,3 +248,23 @@ def test_evaluation_in_use_beats_every_baseline_on_both_splits(small_bank_path):
         assert ((metrics >= 0) & (metrics <= 1)).all().all()
     again = evaluate_recommenders(small_bank_path, k=5, random_state=0)
     pd.testing.assert_frame_equal(table, again)
+
+
+def test_a_real_default_model_scores_every_customer_on_their_own_profile(bank, small_bank_path):
+    from bankml.default import DefaultModel, loan_frame
+
+    frame = loan_frame(small_bank_path)
+    model = DefaultModel(candidate="logistic", cv=3).fit(frame, frame["defaulted"].to_numpy())
+    risk = risk_view(model, bank.customers, bank.loans)
+    assert risk.active, risk.note
+    pds = risk.pd_by_customer.reindex(bank.customers["customer_id"])
+    assert pds.notna().all() and pds.between(0, 1).all() and pds.nunique() > 100
+    customers = bank.customers.set_index("customer_id")
+    # the customer's own record moves the PD: worse credit scores, higher PDs
+    assert np.corrcoef(customers["credit_score"], pds)[0, 1] < -0.2
+    never_applied = sorted(set(bank.customers["customer_id"]) - set(bank.loans["customer_id"]))
+    context = build_context(bank, segments=None, risk=risk)
+    notes = pd.concat(
+        [recommend_for_customer(c, context, n=21)["note"] for c in never_applied[:10]]
+    )
+    assert notes.str.startswith("PD ").any() and not notes.str.contains("skipped|risk check off").any()
