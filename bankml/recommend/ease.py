@@ -266,10 +266,14 @@ class EASERecommender(BaseEstimator):
         ids = np.empty((len(rows), n), dtype=self.item_ids_.dtype)
         out = np.empty((len(rows), n), dtype=np.float64)
         chunk = max(1, CHUNK_CELLS // n_items)
+        contiguous = len(rows) > 0 and bool(np.all(np.diff(rows) == 1))
         for start in range(0, len(rows), chunk):  # chunks of rows, not a loop over customers
             part = rows[start : start + chunk]
-            scores = np.asarray(U[part] @ self.weights_) + self._tiebreak
-            held = X[part] if exclude_held else sp.csr_matrix((len(part), n_items))
+            # a run of consecutive rows is a cheap slice; anything else a fancy-index copy
+            pick = slice(int(part[0]), int(part[-1]) + 1) if contiguous else part
+            scores = U[pick] @ self.weights_
+            scores += self._tiebreak
+            held = X[pick] if exclude_held else sp.csr_matrix((len(part), n_items))
             top, top_scores = _top_n(scores, held, n)
             missing = np.isnan(top_scores)
             ids[start : start + chunk] = np.where(missing, -1, self.item_ids_[top])

@@ -359,6 +359,10 @@ def test_ease_follows_scikit_learn_conventions():
     X, _ = random_matrix()
     ids, scores = copy.fit(X).recommend(np.arange(5), n=3)
     assert ids.shape == scores.shape == (5, 3)
+    every, _ = copy.recommend(np.arange(60), n=3)  # consecutive rows: sliced, not copied
+    picked, _ = copy.recommend(np.array([4, 0, 59, 4]), n=3)
+    np.testing.assert_array_equal(picked, every[[4, 0, 59, 4]])
+    np.testing.assert_array_equal(copy.recommend(np.arange(10, 20), n=3)[0], every[10:20])
 
 
 def test_ease_bad_inputs_give_clear_errors(monkeypatch):
