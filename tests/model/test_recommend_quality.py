@@ -267,4 +267,6 @@ def test_a_real_default_model_scores_every_customer_on_their_own_profile(bank, s
     notes = pd.concat(
         [recommend_for_customer(c, context, n=21)["note"] for c in never_applied[:10]]
     )
-    assert notes.str.startswith("PD ").any() and not notes.str.contains("skipped|risk check off").any()
+    assert (
+        notes.str.startswith("PD ").any() and not notes.str.contains("skipped|risk check off").any()
+    )
