@@ -25,8 +25,8 @@ SCENARIOS = {
 }
 # latent-factor implicit-feedback matrices standing in for public data (seeds not used to tune)
 PUBLIC = {
-    "20k x 2000, 16 factors": {"users": 20_000, "items": 2_000, "seed": 2},
-    "15k x 3000, sparse": {
+    "20k x 2000": {"users": 20_000, "items": 2_000, "seed": 2},
+    "15k x 3000 sparse": {
         "users": 15_000,
         "items": 3_000,
         "seed": 3,
@@ -213,7 +213,7 @@ def run(quick: bool = False) -> list[BenchRow]:
         rows.append(
             BenchRow(
                 SECTION,
-                f"precision@10 EASE defaults, {name}",
+                f"p@10 EASE vs implicit Cosine, {name}",
                 p["ease"],
                 "",
                 p["cosine"],
@@ -226,7 +226,7 @@ def run(quick: bool = False) -> list[BenchRow]:
         rows.append(
             BenchRow(
                 SECTION,
-                f"precision@10 EASE defaults, {name}",
+                f"p@10 EASE vs implicit {strongest.upper()}, {name}",
                 p["ease"],
                 "",
                 p[strongest],
@@ -238,7 +238,7 @@ def run(quick: bool = False) -> list[BenchRow]:
         rows.append(
             BenchRow(
                 SECTION,
-                f"precision@10 item-CF defaults, {name}",
+                f"p@10 item-CF vs implicit Cosine, {name}",
                 p["itemcf"],
                 "",
                 p["cosine"],
