@@ -16,7 +16,20 @@ from bankml.data import (
     writer_lock,
 )
 from bankml.errors import InputError
-from synth import BankParams, ParameterError, generate
+from synth import SUPPORTED_LOCALES, BankParams, ParameterError, generate
+from synth.params import MAX_CUSTOMERS, MAX_DEFAULT_RATE, MIN_CUSTOMERS, MIN_DEFAULT_RATE
+
+# The generator's limits, re-exported so pages take them through bankml and never import synth.
+__all__ = [
+    "MAX_CUSTOMERS",
+    "MAX_DEFAULT_RATE",
+    "MIN_CUSTOMERS",
+    "MIN_DEFAULT_RATE",
+    "SUPPORTED_LOCALES",
+    "ensure_bank",
+    "make_params",
+    "regenerate",
+]
 
 
 def make_params(scenario: str | None = None, **overrides) -> BankParams:

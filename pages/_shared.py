@@ -207,17 +207,33 @@ def score_upload(raw: bytes, name: str, model, card: dict, info: BankInfo | None
 
 
 @st.cache_resource(show_spinner="Fitting the recommender...", max_entries=4)
-def _recommender(content_hash: str, path: str, model_key: str, use_segments: bool):
-    from bankml.recommend import build_context
+def _recommender(content_hash: str, path: str, model_sha: str, use_segments: bool, _model):
+    from bankml import recommend
 
-    return build_context(path, use_segments=use_segments)
+    bank = recommend.read_bank(path)
+    segments = segment_names(content_hash, path) if use_segments else None
+    if _model is None:
+        risk = recommend.RiskView.off("no default model trained yet (Model performance page)")
+    else:
+        risk = recommend.risk_view(_model, bank.customers, bank.loans)
+    return recommend.build_context(bank, segments=segments, risk=risk)
 
 
 def recommender(info: BankInfo, use_segments: bool = False):
-    """The bank's fitted recommender context (shared, read-only), per content hash and model sha."""
-    from bankml.recommend import current_model_key
+    """The bank's fitted recommender context (shared, read-only), per content hash and model sha.
 
-    return _recommender(info.content_hash, str(info.path), current_model_key(), use_segments)
+    Segments come from the segmentation cached for this content hash; the risk view from the
+    registry's current default model (a damaged model raises ModelError, shown by the page).
+    """
+    found = current_model()
+    model, sha = (None, "none") if found is None else (found[0], found[1]["sha256"])
+    return _recommender(info.content_hash, str(info.path), sha, use_segments, model)
+
+
+def segment_names(content_hash: str, path: str) -> pd.Series:
+    """Segment name per customer id from the cached automatic segmentation of this bank."""
+    result = _segments(content_hash, path, "auto")
+    return result.labels.map(result.names)
 
 
 @st.cache_data(show_spinner="Evaluating the recommenders...", max_entries=8)
@@ -226,11 +242,12 @@ def _recommender_evaluation(
 ) -> pd.DataFrame:
     from bankml.recommend import evaluate_recommenders
 
-    return evaluate_recommenders(path, k=k, use_segments=use_segments)
+    segments = segment_names(content_hash, path) if use_segments else None
+    return evaluate_recommenders(path, segments=segments, k=k)
 
 
 def recommender_evaluation(info: BankInfo, k: int = 5, use_segments: bool = False) -> pd.DataFrame:
-    """Item-CF vs popularity, segment popularity and oracle on a seeded hold-out (cached)."""
+    """The model in use vs baselines and oracle on leave-one-out and temporal splits (cached)."""
     return _recommender_evaluation(info.content_hash, str(info.path), k, use_segments)
 
 

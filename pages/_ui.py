@@ -224,22 +224,35 @@ def evaluation_chart(table: pd.DataFrame):
 
 
 def similarity_heatmap(frame: pd.DataFrame):
-    """Product x product item-CF similarity as a heatmap (0 = never held together)."""
+    """Learned item-item weights as a heatmap: how much holding a product raises another's score."""
     import altair as alt
 
-    order = list(dict.fromkeys(frame["product_a"]))
+    order = list(dict.fromkeys(frame["held"]))
+    limit = float(max(frame["weight"].abs().max(), 1e-6))
+    axis = alt.Axis(labelLimit=400, labelOverlap=False, labelAngle=-45)
     return (
         alt.Chart(frame)
         .mark_rect()
         .encode(
-            x=alt.X("product_b:N", sort=order, title="Product"),
-            y=alt.Y("product_a:N", sort=order, title="Held product"),
-            color=alt.Color(
-                "similarity:Q", title="Cosine similarity", scale=alt.Scale(scheme="blues")
+            x=alt.X("offered:N", sort=order, title="Product offered", axis=axis),
+            y=alt.Y(
+                "held:N",
+                sort=order,
+                title="Product held",
+                axis=alt.Axis(labelLimit=400, labelOverlap=False),
             ),
-            tooltip=["product_a", "product_b", alt.Tooltip("similarity:Q", format=".2f")],
+            color=alt.Color(
+                "weight:Q",
+                title=["Learned weight:", "lift to the offered", "product's score"],
+                scale=alt.Scale(scheme="redblue", domain=[-limit, limit], reverse=True),
+            ),
+            tooltip=[
+                alt.Tooltip("held:N", title="Held"),
+                alt.Tooltip("offered:N", title="Offered"),
+                alt.Tooltip("weight:Q", title="Learned weight", format="+.3f"),
+            ],
         )
-        .properties(height=520)
+        .properties(height=560)
     )
 
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 import streamlit as st
 
 from bankml import formatting
-from bankml.bank import make_params, regenerate
+from bankml.bank import (
+    MAX_DEFAULT_RATE,
+    MIN_CUSTOMERS,
+    MIN_DEFAULT_RATE,
+    SUPPORTED_LOCALES,
+    make_params,
+    regenerate,
+)
 from bankml.default import byod
 from bankml.errors import BankmlError
 from pages import _shared, _ui
-from synth import SUPPORTED_LOCALES
-from synth.params import MAX_DEFAULT_RATE, MIN_CUSTOMERS, MIN_DEFAULT_RATE
 
 st.title("Data")
 st.caption("Regenerate the synthetic bank that feeds every page, and look inside its tables.")

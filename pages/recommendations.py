@@ -10,15 +10,16 @@ from pages import _shared, _ui
 
 st.title("Recommendations")
 st.caption(
-    "Products to offer each customer by item-based collaborative filtering over holdings, "
-    "with the held products behind each offer, business rules and an evaluation against baselines."
+    "Products to offer each customer from a learned item-item model: what they hold and customers "
+    "like them (segment, age, income, tenure, life stage) weigh in together, with business rules, "
+    "a risk check on lending offers and an evaluation against the strongest baseline."
 )
 info = _shared.require_bank()
 use_segments = st.toggle(
     "Use customer segments",
-    value=False,
+    value=True,
     key="rec_use_segments",
-    help="Cold-start customers get their segment's most popular products (fits the segmentation once).",
+    help="Adds each customer's segment (from the Customer segments page) to the model's context.",
 )
 try:
     context = _shared.recommender(info, use_segments)
@@ -43,8 +44,8 @@ top_n = left.slider("How many offers", 1, 10, 5, key="rec_top_n")
 try:
     profile = recommend.customer_profile(customer, context)
     holdings = recommend.customer_holdings(customer, context)
-    offers = recommend.recommend_for_customer(customer, n=top_n, context=context)
-    decisions = recommend.offer_decisions(customer, context=context)
+    offers = recommend.recommend_for_customer(customer, context, n=top_n)
+    decisions = recommend.offer_decisions(customer, context)
 except BankmlError as exc:
     _shared.show_error(exc)
     st.stop()
@@ -55,10 +56,10 @@ with right:
     cols[0].metric("Age", f"{profile['age']:.0f}")
     cols[1].metric("Annual income", f"{profile['annual_income']:,.0f}")
     cols[2].metric("Credit score", f"{profile['credit_score']:.0f}")
-    cols[3].metric("Segment", str(profile.get("segment", "—")))
+    cols[3].metric("Segment", str(profile.get("segment", "segments off")))
     st.markdown("**Holds**")
     if holdings.empty:
-        st.info("No products yet: offers come from popularity (cold start).")
+        st.info("No products yet: offers come from customers like them (their context).")
     else:
         st.dataframe(holdings, hide_index=True)
 
@@ -67,7 +68,19 @@ st.caption(context.risk.note)
 st.dataframe(
     offers,
     hide_index=True,
-    column_config={"score": st.column_config.NumberColumn(format="%.3f")},
+    column_order=["name", "family", "reason", "note", "score", "evidence"],
+    column_config={
+        "name": "Product",
+        "family": "Family",
+        "reason": st.column_config.TextColumn("Why", width="large"),
+        "note": st.column_config.TextColumn("Risk check", width="medium"),
+        "score": st.column_config.NumberColumn("Score", format="%.3f"),
+        "evidence": st.column_config.TextColumn(
+            "Model terms",
+            width="medium",
+            help="Each held product or trait behind the offer and how much it adds to the score",
+        ),
+    },
 )
 blocked = decisions[~decisions["allowed"] & (decisions["rule"] != "already held")]
 if not blocked.empty:
@@ -75,13 +88,32 @@ if not blocked.empty:
         st.dataframe(blocked[["name", "family", "rule"]], hide_index=True)
 
 st.subheader("How good are the recommendations?")
-evaluation = _shared.recommender_evaluation(info, k=5, use_segments=use_segments)
+try:
+    evaluation = _shared.recommender_evaluation(info, k=5, use_segments=use_segments)
+except BankmlError as exc:
+    _shared.show_error(exc)
+    st.stop()
+summary = recommend.strongest_baseline(evaluation).to_dict(orient="records")
+for column, row in zip(st.columns(len(summary)), summary, strict=True):
+    column.metric(
+        f"NDCG@5, {row['split']}",
+        f"{row['in use']:.3f}",
+        f"{row['vs baseline']:.2f}x {row['strongest baseline']} (strongest baseline)",
+        delta_color="normal" if row["vs baseline"] >= 1 else "inverse",
+        help=f"Oracle (generator's truth): {row['oracle']:.3f}; the model reaches"
+        f" {row['vs oracle']:.2f}x of it.",
+    )
 st.caption(
-    "Seeded hold-out: one holding (or 20 %) of each customer with two or more is hidden; "
-    "each method ranks the rest. The oracle ranks by the generator's true propensities."
+    "Leave-one-out hides one holding of each customer with two or more; the temporal split fits "
+    "on holdings opened before a date and scores the products opened after it. The oracle ranks "
+    "by the generator's true propensities."
 )
 st.altair_chart(_ui.evaluation_chart(evaluation), width="stretch")
 st.dataframe(evaluation, hide_index=True)
 
 st.subheader("Which products go together")
+st.caption(
+    "Learned weight: how much holding the row's product raises the model's score for the "
+    "column's product (blue raises, red lowers)."
+)
 st.altair_chart(_ui.similarity_heatmap(recommend.similarity_frame(context)), width="stretch")

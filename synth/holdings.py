@@ -1,8 +1,10 @@
 """Holdings with a history: products are adopted one after another, each step depending on what the
 customer already holds, their life stage and their (blended) segment.
 
-The truth keeps every customer's next-product probabilities (truth_propensity, the distribution of
-the product they would open next given everything they hold) beside the per-segment affinities.
+The truth keeps every customer's propensities (truth_propensity: `p`, the customer's true propensity
+for every product given the other products they hold, which is what leave-one-out and temporal
+evaluations rank against; `p_next`, the distribution of the product they would open next given
+everything they hold, 0 for held products) beside the per-segment affinities.
 """
 
 from __future__ import annotations
@@ -147,13 +149,16 @@ def holdings(
         }
     )
     empty = ~held.any(axis=1, keepdims=True)
-    following = _softmax_masked(appeal + held.astype(float) @ COMPLEMENT + empty * first, held)
-    r, c = np.nonzero(~held)
+    logits = appeal + held.astype(float) @ COMPLEMENT  # a held product's own row adds nothing to it
+    following = _softmax_masked(logits + empty * first, held)
+    overall = _softmax_masked(logits, np.zeros_like(held))
+    r, c = np.nonzero(np.ones_like(held))
     propensity = pd.DataFrame(
         {
             "customer_id": customers["customer_id"].to_numpy()[r],
             "product_id": (c + 1).astype(np.int64),
-            "p": following[r, c],
+            "p": overall[r, c],
+            "p_next": following[r, c],
         }
     )
     return {"holdings": holding, "truth_affinity": affinity, "truth_propensity": propensity}

@@ -16,22 +16,42 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--customer", type=int, required=True, help="customer id")
     p.add_argument("--top", type=int_in(1, 50), default=5, help="number of offers (1..50)")
     p.add_argument("--no-rules", action="store_true", help="skip eligibility and risk rules")
+    p.add_argument(
+        "--no-segments",
+        action="store_true",
+        help="leave the customer's segment out of the model (skips fitting the segmentation)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=run)
+
+
+def collaborators(db, use_segments: bool):
+    """(bank, segment names or None, risk view) from one bank read and the registry's model."""
+    from bankml import recommend, registry
+
+    bank = recommend.read_bank(db)
+    segments = None
+    if use_segments:
+        from bankml.segment import segment_customers
+
+        result = segment_customers(db)
+        segments = result.labels.map(result.names)
+    if registry.current_id() is None:
+        risk = recommend.RiskView.off("no default model trained yet (run `bankml train`)")
+    else:
+        model, _ = registry.load_model()  # a damaged model: ModelError, one line, exit 2
+        risk = recommend.risk_view(model, bank.customers, bank.loans)
+    return bank, segments, risk
 
 
 def run(args: argparse.Namespace) -> int:
     from bankml.recommend import build_context, customer_holdings, recommend_for_customer
 
-    # segmentation fits a clustering (slow on a big bank): only a cold-start customer needs it
-    context = build_context(args.db, use_segments=False)
+    bank, segments, risk = collaborators(args.db, not args.no_segments)
+    context = build_context(bank, segments=segments, risk=risk)
     context.row_of(args.customer)  # unknown id -> InputError -> one line, exit 2
-    if customer_holdings(args.customer, context).empty:
-        context = build_context(args.db, use_segments=True)
     holdings = customer_holdings(args.customer, context)
-    offers = recommend_for_customer(
-        args.customer, n=args.top, rules=not args.no_rules, context=context
-    )
+    offers = recommend_for_customer(args.customer, context, n=args.top, rules=not args.no_rules)
     if args.json:
         print_json(
             {
@@ -48,20 +68,28 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {row.product_id:>3}  {row.name} ({row.family})")
     print(f"top {len(offers)} offers:")
     for rank, row in enumerate(offers.itertuples(), start=1):
-        print(f"  {rank}. {row.name:<26} score {row.score:.3f}  [{row.source}] {row.reason}")
+        note = f" ({row.note})" if row.note else ""
+        print(f"  {rank}. {row.name:<26} score {row.score:.3f}  {row.reason}{note}")
     print(f"({context.risk.note})")
     return 0
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    """Evaluate item-CF against the baselines on the bank at args.db; args.json -> one object."""
+    """The recommender in use vs the baselines on the bank at args.db; args.json -> one object."""
     from bankml.recommend import evaluate_recommenders
+    from bankml.segment import segment_customers
 
     k = int(getattr(args, "k", None) or 5)
-    table = evaluate_recommenders(args.db, k=k, random_state=int(getattr(args, "seed", 0) or 0))
+    result = segment_customers(args.db)
+    table = evaluate_recommenders(
+        args.db,
+        segments=result.labels.map(result.names),
+        k=k,
+        random_state=int(getattr(args, "seed", 0) or 0),
+    )
     if getattr(args, "json", False):
         print_json({"recommender": table.to_dict(orient="records"), "k": k})
         return 0
-    print(f"recommender evaluation at k={k} (seeded hold-out):")
+    print(f"recommender evaluation at k={k} (seeded leave-one-out and temporal splits):")
     print(table.drop(columns=["note"]).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
     return 0

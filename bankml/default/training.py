@@ -331,11 +331,14 @@ def _fair_lending(frame, spec, use_protected: tuple[str, ...], random_state: int
 def _scorecard_review(model, compared, X, y, folds, spec, cv, random_state) -> tuple:
     """The scorecard's points and screening: the model in use, a blend's member, or a
     challenger refitted for review when another model decides."""
-    card, role = model, "in use"
-    if isinstance(model, BlendModel) and "scorecard" in list(model.members):
-        card = model.members_[list(model.members).index("scorecard")]
-        role = "blend member"
-    elif model.candidate_.kind != "scorecard":
+    card, role = None, "in use"
+    if isinstance(model, BlendModel):
+        if "scorecard" in list(model.members):
+            card = model.members_[list(model.members).index("scorecard")]
+            role = "blend member"
+    elif model.candidate_.kind == "scorecard":
+        card = model
+    if card is None:
         if "scorecard" not in compared:
             return None, {}
         card = DefaultModel(spec=spec, candidate="scorecard", cv=cv, random_state=random_state)

@@ -1,40 +1,52 @@
-"""Product recommender: item-based collaborative filtering, business rules, cold start, evaluation.
+"""Product recommender: a learned item-item model with customer context, business rules, evaluation.
 
-`ItemCFRecommender` works on any sparse customers x products implicit-feedback matrix;
-`recommend_for_customer` is the one call for the bank (reasons, rules, cold start), and
-`evaluate_recommenders` compares item-CF with popularity, segment popularity and the truth oracle.
+`EASERecommender` (closed-form learned item-item weights) and `ItemCFRecommender` (neighbourhood
+item-CF) work on any sparse customers x products implicit-feedback matrix. For the bank:
+`read_bank` (one read), then `build_context(bank, segments=..., risk=...)` with the collaborators
+passed in explicitly, then `recommend_for_customer`. `evaluate_recommenders` compares the model in
+use with popularity, segment popularity, item-CF and the truth oracle on leave-one-out and temporal
+splits.
 """
 
 from bankml.recommend.bank import (
     ELIGIBILITY_RULES,
     AgeRule,
+    BankTables,
     RecommenderContext,
     build_context,
-    current_model_key,
     customer_holdings,
     customer_profile,
     find_customers,
     holdings_matrix,
     offer_decisions,
+    read_bank,
+    reason_text,
     recommend_for_customer,
     similarity_frame,
 )
+from bankml.recommend.context import customer_context
+from bankml.recommend.ease import EASE_COLUMN_LIMIT, EASERecommender
 from bankml.recommend.estimator import ItemCFRecommender, check_implicit_matrix
 from bankml.recommend.evaluation import (
     evaluate_recommenders,
-    holdout_split,
-    ranking_metrics,
-    top_n_from_scores,
+    strongest_baseline,
+    temporal_split,
 )
+from bankml.recommend.metrics import holdout_split, ranking_metrics, top_n_from_scores
+from bankml.recommend.risk import RiskView, risk_profiles, risk_view
 
 __all__ = [
+    "EASE_COLUMN_LIMIT",
     "ELIGIBILITY_RULES",
     "AgeRule",
+    "BankTables",
+    "EASERecommender",
     "ItemCFRecommender",
     "RecommenderContext",
+    "RiskView",
     "build_context",
-    "current_model_key",
     "check_implicit_matrix",
+    "customer_context",
     "customer_holdings",
     "customer_profile",
     "evaluate_recommenders",
@@ -43,7 +55,13 @@ __all__ = [
     "holdout_split",
     "offer_decisions",
     "ranking_metrics",
+    "read_bank",
+    "reason_text",
     "recommend_for_customer",
+    "risk_profiles",
+    "risk_view",
     "similarity_frame",
+    "strongest_baseline",
+    "temporal_split",
     "top_n_from_scores",
 ]

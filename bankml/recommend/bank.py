@@ -1,14 +1,14 @@
-"""The recommender on the bank: holdings matrix, business rules, cold start and readable reasons.
+"""The recommender on the bank: one bank read, the learned item-item model, rules and readable reasons.
 
-Segments (bankml.segment) and the default model (bankml.registry / bankml.default) are optional
-collaborators: they are imported lazily, and when they are missing or fail the recommender still
-works (plain popularity for cold start, no risk rule) and says so in the reason.
+Collaborators are explicit: the caller passes the segment names (from bankml.segment, or None for
+"segments off") and the risk view (`risk_view(model, ...)` with the registry's default model, or
+`RiskView.off(reason)`). Nothing here refits a clustering or loads a model behind the caller's back.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -16,12 +16,12 @@ import scipy.sparse as sp
 
 from bankml import data
 from bankml.errors import InputError
-from bankml.recommend.estimator import ItemCFRecommender
+from bankml.recommend.context import customer_context
+from bankml.recommend.ease import EASERecommender
+from bankml.recommend.risk import RiskView
 
 LENDING_FAMILY = "lending"
-# The variant the dashboard and CLI use: the naive-Bayes item-item weights beat cosine on the synthetic
-# bank's hold-out (NDCG@5 1.31x popularity vs 1.16x; see `bankml bench --section recommend`).
-DASHBOARD_SIMILARITY = "bayes"
+BANK_TABLES = ("customers", "products", "holdings", "loans")
 
 
 @dataclass(frozen=True)
@@ -51,16 +51,18 @@ ELIGIBILITY_RULES: tuple[AgeRule, ...] = (
 
 
 @dataclass(frozen=True)
-class RiskView:
-    """Each customer's PD from the current default model and its cut-off (or why there is none)."""
+class BankTables:
+    """The tables the recommender reads, all from one connection (so one generation)."""
 
-    pd_by_customer: pd.Series | None
-    cutoff: float | None
-    note: str
+    customers: pd.DataFrame
+    products: pd.DataFrame
+    holdings: pd.DataFrame
+    loans: pd.DataFrame
 
-    @property
-    def active(self) -> bool:
-        return self.pd_by_customer is not None and self.cutoff is not None
+
+def read_bank(path: str | os.PathLike | None = None) -> BankTables:
+    """customers, products, holdings and loans in one read (never truth_*)."""
+    return BankTables(**data.read_tables(list(BANK_TABLES), path))
 
 
 @dataclass(frozen=True)
@@ -73,11 +75,10 @@ class RecommenderContext:
     products: pd.DataFrame
     customers: pd.DataFrame
     holdings: pd.DataFrame
-    model: ItemCFRecommender
+    model: EASERecommender
     segments: pd.Series | None
     segment_note: str
     risk: RiskView
-    popularity: pd.DataFrame = field(repr=False)
 
     def row_of(self, customer_id: int) -> int:
         """Matrix row of a customer id; InputError naming the id and the valid range."""
@@ -122,162 +123,60 @@ def _matrix(
     return matrix, customer_ids, product_ids
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return text[:160]
-
-
-def segment_series(
-    path: str | os.PathLike | None, customer_ids: np.ndarray
-) -> tuple[pd.Series | None, str]:
-    """Segment label per customer id from bankml.segment, or None and why not."""
-    try:
-        from bankml.segment import segment_labels
-    except ImportError:
-        return None, "no segmentation available"
-    try:
-        labels = segment_labels(path)
-    except Exception as exc:  # an optional collaborator: its failure must not stop recommendations
-        return None, f"segmentation failed ({_first_line(exc)})"
-    if isinstance(labels, pd.DataFrame):
-        frame = labels.reset_index() if "customer_id" not in labels.columns else labels
-        if "customer_id" not in frame.columns:
-            return None, "segmentation returned no customer_id"
-        name = next(
-            (c for c in ("segment_name", "name", "segment", "label") if c in frame.columns), None
+def aligned_segments(segments: pd.Series | None, customer_ids: np.ndarray) -> pd.Series | None:
+    """Segment names in customer_ids' order; InputError when they come from another bank."""
+    if segments is None:
+        return None
+    if not isinstance(segments, pd.Series):
+        raise InputError(f"segments must be a Series of names by customer id; got {type(segments)}")
+    found = pd.Index(customer_ids).isin(segments.index)
+    if not found.all():
+        raise InputError(
+            f"segments lack {int((~found).sum())} of {len(customer_ids)} customers (e.g. id"
+            f" {int(customer_ids[~found][0])}): they come from another generation of the bank;"
+            " segment this bank again"
         )
-        if name is None:
-            return None, "segmentation returned no segment column"
-        series = pd.Series(frame[name].to_numpy(), index=frame["customer_id"].to_numpy())
-    else:
-        series = pd.Series(labels)
-        if len(series) == len(customer_ids) and not series.index.isin(customer_ids).all():
-            series.index = customer_ids
-    series = series.astype(str).reindex(customer_ids)
-    if series.isna().all():
-        return None, "segmentation labels match no customer"
-    return series, "segment popularity"
-
-
-def risk_view(path: str | os.PathLike | None = None) -> RiskView:
-    """PD of each customer's latest loan application under the current default model, if any."""
-    try:
-        from bankml import registry
-
-        try:
-            from bankml.default import loan_frame
-        except ImportError:
-            from bankml.default.features import loan_frame
-    except ImportError:
-        return RiskView(None, None, "risk check skipped: no default model in this build")
-    try:
-        if hasattr(registry, "current_id") and registry.current_id() is None:
-            return RiskView(None, None, "risk check skipped: no default model trained yet")
-        loaded = registry.load_model()
-    except Exception as exc:  # a damaged or stale model: recommend without the rule, say why
-        return RiskView(
-            None, None, f"risk check skipped: no usable default model ({_first_line(exc)})"
-        )
-    model = loaded[0] if isinstance(loaded, tuple) else loaded
-    if model is None:
-        return RiskView(None, None, "risk check skipped: no default model trained yet")
-    try:
-        frame = loan_frame(path)
-        scores = np.asarray(model.predict_pd(frame), dtype=float).ravel()
-        cutoff = float(model.cutoff_)
-        latest = (
-            pd.DataFrame(
-                {
-                    "customer_id": frame["customer_id"].to_numpy(),
-                    "date": frame["application_date"].to_numpy(),
-                    "pd": scores,
-                }
-            )
-            .sort_values(["customer_id", "date"], kind="stable")
-            .drop_duplicates("customer_id", keep="last")
-        )
-    except Exception as exc:  # the model may not fit this bank; recommend without the rule
-        return RiskView(
-            None, None, f"risk check skipped: default model failed ({_first_line(exc)})"
-        )
-    series = pd.Series(latest["pd"].to_numpy(), index=latest["customer_id"].to_numpy())
-    return RiskView(
-        series, cutoff, f"risk check with the current default model (cut-off {cutoff:.2f})"
-    )
-
-
-def current_model_key() -> str:
-    """The current default model's sha256 ("none" without one): part of a cache key for the context."""
-    try:
-        from bankml import registry
-
-        if registry.current_id() is None:
-            return "none"
-        return str(registry.verify()["sha256"])
-    except Exception:
-        return "unavailable"
-
-
-def popularity_table(matrix: sp.csr_matrix, segments: pd.Series | None) -> pd.DataFrame:
-    """Share of customers holding each product overall (column "all") and per segment."""
-    overall = np.asarray(matrix.mean(axis=0)).ravel()
-    table = pd.DataFrame({"all": overall})
-    if segments is not None:
-        codes, names = pd.factorize(segments.fillna("unknown"), sort=True)
-        onehot = sp.csr_matrix(
-            (np.ones(len(codes)), (codes, np.arange(len(codes)))), shape=(len(names), len(codes))
-        )
-        counts = np.asarray((onehot @ matrix).todense())
-        sizes = np.bincount(codes, minlength=len(names))[:, None]
-        shares = counts / np.maximum(sizes, 1)
-        table = pd.concat([table, pd.DataFrame(shares.T, columns=list(names))], axis=1)
-    return table
+    return segments.reindex(customer_ids).astype(str)
 
 
 def build_context(
-    path: str | os.PathLike | None = None,
-    model: ItemCFRecommender | None = None,
-    use_segments: bool = True,
+    bank: BankTables,
+    *,
+    segments: pd.Series | None,
+    risk: RiskView,
+    model: EASERecommender | None = None,
 ) -> RecommenderContext:
-    """Read the bank, fit the item-CF model and gather segments and risk, once.
+    """Fit the item-item model on the bank's holdings and customer context, once.
 
-    use_segments=False skips bankml.segment (which fits a clustering: slow on a large bank);
-    cold start then falls back to plain popularity.
+    segments: segment name per customer id (bankml.segment on the same bank), or None when segments
+    are off (the model then uses the other context columns only). risk: `risk_view(...)` or
+    `RiskView.off(reason)`.
     """
-    tables = data.read_tables(["customers", "products", "holdings"], path)
-    matrix, customer_ids, product_ids = _matrix(
-        tables["customers"], tables["products"], tables["holdings"]
+    if not isinstance(risk, RiskView):
+        raise InputError(f"risk must be a RiskView (RiskView.off(reason) for none); got {risk!r}")
+    matrix, customer_ids, product_ids = _matrix(bank.customers, bank.products, bank.holdings)
+    customers = bank.customers.set_index("customer_id").reindex(customer_ids)
+    names = aligned_segments(segments, customer_ids)
+    flags, flag_names = customer_context(customers, names)
+    model = (model or EASERecommender()).fit(
+        matrix, item_ids=product_ids, context=flags, context_names=flag_names
     )
-    model = (model or ItemCFRecommender(similarity=DASHBOARD_SIMILARITY)).fit(
-        matrix, item_ids=product_ids
-    )
-    segments, note = (
-        segment_series(path, customer_ids) if use_segments else (None, "segments not requested")
-    )
-    products = tables["products"].set_index("product_id").reindex(product_ids)
-    customers = tables["customers"].set_index("customer_id").reindex(customer_ids)
     return RecommenderContext(
         matrix=matrix,
         customer_ids=customer_ids,
         product_ids=product_ids,
-        products=products,
+        products=bank.products.set_index("product_id").reindex(product_ids),
         customers=customers,
-        holdings=tables["holdings"],
+        holdings=bank.holdings,
         model=model,
-        segments=segments,
-        segment_note=note,
-        risk=risk_view(path),
-        popularity=popularity_table(matrix, segments),
+        segments=names,
+        segment_note="segments on" if names is not None else "segments off",
+        risk=risk,
     )
 
 
-def offer_decisions(
-    customer_id: int,
-    path: str | os.PathLike | None = None,
-    context: RecommenderContext | None = None,
-) -> pd.DataFrame:
+def offer_decisions(customer_id: int, context: RecommenderContext) -> pd.DataFrame:
     """For every product: may it be offered to this customer, and if not, which rule says no."""
-    context = context or build_context(path)
     row = context.row_of(customer_id)
     held = np.zeros(len(context.product_ids), bool)
     held[context.matrix.indices[context.matrix.indptr[row] : context.matrix.indptr[row + 1]]] = True
@@ -290,20 +189,16 @@ def offer_decisions(
         if hit.any() and rule.blocks(age):
             reason[hit] = rule.reason(age)
     lending = (families == LENDING_FAMILY) & (reason == "")
-    risk_note = ""
+    note = context.risk.note
     if context.risk.active:
-        pd_value = context.risk.pd_by_customer.get(int(customer_id))
-        if pd_value is None or not np.isfinite(pd_value):
-            risk_note = "risk check skipped: no loan application on file"
-        elif pd_value > context.risk.cutoff:
-            reason[lending] = (
-                f"PD {pd_value:.2f} is above the default model's cut-off {context.risk.cutoff:.2f}"
-            )
-        else:
-            risk_note = f"PD {pd_value:.2f} within cut-off {context.risk.cutoff:.2f}"
-    else:
-        risk_note = context.risk.note
-    notes = np.where(lending & (reason == ""), risk_note, "")
+        pd_value = float(context.risk.pd_by_customer.get(int(customer_id), np.nan))
+        cutoff = context.risk.cutoff
+        if not np.isfinite(pd_value):
+            raise InputError(f"the risk view has no PD for customer {int(customer_id)}")
+        if pd_value > cutoff:
+            reason[lending] = f"PD {pd_value:.2f} is above the default model's cut-off {cutoff:.2f}"
+        note = f"PD {pd_value:.2f} within the default model's cut-off {cutoff:.2f}"
+    notes = np.where(lending & (reason == ""), note, "")
     return pd.DataFrame(
         {
             "product_id": context.product_ids,
@@ -316,94 +211,67 @@ def offer_decisions(
     )
 
 
-def _because(names: pd.Series, similarities: pd.Series, measure: str = "similarity") -> str:
-    parts = [f"{n} ({measure} {s:.2f})" for n, s in zip(names, similarities, strict=True)]
-    return "because you hold " + " and ".join(parts)
+def _listing(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def reason_text(target: str, held: list[str], like_you: list[str]) -> str:
+    """An adviser's sentence from the held products and context behind an offer (no weights)."""
+    parts = []
+    if held:
+        parts.append(f"Customers who hold {_listing(held)} often open {target} next")
+    if like_you:
+        tail = "often hold it too" if held else f"often hold {target}"
+        parts.append(
+            f"{'customers' if held else 'Customers'} like you ({', '.join(like_you)}) {tail}"
+        )
+    return "; ".join(parts) if parts else f"{target} is popular with customers overall"
 
 
 def recommend_for_customer(
-    customer_id: int,
-    n: int = 5,
-    path: str | os.PathLike | None = None,
-    rules: bool = True,
-    context: RecommenderContext | None = None,
+    customer_id: int, context: RecommenderContext, n: int = 5, rules: bool = True
 ) -> pd.DataFrame:
-    """Top-n offers for one customer: product_id, name, family, score, reason, source.
+    """Top-n offers for one customer: product_id, name, family, score, reason, evidence, note.
 
-    source is "item-cf" (scores from similar held products), "segment popularity" or
-    "popularity" (cold start, or filling up when item-CF has no signal left).
+    reason is a sentence for an adviser; evidence lists the model's terms behind it with their
+    weights; note carries the risk check of lending offers.
     """
     if int(n) != n or n < 1:
         raise InputError(f"n={n!r} must be a positive integer")
-    context = context or build_context(path)
     row = context.row_of(customer_id)
-    model = context.model
-    decisions = offer_decisions(customer_id, context=context) if rules else None
-    allowed = decisions["allowed"].to_numpy() if rules else np.ones(len(context.product_ids), bool)
-    held_count = context.matrix.indptr[row + 1] - context.matrix.indptr[row]
-    if rules is False:
-        held = context.matrix.indices[context.matrix.indptr[row] : context.matrix.indptr[row + 1]]
-        allowed[held] = False
-
-    ids, scores = model.recommend(row, n=len(context.product_ids), exclude_held=True)
-    cf = pd.DataFrame({"product_id": ids, "score": scores})
-    cf = cf[(cf["score"] > 0) & allowed[np.searchsorted(context.product_ids, ids)]]
-    if held_count == 0:  # cold start: nothing held, so nothing for item-CF to build on
-        cf = cf.iloc[:0]
-    cf = cf.head(int(n)).assign(source="item-cf")
-
-    segment = None
-    if context.segments is not None:
-        segment = context.segments.iloc[row]
-    column = segment if segment is not None and segment in context.popularity.columns else "all"
-    source = "segment popularity" if column != "all" else "popularity"
-    popular = pd.DataFrame(
-        {"product_id": context.product_ids, "score": context.popularity[column].to_numpy()}
-    )
-    popular = popular[allowed & ~popular["product_id"].isin(cf["product_id"]).to_numpy()]
-    popular = popular.sort_values("score", ascending=False, kind="stable")
-    fill = popular.head(int(n) - len(cf)).assign(source=source)
-    result = pd.concat([cf, fill], ignore_index=True)
-
-    result["name"] = context.products["name"].reindex(result["product_id"]).astype(str).to_numpy()
-    result["family"] = (
-        context.products["family"].reindex(result["product_id"]).astype(str).to_numpy()
-    )
-    reasons = []
-    for product_id, origin in zip(result["product_id"], result["source"], strict=True):  # <= n rows
-        if origin == "item-cf":
-            top = model.explain(row, product_id, n=2)
-            top = top[(top.index == 0) | (top["similarity"] >= 0.005)]  # no "(similarity 0.00)"
-            names = context.products["name"].reindex(top["product_id"]).astype(str)
-            reasons.append(
-                _because(
-                    names,
-                    top["similarity"],
-                    "evidence weight" if context.model.similarity == "bayes" else "similarity",
-                )
-                if len(top)
-                else "ranked by the item model: often held by customers like you, though none of your products points to it in particular"
-            )
-        elif origin == "segment popularity":
-            share = context.popularity.loc[context.product_ids == product_id, column].iloc[0]
-            what = "no holdings yet" if held_count == 0 else "little signal from holdings"
-            reasons.append(f"{what}: popular in your segment {segment} ({share:.0%} hold it)")
-        else:
-            share = context.popularity.loc[context.product_ids == product_id, "all"].iloc[0]
-            what = "no holdings yet" if held_count == 0 else "little signal from holdings"
-            reasons.append(
-                f"{what}: popular with all customers ({share:.0%} hold it; {context.segment_note})"
-            )
+    decisions = offer_decisions(customer_id, context)
+    allowed = decisions["allowed"].to_numpy()
+    if not rules:
+        allowed = decisions["rule"].to_numpy() != "already held"
+    ids, scores = context.model.recommend(row, n=len(context.product_ids), exclude_held=True)
+    keep = allowed[np.searchsorted(context.product_ids, ids)]
+    result = pd.DataFrame({"product_id": ids[keep], "score": scores[keep]}).head(int(n))
+    products = context.products.reindex(result["product_id"])
+    result["name"] = products["name"].astype(str).to_numpy()
+    result["family"] = products["family"].astype(str).to_numpy()
+    reasons, evidence = [], []
+    for product_id, name in zip(result["product_id"], result["name"], strict=True):  # <= n rows
+        terms = context.model.explain(row, product_id, n=4)
+        terms = terms[terms["contribution"] >= 0.01]
+        is_product = (terms["kind"] == "product").to_numpy()
+        labels = np.array(
+            [
+                str(context.products["name"].get(f)) if product else str(f)
+                for f, product in zip(terms["feature"], is_product, strict=True)  # <= 4 terms
+            ],
+            dtype=object,
+        )
+        held = [str(x) for x in labels[is_product][:2]]
+        like_you = [str(x) for x in labels[~is_product][:2]]
+        reasons.append(reason_text(name, held, like_you))
+        evidence.append(
+            "; ".join(f"{x} {w:+.2f}" for x, w in zip(labels, terms["contribution"], strict=True))
+        )
     result["reason"] = reasons
-    if rules:
-        notes = decisions.set_index("product_id")["note"].reindex(result["product_id"]).to_numpy()
-        result["reason"] = [
-            r if not note else f"{r}; {note}"
-            for r, note in zip(result["reason"], notes, strict=True)
-        ]
-    return result[["product_id", "name", "family", "score", "reason", "source"]].reset_index(
-        drop=True
-    )
+    result["evidence"] = evidence
+    notes = decisions.set_index("product_id")["note"].reindex(result["product_id"]).to_numpy()
+    result["note"] = notes if rules else ""
+    return result[["product_id", "name", "family", "score", "reason", "evidence", "note"]]
 
 
 def customer_holdings(customer_id: int, context: RecommenderContext) -> pd.DataFrame:
@@ -419,7 +287,7 @@ def customer_holdings(customer_id: int, context: RecommenderContext) -> pd.DataF
 
 
 def customer_profile(customer_id: int, context: RecommenderContext) -> pd.Series:
-    """The customer's record (no truth), with their segment label when segmentation exists."""
+    """The customer's record (no truth), with their segment name when segments are on."""
     row = context.row_of(customer_id)
     profile = context.customers.iloc[row].copy()
     if context.segments is not None:
@@ -445,10 +313,13 @@ def find_customers(text: str, context: RecommenderContext, limit: int = 20) -> p
 
 
 def similarity_frame(context: RecommenderContext) -> pd.DataFrame:
-    """Product x product similarity in long form (product_a, product_b, similarity) for a heatmap."""
+    """Product x product learned weights in long form (held, offered, weight) for a heatmap.
+
+    weight = how much holding `held` raises the model's score for `offered` (0 on the diagonal).
+    """
     names = context.products["name"].astype(str).to_numpy()
-    dense = context.model.similarity_.toarray()
+    weights = context.model.weights_[: len(names)]
     a, b = np.meshgrid(np.arange(len(names)), np.arange(len(names)), indexing="ij")
     return pd.DataFrame(
-        {"product_a": names[a.ravel()], "product_b": names[b.ravel()], "similarity": dense.ravel()}
+        {"held": names[a.ravel()], "offered": names[b.ravel()], "weight": weights.ravel()}
     )

@@ -1,113 +1,40 @@
-"""Offline evaluation of recommenders: seeded hold-out splits, ranking metrics, baselines, oracle.
+"""Offline evaluation of recommenders: leave-one-out and temporal splits, baselines and the oracle.
 
-The oracle ranks products by the generator's true propensity for the customer's true segment
-(truth_segments, truth_affinity): it reads truth and exists only here, never in a model.
+Leave-one-out hides one holding of every customer with two or more. The temporal split is the
+realistic task: fit on holdings opened before a date, score the products each customer opened on or
+after it (customer context as of that date). The oracle ranks by the generator's truth: the
+per-customer `truth_propensity` table when the bank has one, else the true segment's
+`truth_affinity`. Truth is read here only, never by a model.
 """
 
 from __future__ import annotations
 
 import os
 
+import duckdb
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from bankml import data
-from bankml.errors import InputError
-from bankml.recommend.bank import _matrix, segment_series
-from bankml.recommend.estimator import ItemCFRecommender, check_implicit_matrix
+from bankml.errors import InputError, StoreError
+from bankml.recommend.bank import _matrix, aligned_segments
+from bankml.recommend.context import customer_context
+from bankml.recommend.ease import EASERecommender
+from bankml.recommend.estimator import ItemCFRecommender
+from bankml.recommend.metrics import holdout_split, ranking_metrics, top_n_from_scores
 
 METRICS = ("hit_rate", "precision", "recall", "ndcg", "map", "coverage", "novelty")
+IN_USE = "item-item + context (in use)"
+TEMPORAL_QUANTILE = 0.8  # the split date: 80 % of all holdings were opened before it
+TRUTH = ("truth_propensity", "truth_segments", "truth_affinity")
 
 
-def holdout_split(
-    X: sp.spmatrix, fraction: float | None = None, random_state: int | None = 0
-) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """Hide holdings of every customer with at least two: one each (fraction=None) or a fraction.
-
-    With a fraction, each such customer hides max(1, round(fraction x holdings)) and keeps at least
-    one. Returns (train, test) with the same shape; train + test == X.
-    """
-    X = check_implicit_matrix(X)
-    if fraction is not None and not 0 < fraction < 1:
-        raise InputError(f"fraction={fraction!r} must be between 0 and 1 (exclusive)")
-    rng = np.random.default_rng(random_state)
-    counts = np.diff(X.indptr)
-    rows = np.repeat(np.arange(X.shape[0]), counts)
-    order = np.lexsort((rng.random(X.nnz), rows))  # random order within each row
-    rank = np.empty(X.nnz, np.int64)
-    rank[order] = np.arange(X.nnz) - X.indptr[rows[order]]
-    if fraction is None:
-        hide_count = np.where(counts >= 2, 1, 0)
-    else:
-        hide_count = np.where(
-            counts >= 2, np.clip(np.round(fraction * counts), 1, counts - 1), 0
-        ).astype(np.int64)
-    hidden = rank < hide_count[rows]
-    coo = X.tocoo()
-    test = sp.csr_matrix((coo.data[hidden], (coo.row[hidden], coo.col[hidden])), shape=X.shape)
-    train = sp.csr_matrix((coo.data[~hidden], (coo.row[~hidden], coo.col[~hidden])), shape=X.shape)
-    return train, test
-
-
-def top_n_from_scores(scores: np.ndarray, train: sp.csr_matrix, n: int) -> np.ndarray:
-    """Column indices of the n best scores per row, items held in train excluded (ties by column)."""
-    key = np.array(scores, dtype=np.float64, copy=True)
-    rows = np.repeat(np.arange(train.shape[0]), np.diff(train.indptr))
-    key[rows, train.indices] = -np.inf
-    return np.argsort(-key, axis=1, kind="stable")[:, :n]
-
-
-def ranking_metrics(
-    recommended: np.ndarray, test: sp.csr_matrix, k: int, popularity: np.ndarray | None = None
-) -> dict[str, float]:
-    """Hit rate, precision, recall, NDCG, MAP at k over rows with a hidden item; coverage, novelty.
-
-    recommended holds column indices (-1 = no item), one row per matrix row. popularity is the share
-    of customers holding each item (for novelty = mean -log2 share of the recommended items).
-    """
-    test = sp.csr_matrix(test)
-    recommended = np.asarray(recommended)[:, :k]
-    relevant = np.diff(test.indptr)
-    users = np.flatnonzero(relevant > 0)
-    if len(users) == 0:
-        raise InputError("the test matrix hides no items: nothing to evaluate")
-    recs = recommended[users]
-    n_items = test.shape[1]
-    test_keys = np.sort(
-        np.repeat(np.arange(test.shape[0]), relevant).astype(np.int64) * n_items + test.indices
-    )
-    rec_keys = users[:, None].astype(np.int64) * n_items + recs
-    hits = np.isin(rec_keys, test_keys) & (recs >= 0)
-    n_rel = relevant[users]
-    discounts = 1.0 / np.log2(np.arange(2, k + 2))
-    dcg = (hits * discounts).sum(axis=1)
-    ideal = np.cumsum(discounts)[np.minimum(n_rel, k) - 1]
-    precision_at = np.cumsum(hits, axis=1) / np.arange(1, k + 1)
-    average_precision = (precision_at * hits).sum(axis=1) / np.minimum(n_rel, k)
-    valid = recs[recs >= 0]
-    result = {
-        "hit_rate": float(hits.any(axis=1).mean()),
-        "precision": float((hits.sum(axis=1) / k).mean()),
-        "recall": float((hits.sum(axis=1) / n_rel).mean()),
-        "ndcg": float((dcg / ideal).mean()),
-        "map": float(average_precision.mean()),
-        "coverage": float(len(np.unique(valid)) / n_items),
-        "novelty": float("nan"),
-    }
-    if popularity is not None and len(valid):
-        share = np.clip(np.asarray(popularity, float)[valid], 1e-12, None)
-        result["novelty"] = float(np.mean(-np.log2(share)))
-    return result
-
-
-def _fallback_groups(customers: pd.DataFrame) -> pd.Series:
-    """Age band x income tercile: the segment baseline's stand-in when bankml.segment is missing."""
+def _fallback_groups(customers: pd.DataFrame) -> np.ndarray:
+    """Age band x income tercile: the segment baseline's groups when no segments are passed."""
     age = pd.cut(customers["age"], [0, 25, 35, 50, 65, 200], labels=False)
     income = pd.qcut(customers["annual_income"].rank(method="first"), 3, labels=False)
-    return (age.astype(int).astype(str) + "-" + income.astype(int).astype(str)).reset_index(
-        drop=True
-    )
+    return (age.astype(int).astype(str) + "-" + income.astype(int).astype(str)).to_numpy()
 
 
 def _group_popularity(train: sp.csr_matrix, groups: np.ndarray) -> np.ndarray:
@@ -119,97 +46,213 @@ def _group_popularity(train: sp.csr_matrix, groups: np.ndarray) -> np.ndarray:
     return counts[codes]
 
 
+def read_evaluation_tables(path: str | os.PathLike | None) -> dict[str, pd.DataFrame]:
+    """customers, products, holdings and whichever truth tables exist, over one connection."""
+    with data.connect(path) as con:
+        try:
+            present = {row[0] for row in con.execute("SHOW TABLES").fetchall()}
+            names = ["customers", "products", "holdings", *[t for t in TRUTH if t in present]]
+            return {name: con.execute(f'SELECT * FROM "{name}"').df() for name in names}
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise StoreError(f"the bank at {path} is incomplete or damaged ({first})") from None
+
+
+def oracle_scores(
+    tables: dict[str, pd.DataFrame], customer_ids: np.ndarray, product_ids: np.ndarray
+) -> tuple[np.ndarray | None, str]:
+    """customers x products true propensity and where it comes from (None without truth tables)."""
+    if "truth_propensity" in tables:
+        truth = tables["truth_propensity"]
+        p = truth.pivot_table(index="customer_id", columns="product_id", values="p", aggfunc="max")
+        p = p.reindex(index=customer_ids, columns=product_ids).fillna(0.0)
+        return p.to_numpy(float), "per-customer true propensity (truth_propensity)"
+    if {"truth_segments", "truth_affinity"} <= set(tables):
+        affinity = tables["truth_affinity"].pivot(
+            index="segment", columns="product_id", values="propensity"
+        )
+        affinity = affinity.reindex(columns=product_ids).fillna(0.0)
+        segment = tables["truth_segments"].set_index("customer_id")["segment"]
+        scores = affinity.reindex(segment.reindex(customer_ids).to_numpy()).to_numpy(float)
+        return np.nan_to_num(scores), "true propensity of the true segment (truth_affinity)"
+    return None, ""
+
+
+def temporal_split(
+    holdings: pd.DataFrame,
+    customer_ids: np.ndarray,
+    product_ids: np.ndarray,
+    quantile: float = TEMPORAL_QUANTILE,
+) -> tuple[sp.csr_matrix, sp.csr_matrix, pd.Timestamp, pd.Timestamp]:
+    """(train, test, split date, last date): holdings opened before the date vs on or after it.
+
+    A product counts as opened after the date only if the customer did not hold it before.
+    """
+    if "opened_date" not in holdings.columns:
+        raise InputError("holdings lack column opened_date: no history for a temporal split")
+    dates = pd.to_datetime(holdings["opened_date"], errors="coerce")
+    if dates.isna().any():
+        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
+        raise InputError(f"holdings column opened_date is empty or not a date at row {row}")
+    split = dates.quantile(quantile)
+    if not (dates < split).any() or not (dates >= split).any():
+        raise InputError("holdings were all opened on one date: no history for a temporal split")
+    customers = pd.DataFrame({"customer_id": customer_ids})
+    products = pd.DataFrame({"product_id": product_ids})
+    before = (dates < split).to_numpy()
+    train, _, _ = _matrix(customers, products, holdings[before])
+    after, _, _ = _matrix(customers, products, holdings[~before])
+    test = (after - after.multiply(train)).tocsr()
+    test.eliminate_zeros()
+    return train, test, split, dates.max()
+
+
+def _as_of(customers: pd.DataFrame, split: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
+    """The customers' age and tenure on the split date (so the context does not see the future)."""
+    months = (last - split).days / 30.44
+    return customers.assign(
+        age=customers["age"] - np.floor(months / 12),
+        tenure_months=np.clip(customers["tenure_months"] - np.round(months), 0, None),
+    )
+
+
+def _rankings(
+    train: sp.csr_matrix,
+    customers: pd.DataFrame,
+    segments: pd.Series | None,
+    groups: tuple[np.ndarray, str, str],
+    oracle: tuple[np.ndarray | None, str],
+    k: int,
+    random_state: int,
+    model: EASERecommender | None,
+) -> dict[str, tuple[np.ndarray, str, str]]:
+    """method -> (top-k column indices, role, note) for every method on one training matrix."""
+    users = np.arange(train.shape[0])
+    flags, names = customer_context(customers, segments)
+    in_use = (model or EASERecommender(random_state=random_state)).fit(
+        train, context=flags, context_names=names
+    )
+    holdings_only = EASERecommender(random_state=random_state).fit(train)
+    popularity = np.asarray(train.mean(axis=0)).ravel()
+    group_labels, group_method, group_note = groups
+    ranked = {
+        IN_USE: (in_use.recommend(users, n=k)[0], "in use", f"EASE, l2 {in_use.l2_:.3g}"),
+        "item-item EASE, holdings only": (
+            holdings_only.recommend(users, n=k)[0],
+            "variant",
+            "the learned model without customer context",
+        ),
+        "item-cf (naive Bayes)": (
+            ItemCFRecommender(similarity="bayes", random_state=random_state)
+            .fit(train)
+            .recommend(users, n=k)[0],
+            "baseline",
+            "naive-Bayes item-item weights of evidence",
+        ),
+        "item-cf (cosine)": (
+            ItemCFRecommender(random_state=random_state).fit(train).recommend(users, n=k)[0],
+            "baseline",
+            "cosine item-item",
+        ),
+        "popularity": (
+            top_n_from_scores(np.broadcast_to(popularity, train.shape), train, k),
+            "baseline",
+            "share holding each product",
+        ),
+        group_method: (
+            top_n_from_scores(_group_popularity(train, group_labels), train, k),
+            "baseline",
+            group_note,
+        ),
+    }
+    if oracle[0] is not None:
+        ranked["oracle"] = (top_n_from_scores(oracle[0], train, k), "oracle", oracle[1])
+    return ranked
+
+
 def evaluate_recommenders(
     path: str | os.PathLike | None = None,
+    segments: pd.Series | None = None,
     k: int = 5,
     random_state: int = 0,
-    model: ItemCFRecommender | None = None,
-    use_segments: bool = True,
+    model: EASERecommender | None = None,
 ) -> pd.DataFrame:
-    """Item-CF (and its naive-Bayes variant) vs popularity, segment popularity and the oracle.
+    """The model in use vs popularity, segment popularity, item-CF and the oracle, on two splits.
 
-    Two seeded splits: "leave-one-out" (one hidden holding per customer) and "20% hold-out".
-    One row per (split, method) with METRICS at k, the number of evaluated customers and notes.
-    Segments come from bankml.segment when use_segments and it works, else age x income bands.
+    segments: segment name per customer id (bankml.segment on this bank), or None: the segment
+    baseline then groups by age band x income tercile and the model has no segment column.
+    One row per (split, method): METRICS at k, role (in use / variant / baseline / oracle),
+    the number of evaluated customers and a note.
     """
     if int(k) != k or k < 1:
         raise InputError(f"k={k!r} must be a positive integer")
-    tables = data.read_tables(["customers", "products", "holdings"], path)
+    tables = read_evaluation_tables(path)
     X, customer_ids, product_ids = _matrix(
         tables["customers"], tables["products"], tables["holdings"]
     )
     k = min(int(k), X.shape[1])
     customers = tables["customers"].set_index("customer_id").reindex(customer_ids)
-    segments, note = (
-        segment_series(path, customer_ids) if use_segments else (None, "segments not requested")
-    )
-    if segments is None:
-        groups = _fallback_groups(customers).to_numpy()
-        segment_method = "segment popularity (age x income bands)"
-        segment_note = f"{note}; grouped by age band x income tercile instead"
+    names = aligned_segments(segments, customer_ids)
+    if names is None:
+        groups = (
+            _fallback_groups(customers),
+            "segment popularity (age x income bands)",
+            "no segments passed: grouped by age band x income tercile",
+        )
     else:
-        groups = segments.to_numpy()
-        segment_method, segment_note = "segment popularity", "segments from bankml.segment"
-    oracle = _oracle_scores(path, customer_ids, product_ids)
+        groups = (names.to_numpy(), "segment popularity", "segments from bankml.segment")
+    oracle = oracle_scores(tables, customer_ids, product_ids)
 
+    train_loo, test_loo = holdout_split(X, None, random_state)
+    train_t, test_t, split, last = temporal_split(tables["holdings"], customer_ids, product_ids)
+    splits = {
+        "leave-one-out": (train_loo, test_loo, customers),
+        f"temporal (opened from {split:%Y-%m-%d})": (
+            train_t,
+            test_t,
+            _as_of(customers, split, last),
+        ),
+    }
     rows = []
-    for split, fraction in (("leave-one-out", None), ("20% hold-out", 0.2)):
-        train, test = holdout_split(X, fraction, random_state)
+    for split_name, (train, test, as_of) in splits.items():  # two splits
         popularity = np.asarray(train.mean(axis=0)).ravel()
-        fitted = (model or ItemCFRecommender(random_state=random_state)).fit(train)
-        ranked = {
-            "item-cf": (
-                fitted.recommend(np.arange(X.shape[0]), n=k)[0],
-                f"{fitted.similarity} item-item",
-            ),
-            "popularity": (
-                top_n_from_scores(np.broadcast_to(popularity, X.shape), train, k),
-                "share holding each product",
-            ),
-            segment_method: (
-                top_n_from_scores(_group_popularity(train, groups), train, k),
-                segment_note,
-            ),
-        }
-        if model is None:
-            bayes = ItemCFRecommender(similarity="bayes", random_state=random_state).fit(train)
-            ranked["item-cf (naive Bayes)"] = (
-                bayes.recommend(np.arange(X.shape[0]), n=k)[0],
-                "naive-Bayes item-item weights of evidence",
-            )
-        if oracle is not None:
-            ranked["oracle"] = (
-                top_n_from_scores(oracle, train, k),
-                "true propensity of the true segment (evaluation only)",
-            )
         evaluated = int((np.diff(test.indptr) > 0).sum())
-        for method, (recommended, detail) in ranked.items():
+        ranked = _rankings(train, as_of, names, groups, oracle, k, random_state, model)
+        for method, (recommended, role, note) in ranked.items():
             metrics = ranking_metrics(recommended, test, k, popularity)
             rows.append(
                 {
-                    "split": split,
+                    "split": split_name,
                     "method": method,
+                    "role": role,
                     "k": k,
                     **metrics,
                     "customers": evaluated,
-                    "note": detail,
+                    "note": note,
                 }
             )
     return pd.DataFrame(rows)
 
 
-def _oracle_scores(
-    path: str | os.PathLike | None, customer_ids: np.ndarray, product_ids: np.ndarray
-) -> np.ndarray | None:
-    """customers x products true propensity, or None when the bank carries no truth tables."""
-    if not {"truth_segments", "truth_affinity"} <= set(data.list_tables(path)):
-        return None
-    truth = data.read_tables(["truth_segments", "truth_affinity"], path)
-    affinity = truth["truth_affinity"].pivot(
-        index="segment", columns="product_id", values="propensity"
-    )
-    affinity = affinity.reindex(columns=product_ids).fillna(0.0)
-    segment = (
-        truth["truth_segments"].set_index("customer_id")["segment"].reindex(customer_ids).to_numpy()
-    )
-    return affinity.reindex(segment).to_numpy(float)
+def strongest_baseline(table: pd.DataFrame, metric: str = "ndcg") -> pd.DataFrame:
+    """Per split: the model in use, the strongest non-oracle baseline and the oracle on `metric`."""
+    rows = []
+    for split, part in table.groupby("split", sort=False):
+        baselines = part[part["role"] == "baseline"]
+        best = baselines.loc[baselines[metric].idxmax()]
+        in_use = part[part["role"] == "in use"].iloc[0]
+        oracle = part[part["role"] == "oracle"]
+        rows.append(
+            {
+                "split": split,
+                "in use": float(in_use[metric]),
+                "strongest baseline": str(best["method"]),
+                "baseline": float(best[metric]),
+                "vs baseline": float(in_use[metric] / best[metric]) if best[metric] else np.nan,
+                "oracle": float(oracle[metric].iloc[0]) if len(oracle) else np.nan,
+                "vs oracle": (
+                    float(in_use[metric] / oracle[metric].iloc[0]) if len(oracle) else np.nan
+                ),
+            }
+        )
+    return pd.DataFrame(rows)

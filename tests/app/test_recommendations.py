@@ -1,11 +1,11 @@
-"""AppTest: the Recommendations page renders, and picking a customer shows offers with reasons."""
+"""AppTest: the Recommendations page renders offers with readable reasons, the evaluation against the
+strongest baseline, and a labelled heatmap."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from tests.app._apptest import open_page
@@ -19,23 +19,46 @@ def page(small_bank_path, monkeypatch, tmp_path):
     return open_page(monkeypatch, small_bank_path, tmp_path / "models", PAGE)
 
 
-def offers_frame(at) -> pd.DataFrame:
+def offers_frame(at):
     frames = [d.value for d in at.dataframe if "reason" in d.value.columns]
     assert frames, "no recommendations table on the page"
     return frames[0]
 
 
-def test_page_renders_offers_evaluation_and_heatmap(page):
+def chart_specs(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+
+
+def test_page_renders_offers_evaluation_against_the_strongest_baseline_and_heatmap(page):
     assert page.title[0].value == "Recommendations"
     offers = offers_frame(page)
     assert len(offers) == 5
-    charts = page.get("vega_lite_chart")
-    assert len(charts) >= 2, "evaluation chart and similarity heatmap"
     evaluation = [d.value for d in page.dataframe if "ndcg" in d.value.columns][0]
-    assert {"item-cf", "popularity", "oracle"} <= set(evaluation["method"])
+    assert {"item-item + context (in use)", "popularity", "segment popularity", "oracle"} <= set(
+        evaluation["method"]
+    )
+    labels = [m.label for m in page.metric]
+    assert any(label.startswith("NDCG@5, leave-one-out") for label in labels)
+    assert any(label.startswith("NDCG@5, temporal") for label in labels)
+    deltas = [m.delta for m in page.metric if m.label.startswith("NDCG@5")]
+    assert all("(strongest baseline)" in d for d in deltas)
+    assert any("risk check off" in c.value for c in page.caption)
 
 
-def test_picking_a_customer_shows_recommendations_with_reasons(page, small_bank):
+def test_heatmap_legend_names_what_it_shows_and_labels_every_product(page, small_bank):
+    specs = [s for s in chart_specs(page) if s.get("mark", {}).get("type") == "rect"]
+    assert specs, "no heatmap"
+    encoding = specs[0]["encoding"]
+    assert "Learned weight" in " ".join(encoding["color"]["title"])
+    assert encoding["x"]["title"] == "Product offered" and encoding["y"]["title"] == "Product held"
+    assert encoding["x"]["axis"]["labelOverlap"] is False
+    assert encoding["y"]["axis"]["labelOverlap"] is False
+    domain = encoding["color"]["scale"]["domain"]
+    assert domain[0] == -domain[1] > -1.0  # centred on 0, the scale of the weights, not -5..5
+    assert len(encoding["x"]["sort"]) == len(small_bank["products"])
+
+
+def test_picking_a_customer_shows_offers_with_reasons(page, small_bank):
     holdings = small_bank["holdings"]
     counts = holdings.groupby("customer_id").size()
     customer = int(counts[counts >= 2].index[3])
@@ -47,12 +70,13 @@ def test_picking_a_customer_shows_recommendations_with_reasons(page, small_bank)
     held = set(holdings.loc[holdings["customer_id"] == customer, "product_id"])
     assert len(offers) == 3
     assert not held & set(offers["product_id"])
-    cf = offers[offers["source"] == "item-cf"]
-    assert len(cf) and cf["reason"].str.startswith("because you hold").all()
     names = small_bank["products"].set_index("product_id")["name"]
     held_names = set(names.loc[list(held)])
-    for reason in cf["reason"]:
-        assert any(name in reason for name in held_names)
+    for reason, evidence in zip(offers["reason"], offers["evidence"], strict=True):
+        assert reason.startswith(("Customers who hold ", "Customers like you ("))
+        if reason.startswith("Customers who hold "):
+            assert any(name in reason for name in held_names)
+        assert "+" in evidence, "the weights live in their own column"
 
 
 def test_search_by_name_and_no_match(page, small_bank):
@@ -68,25 +92,19 @@ def test_search_by_name_and_no_match(page, small_bank):
     assert any("No customer matches" in w.value for w in page.warning)
 
 
-def test_cold_start_customer_with_segments(small_bank_path, small_bank, monkeypatch, tmp_path):
-    import bankml.segment
-
-    customers = small_bank["customers"]
-    labels = pd.Series(
-        np.where(customers["age"] < 40, "younger", "older"), index=customers["customer_id"]
+def test_segment_names_shown_and_segments_can_be_turned_off(page, small_bank):
+    empty = sorted(
+        set(small_bank["customers"]["customer_id"]) - set(small_bank["holdings"]["customer_id"])
     )
-    monkeypatch.setattr(
-        bankml.segment, "segment_labels", lambda path=None, **_: labels, raising=False
-    )
-    at = open_page(monkeypatch, small_bank_path, tmp_path / "models", PAGE)
-    at.toggle(key="rec_use_segments").set_value(True).run()
-    empty = sorted(set(customers["customer_id"]) - set(small_bank["holdings"]["customer_id"]))
     customer = int(empty[0])
-    at.text_input(key="rec_customer_search").set_value(str(customer)).run()
-    at.selectbox(key="rec_customer").set_value(customer).run()
-    assert not at.exception, [e.message for e in at.exception]
-    offers = offers_frame(at)
-    assert (offers["source"] == "segment popularity").all()
-    segment = labels[customer]
-    assert offers["reason"].str.contains(f"segment {segment}").all()
-    assert segment in [m.value for m in at.metric]
+    page.text_input(key="rec_customer_search").set_value(str(customer)).run()
+    page.selectbox(key="rec_customer").set_value(customer).run()
+    assert not page.exception, [e.message for e in page.exception]
+    segment = [m.value for m in page.metric if m.label == "Segment"][0]
+    assert segment != "segments off" and not segment.isdigit(), "a segment name, not an id"
+    offers = offers_frame(page)
+    assert len(offers) == 5 and offers["reason"].str.startswith("Customers like you (").all()
+    page.toggle(key="rec_use_segments").set_value(False).run()
+    assert not page.exception, [e.message for e in page.exception]
+    assert [m.value for m in page.metric if m.label == "Segment"] == ["segments off"]
+    assert not offers_frame(page)["reason"].str.contains(segment, regex=False).any()

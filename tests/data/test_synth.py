@@ -28,7 +28,7 @@ EXPECTED_COLUMNS = {
     ],
     "macro": ["month", "unemployment_rate", "policy_rate"],
     "truth_applications": ["application_id", "pd"],
-    "truth_propensity": ["customer_id", "product_id", "p"],
+    "truth_propensity": ["customer_id", "product_id", "p", "p_next"],
     "transactions": ["txn_id", "customer_id", "ts", "amount", "category", "channel", "merchant"],
     "products": ["product_id", "name", "family"],
     "holdings": ["customer_id", "product_id", "opened_date"],
@@ -218,10 +218,11 @@ def test_holdings_have_a_history_and_a_per_customer_oracle(bank):
     assert (holdings["opened_date"] >= first).all()
     assert holdings.groupby("customer_id")["opened_date"].nunique().mean() > 2
     prop = bank.tables["truth_propensity"]
-    sums = prop.groupby("customer_id")["p"].sum()
-    assert np.allclose(sums, 1.0)
+    assert np.allclose(prop.groupby("customer_id")["p"].sum(), 1.0)
+    assert np.allclose(prop.groupby("customer_id")["p_next"].sum(), 1.0)
     held = prop.merge(holdings, on=["customer_id", "product_id"])
-    assert held.empty  # only products not yet held
+    assert len(held) == len(holdings) and (held["p_next"] == 0).all()  # next: only unheld products
+    assert (held["p"] > 0).all()  # every product, held ones too, has a true propensity
     # propensities differ within a segment: the oracle is per customer, not per segment
     seg = prop.merge(bank.tables["truth_segments"][["customer_id", "segment"]], on="customer_id")
     assert seg.groupby(["segment", "product_id"])["p"].std().median() > 0.01

@@ -10,9 +10,15 @@ import scipy.sparse as sp
 
 from bankml.errors import InputError
 from bankml.recommend import (
+    EASERecommender,
     ItemCFRecommender,
+    RiskView,
+    customer_context,
     holdout_split,
     ranking_metrics,
+    risk_profiles,
+    risk_view,
+    temporal_split,
     top_n_from_scores,
 )
 
@@ -266,3 +272,246 @@ def test_bayes_similarity_equals_explicit_naive_bayes():
     np.testing.assert_allclose(scores, expected[ids], rtol=1e-4)
     batch_ids, _ = model.recommend(np.arange(120), n=3)
     assert not any(binary[r, batch_ids[r][batch_ids[r] >= 0]].any() for r in range(120))
+
+
+# --- EASE: the learned item-item model -------------------------------------------------------
+
+
+def closed_form(U: np.ndarray, l2: float, n_items: int) -> np.ndarray:
+    P = np.linalg.inv(U.T @ U + l2 * np.eye(U.shape[1]))
+    B = np.eye(U.shape[1]) - P / np.diag(P)[None, :]
+    return B[:, :n_items]
+
+
+def test_ease_weights_equal_the_closed_form_with_zero_diagonal():
+    X, dense = random_matrix(80, 10)
+    model = EASERecommender(l2=7.0, dropout=0.0).fit(X)
+    np.testing.assert_allclose(model.weights_, closed_form(dense, 7.0, 10), atol=2e-5)
+    assert np.all(np.diag(model.weights_) == 0)
+    assert model.validation_ is None and model.l2_ == 7.0
+    denoised = EASERecommender(l2=7.0, dropout=0.25).fit(X)
+    G = dense.T @ dense
+    P = np.linalg.inv(G + np.diag(7.0 + np.diag(G) / 3.0))
+    np.testing.assert_allclose(denoised.weights_, np.eye(10) - P / np.diag(P)[None, :], atol=2e-5)
+
+
+def test_ease_context_columns_enter_the_regression_and_are_never_recommended():
+    X, dense = random_matrix(90, 8, seed=3)
+    rng = np.random.default_rng(1)
+    context = (rng.random((90, 4)) < 0.4).astype(float)
+    model = EASERecommender(l2=3.0, dropout=0.0).fit(
+        X, item_ids=np.arange(100, 108), context=sp.csr_matrix(context), context_names=list("abcd")
+    )
+    U = np.hstack([dense, context])
+    B = closed_form(U, 3.0, 8)
+    np.testing.assert_allclose(model.weights_, B, atol=2e-5)
+    np.testing.assert_allclose(model.scores(np.arange(90)), U @ B, atol=2e-4)
+    ids, _ = model.recommend(np.arange(90), n=8)
+    assert set(ids[ids >= 0].ravel()) <= set(range(100, 108))
+    row = int(np.flatnonzero(context.any(axis=1))[0])
+    ids_one, scores_one = model.recommend(row, n=3)
+    np.testing.assert_array_equal(ids_one, ids[row, : len(ids_one)])
+    terms = model.explain(row, int(ids_one[0]), n=20)
+    assert set(terms["kind"]) <= {"product", "context"}
+    expected = {
+        (("context", "abcd"[c - 8]) if c >= 8 else ("product", 100 + c)): U[row, c]
+        * B[c, ids_one[0] - 100]
+        for c in np.flatnonzero(U[row])
+    }
+    for kind, feature, contribution in zip(
+        terms["kind"], terms["feature"], terms["contribution"], strict=True
+    ):
+        assert contribution > 0
+        assert contribution == pytest.approx(expected[(kind, feature)], abs=1e-5)
+    assert len(terms) == sum(v > 0 for v in expected.values())
+
+
+def test_ease_similar_items_are_the_largest_learned_weights():
+    X, _ = random_matrix(120, 9, seed=4)
+    model = EASERecommender(l2=2.0).fit(X, item_ids=np.arange(9) * 10)
+    ids, weights = model.similar_items(30, n=3)
+    row = model.weights_[3].astype(float)
+    row[3] = -np.inf
+    np.testing.assert_array_equal(ids, np.argsort(-row, kind="stable")[:3] * 10)
+    np.testing.assert_allclose(weights, np.sort(row)[::-1][:3], rtol=1e-6)
+    assert 30 not in ids
+
+
+def test_ease_auto_l2_keeps_the_best_validated_value():
+    X, _ = random_matrix(400, 15, density=0.25, seed=5)
+    model = EASERecommender(l2_grid=(0.01, 0.1, 1.0, 10.0)).fit(X)
+    table = model.validation_
+    assert list(table["l2_ratio"]) == sorted(table["l2_ratio"])
+    best = float(table.loc[table["ndcg_at_10"].idxmax(), "l2_ratio"])
+    gram_scale = float(np.diag((X.T @ X).toarray()).mean())
+    assert model.l2_ == pytest.approx(best * gram_scale, rel=1e-4)
+    again = EASERecommender(l2_grid=(0.01, 0.1, 1.0, 10.0)).fit(X)
+    np.testing.assert_array_equal(model.weights_, again.weights_)
+
+
+def test_ease_follows_scikit_learn_conventions():
+    from sklearn.base import clone
+
+    model = EASERecommender(l2=5.0, validation_fraction=0.3)
+    assert model.get_params()["l2"] == 5.0
+    copy = clone(model).set_params(l2="auto")
+    assert copy.l2 == "auto" and model.l2 == 5.0
+    X, _ = random_matrix()
+    ids, scores = copy.fit(X).recommend(np.arange(5), n=3)
+    assert ids.shape == scores.shape == (5, 3)
+    every, _ = copy.recommend(np.arange(60), n=3)  # consecutive rows: sliced, not copied
+    picked, _ = copy.recommend(np.array([4, 0, 59, 4]), n=3)
+    np.testing.assert_array_equal(picked, every[[4, 0, 59, 4]])
+    np.testing.assert_array_equal(copy.recommend(np.arange(10, 20), n=3)[0], every[10:20])
+
+
+def test_ease_bad_inputs_give_clear_errors(monkeypatch):
+    from bankml.recommend import ease
+
+    X, _ = random_matrix()
+    with pytest.raises(InputError, match="l2=-1"):
+        EASERecommender(l2=-1).fit(X)
+    with pytest.raises(InputError, match="dropout=1"):
+        EASERecommender(dropout=1).fit(X)
+    with pytest.raises(InputError, match="l2='best'"):
+        EASERecommender(l2="best").fit(X)
+    with pytest.raises(InputError, match="context has 3 rows but X has 60"):
+        EASERecommender().fit(X, context=sp.csr_matrix(np.ones((3, 2))))
+    with pytest.raises(InputError, match="context_names must be 2 names"):
+        EASERecommender().fit(X, context=sp.csr_matrix(np.ones((60, 2))), context_names=["a"])
+    monkeypatch.setattr(ease, "EASE_COLUMN_LIMIT", 5)
+    with pytest.raises(InputError, match="at most 5 products"):
+        EASERecommender().fit(X)
+    monkeypatch.undo()
+    model = EASERecommender(l2=1.0).fit(X)
+    with pytest.raises(InputError, match="out of range"):
+        model.recommend(60)
+    with pytest.raises(InputError, match="unknown product id 99"):
+        model.explain(0, 99)
+
+
+def test_customer_context_bands_flags_and_segment_names():
+    import pandas as pd
+
+    from bankml.recommend.context import SEGMENT_WEIGHT
+
+    customers = pd.DataFrame(
+        {
+            "age": [19, 30, 70],
+            "annual_income": [20_000.0, 50_000.0, 200_000.0],
+            "tenure_months": [3, 40, 200],
+            "dependents": [0, 2, 0],
+            "employment_status": ["student", "employed", "retired"],
+        }
+    )
+    segments = pd.Series(["Starters", "Families", "Retirees"])
+    matrix, names = customer_context(customers, segments)
+    held = [set(names[matrix[i].indices]) for i in range(3)]
+    assert held[0] == {"aged under 25", "income under 25k", "customer for under a year",
+                       "a student", "Starters"}  # fmt: skip
+    assert {"aged 25-34", "income 45k-75k", "with dependents", "Families"} <= held[1]
+    assert {"aged 65 or over", "income 120k or more", "retired", "Retirees"} <= held[2]
+    assert matrix[0, list(names).index("Starters")] == SEGMENT_WEIGHT
+    with pytest.raises(InputError, match="'age' has -4.0 at row 1"):
+        customer_context(customers.assign(age=[20, -4, 30]), None)
+    with pytest.raises(InputError, match="lacks column"):
+        customer_context(customers.drop(columns="tenure_months"), None)
+
+
+def test_risk_view_scores_every_customer_on_their_own_profile():
+    import pandas as pd
+
+    customers = pd.DataFrame({"customer_id": [1, 2, 3], "annual_income": [10.0, 20.0, 30.0]})
+    loans = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2],
+            "application_date": pd.to_datetime(["2024-01-01", "2025-01-01", "2024-06-01"]),
+            "loan_amount": [100.0, 300.0, 200.0],
+            "term_months": [12, 36, 24],
+            "interest_rate": [0.05, 0.07, 0.06],
+            "purpose": ["car", "car", "home"],
+            "debt_to_income": [0.1, 0.4, 0.2],
+            "credit_utilization": [0.5, 0.6, 0.7],
+            "open_credit_lines": [1, 2, 3],
+        }
+    )
+    profiles = risk_profiles(customers, loans)
+    assert list(profiles["customer_id"]) == [1, 2, 3]
+    assert list(profiles["debt_to_income"]) == [0.4, 0.2, 0.2]  # latest, latest, bank median
+    assert profiles["loan_amount"].nunique() == 1 and profiles["loan_amount"].iloc[0] == 200.0
+
+    class Model:
+        cutoff_ = 0.3
+
+        def predict_pd(self, frame):
+            return frame["annual_income"].to_numpy() / 100
+
+    view = risk_view(Model(), customers, loans)
+    assert view.active and list(view.pd_by_customer) == [0.1, 0.2, 0.3]
+
+    class Broken(Model):
+        def predict_pd(self, frame):
+            raise KeyError("purpose_code")
+
+    off = risk_view(Broken(), customers, loans)
+    assert not off.active and "cannot score" in off.note and "purpose_code" in off.note
+    assert RiskView.off("no model").note == "risk check off: no model"
+    with pytest.raises(InputError, match="predict_pd and cutoff_"):
+        risk_view(object(), customers, loans)
+
+
+def test_temporal_split_fits_on_the_past_and_scores_new_products():
+    import pandas as pd
+
+    holdings = pd.DataFrame(
+        {
+            "customer_id": [1, 1, 2, 2, 3, 3, 3, 1],
+            "product_id": [10, 11, 10, 12, 11, 12, 10, 10],
+            "opened_date": pd.to_datetime(
+                [
+                    "2024-01-01",
+                    "2025-06-01",
+                    "2024-02-01",
+                    "2024-03-01",
+                    "2025-07-01",
+                    "2024-04-01",
+                    "2025-08-01",
+                    "2025-09-01",
+                ]  # fmt: skip
+            ),
+        }
+    )
+    train, test, split, last = temporal_split(
+        holdings, np.array([1, 2, 3]), np.array([10, 11, 12]), quantile=0.5
+    )
+    assert split == holdings["opened_date"].quantile(0.5) and last == pd.Timestamp("2025-09-01")
+    assert train.toarray().tolist() == [[1, 0, 0], [1, 0, 1], [0, 0, 1]]
+    assert test.toarray().tolist() == [[0, 1, 0], [0, 0, 0], [1, 1, 0]]  # 1 re-opened 10: not new
+    with pytest.raises(InputError, match="opened_date"):
+        temporal_split(holdings.drop(columns="opened_date"), np.array([1]), np.array([10]))
+
+
+def test_oracle_prefers_the_per_customer_truth_table():
+    import pandas as pd
+
+    from bankml.recommend.evaluation import oracle_scores
+
+    ids, products = np.array([1, 2]), np.array([10, 11])
+    tables = {
+        "truth_segments": pd.DataFrame({"customer_id": [1, 2], "segment": [0, 1]}),
+        "truth_affinity": pd.DataFrame(
+            {
+                "segment": [0, 0, 1, 1],
+                "product_id": [10, 11, 10, 11],
+                "propensity": [0.9, 0.1, 0.2, 0.8],
+            }
+        ),
+    }
+    scores, source = oracle_scores(tables, ids, products)
+    assert "truth_affinity" in source and scores.tolist() == [[0.9, 0.1], [0.2, 0.8]]
+    tables["truth_propensity"] = pd.DataFrame(
+        {"customer_id": [1, 1, 2, 2], "product_id": [10, 11, 10, 11], "p": [0.3, 0.4, 0.5, 0.6]}
+    )
+    scores, source = oracle_scores(tables, ids, products)
+    assert "truth_propensity" in source and scores.tolist() == [[0.3, 0.4], [0.5, 0.6]]
+    assert oracle_scores({}, ids, products)[0] is None
