@@ -16,6 +16,9 @@ from bankml.bank import regenerate
 from bankml.default import loan_frame, oracle_pd, train_default
 from synth import BankParams
 
+# trains on a larger bank and back-tests on held-out loans: make test only
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def backtest(tmp_path_factory) -> pd.DataFrame:

@@ -34,6 +34,9 @@ from synth.applicants import applicants
 from tests.bad_inputs.helpers import BAD_NUMBER_CELLS, trained_model, trained_registry
 from tests.reliability._processes import python_processes
 
+# a sweep over threads, processes, tampered registries and every page: make test only
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from bankml.default import BlendModel, DefaultModel
@@ -60,9 +61,9 @@ ESTIMATORS = [
     CustomerSegmenter(n_init=2, k_range=(2, 3)),  # auto k on the checks' small data
     ItemCFRecommender(),
     DefaultModel(candidate="logistic", cv=3),
-    # the blend's own contract; two linear members keep it quick (trees are covered in tests/model)
-    BlendModel(members=["logistic", "logistic (strong L2)"], weights=[0.6, 0.4], cv=3),
 ]
+# the blend's own contract; two linear members keep it quick (trees are covered in tests/model)
+BLEND = BlendModel(members=["logistic", "logistic (strong L2)"], weights=[0.6, 0.4], cv=3)
 
 
 def expected_failed_checks(estimator) -> dict[str, str]:
@@ -74,8 +75,18 @@ def expected_failed_checks(estimator) -> dict[str, str]:
     return {"check_classifiers_train": MONEY_CUTOFF}
 
 
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
-def test_sklearn_estimator_contract(estimator, check):
+def _run(estimator, check) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # convergence chatter on the checks' toy data
         check(estimator)
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_sklearn_estimator_contract(estimator, check):
+    _run(estimator, check)
+
+
+@pytest.mark.slow  # every check fits the blend's members several times over: make test only
+@parametrize_with_checks([BLEND], expected_failed_checks=expected_failed_checks)
+def test_sklearn_estimator_contract_of_the_blend(estimator, check):
+    _run(estimator, check)

@@ -80,6 +80,7 @@ def test_leaderboard_lists_every_quick_candidate_with_oracle(result):
     assert points["points"].notna().all()
 
 
+@pytest.mark.slow  # trains all 15 candidates: make test only
 def test_every_candidate_appears_on_the_leaderboard(frame):
     small = frame.sample(600, random_state=1)
     board = train_default(small, candidates="all", cv=2, search_seconds=1.0).leaderboard
@@ -237,6 +238,7 @@ ALLOWED_CHECK_FAILURES = {
 }
 
 
+@pytest.mark.slow  # the whole check_estimator suite: make test only
 def test_subsampled_wrapper_follows_sklearn_conventions():
     results = check_estimator(Subsampled(LogisticRegression(), max_rows=50), on_fail=None)
     failed = {r["check_name"] for r in results if r["status"] == "failed"}

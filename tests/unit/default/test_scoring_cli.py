@@ -109,6 +109,7 @@ def test_cli_scores_writes_errors_and_safe_output(tmp_path, registry, batch, cap
     assert not out.read_bytes().startswith(b"ID")
 
 
+@pytest.mark.slow  # a `bankml score` subprocess: make test only
 def test_cli_missing_column_is_one_line_exit_2(tmp_path, registry, batch, bankml_cli):
     source = tmp_path / "in.csv"
     source.write_bytes(to_safe_csv(batch.drop(columns="annual_income")))
