@@ -24,9 +24,10 @@ pytestmark = pytest.mark.slow
 def backtest(tmp_path_factory) -> pd.DataFrame:
     """Held-out loans (customers with an even id) scored by a model trained on the others."""
     path = tmp_path_factory.mktemp("calibration") / "bank.duckdb"
-    # 20k customers: ~10k held-out loans, ~1k per decile; few transactions keep generation fast
+    # 33k customers: ~10k matured held-out loans (generator 2.0 declines some applications and leaves
+    # the last 12 months immature), ~1k per decile; few transactions keep generation fast
     regenerate(
-        BankParams(customers=20_000, seed=11, txn_per_customer=2, products_per_customer=1), path
+        BankParams(customers=33_000, seed=11, txn_per_customer=2, products_per_customer=1), path
     )
     frame = loan_frame(path)
     held = (frame["customer_id"] % 2 == 0).to_numpy()  # split by customer: no shared applicant
@@ -41,14 +42,27 @@ def backtest(tmp_path_factory) -> pd.DataFrame:
     )
 
 
-def test_held_out_brier_is_within_five_percent_of_the_oracle(backtest):
+def _calibration_loss(y, pd_) -> float:
+    """The reliability term of Brier's (Murphy) decomposition over PD deciles: what miscalibration
+    alone adds to the Brier score, whatever the model's power to rank."""
+    curve = evaluate.reliability_curve(y, pd_, bins=10)
+    return float(
+        (curve["n"] * (curve["mean_pd"] - curve["observed"]) ** 2).sum() / curve["n"].sum()
+    )
+
+
+def test_held_out_calibration_loss_is_under_five_percent_of_the_oracle_brier(backtest):
+    """Calibration, not ranking: on generator 2.0 the oracle also knows each customer's hidden
+    resilience, so the gap in Brier itself is mostly discrimination (tracked in `bankml bench`)."""
     assert len(backtest) > 9_000
-    model = evaluate.brier(backtest["y"], backtest["pd"])
     oracle = evaluate.brier(backtest["y"], backtest["oracle"])
-    assert model <= 1.05 * oracle, (model, oracle)
-    # the bound is meaningful: an uninformative constant PD is far outside it
-    constant = evaluate.brier(backtest["y"], np.full(len(backtest), backtest["y"].mean()))
-    assert constant > 1.05 * oracle
+    assert _calibration_loss(backtest["y"], backtest["pd"]) <= 0.05 * oracle
+    # the bound has teeth: the same PDs shifted by +50 % are far outside it
+    shifted = np.minimum(backtest["pd"] * 1.5, 1.0)
+    assert _calibration_loss(backtest["y"], shifted) > 0.05 * oracle
+    assert evaluate.brier(backtest["y"], backtest["pd"]) < evaluate.brier(
+        backtest["y"], np.full(len(backtest), backtest["y"].mean())
+    )
 
 
 def test_observed_default_rate_per_decile_is_inside_its_binomial_interval(backtest):
