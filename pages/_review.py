@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from bankml import formatting
+from bankml.default.fairness import STRONG_PROXY_AUC
 from pages._shared import literal
 
 # Credit-risk review tables: plain column names and help (the data keeps its short names).
@@ -31,8 +32,8 @@ PROXY_COLUMNS = {
         "Its AUC alone", format="%.3f", help="How well that one input predicts the attribute."
     ),
     "flagged": st.column_config.CheckboxColumn(
-        "Strong proxy", help="The inputs predict the attribute strongly: the model could "
-        "discriminate through them although the attribute itself is excluded.",
+        "Strong proxy", help=f"AUC at least {STRONG_PROXY_AUC:g}: the model could "
+        "discriminate through its inputs although the attribute itself is excluded.",
     ),
 }  # fmt: skip
 DRIFT_COLUMNS = {

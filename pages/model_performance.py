@@ -248,7 +248,7 @@ if card.get("scorecard_points") or scaling:
         + (f"Scaling: {scaling['text']}." if scaling.get("text") else "")
     )
 if card.get("scorecard_points"):
-    st.markdown(f"**Scorecard points** ({scaling.get('text', 'points rise with safety')})")
+    st.markdown("**Scorecard points** per bin of each kept characteristic")
     st.dataframe(card["scorecard_points"], hide_index=True, key="scorecard_points")
 if diagnostics.get("scorecard_screening"):
     min_iv, max_corr = scaling.get("min_iv", 0.02), scaling.get("max_correlation", 0.7)

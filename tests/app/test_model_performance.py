@@ -130,12 +130,14 @@ def test_scorecard_review_and_fair_lending_are_shown(monkeypatch, small_bank_pat
     at = _open(monkeypatch, small_bank_path, registry_dir)
     assert f"Scorecard ({role})" in [h.value for h in at.subheader]
     assert any(diagnostics["scorecard_scaling"]["text"] in c.value for c in at.caption)
-    screening = [d.value for d in at.dataframe if "reason" in d.value.columns]
-    assert screening and {"characteristic", "iv", "kept"} <= set(screening[0].columns)
-    assert len(screening[0]) == len(diagnostics["scorecard_screening"])
+    screening = [d for d in at.dataframe if "reason" in d.value.columns]
+    assert screening and {"characteristic", "iv", "kept"} <= set(screening[0].value.columns)
+    assert len(screening[0].value) == len(diagnostics["scorecard_screening"])
+    assert "Information value" in screening[0].proto.columns  # plain names, not "iv"
     assert any(diagnostics["protected_notice"] in i.value for i in at.info)
-    proxies = [d.value for d in at.dataframe if "proxy_auc" in d.value.columns]
-    assert proxies and len(proxies[0]) == len(diagnostics["proxy_check"])
+    proxies = [d for d in at.dataframe if "proxy_auc" in d.value.columns]
+    assert proxies and len(proxies[0].value) == len(diagnostics["proxy_check"])
+    assert "Predictable from the inputs (AUC)" in proxies[0].proto.columns
 
 
 def test_flagged_proxies_are_shaded():
