@@ -97,7 +97,17 @@ def counterfactual_text(cf: dict) -> str:
         "monthly_payment": ("Monthly payment", lambda v: f"{v:,.0f}"),
         "debt_to_income": ("Debt-to-income", lambda v: formatting.percent(v)),
     }
-    lines = [f"**{literal(cf['text'])}**"]
+    changes = cf.get("changes", {})
+    advice = []  # the advice itself; its effects follow as a list (not repeated inline)
+    if "loan_amount" in changes:
+        advice.append(
+            f"borrow {changes['loan_amount']['to']:,.0f} instead of {changes['loan_amount']['from']:,.0f}"
+        )
+    if "term_months" in changes:
+        c = changes["term_months"]
+        advice.append(f"over {c['to']:.0f} months instead of {c['from']:.0f}")
+    head = " ".join(advice) or str(cf["text"])
+    lines = [f"**To be approved: {literal(head)}**"]
     for field, (label, fmt) in labels.items():
         change = cf.get("consequences", {}).get(field)
         if change:

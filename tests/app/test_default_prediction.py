@@ -279,6 +279,9 @@ def test_counterfactual_shows_its_consequences_and_the_pd_before_and_after(app, 
     before, after = formatting.pd_text(cf["pd_before"]), formatting.pd_text(cf["pd"])
     assert f"PD: {before} → {after}" in box, box
     assert "Monthly payment:" in box  # a shorter loan or a smaller one always changes the payment
+    if "loan_amount" in cf["changes"]:
+        assert f"borrow {cf['changes']['loan_amount']['to']:,.0f} instead of" in box
+    assert box.count("onthly payment") == 1, "the consequences are listed once, not repeated"
     if "debt_to_income" in cf["consequences"]:
         assert "Debt-to-income:" in box
 
