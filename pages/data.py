@@ -13,9 +13,11 @@ from bankml.bank import (
     make_params,
     regenerate,
 )
-from bankml.default import byod
+from bankml.default import byod, fairness
 from bankml.errors import BankmlError
-from pages import _shared, _ui
+from pages import _review, _shared, _ui
+
+NOTICE = "byod_protected_notice"
 
 st.title("Data")
 st.caption("Regenerate the synthetic bank that feeds every page, and look inside its tables.")
@@ -67,6 +69,13 @@ with st.form("regenerate"):
     locale = cols[3].selectbox(
         "Locale", SUPPORTED_LOCALES, key="gen_locale", help="Faker locale for names and places."
     )
+    ceilings = st.checkbox(
+        "Compute the model ceilings",
+        value=True,
+        key="gen_report",
+        help="Also fit the application-only logistic, the behaviour model and the segment "
+        "classifier against the hidden truth (a few seconds): the difficulty figures below.",
+    )
     submitted = st.form_submit_button("Regenerate", type="primary")
 
 if submitted:
@@ -78,7 +87,12 @@ if submitted:
             default_rate=float(default_rate),
             locale=locale,
         )
-        new = regenerate(params, _shared.db_path(), lambda f, m: bar.progress(min(f, 1.0), text=m))
+        new = regenerate(
+            params,
+            _shared.db_path(),
+            lambda f, m: bar.progress(min(f, 1.0), text=m),
+            report=bool(ceilings),
+        )
     except BankmlError as exc:
         bar.empty()
         st.error(str(exc))
@@ -106,6 +120,13 @@ if submitted:
         _ui.flash_and_rerun(*messages)
 
 info = _shared.require_bank()
+st.subheader("How hard this bank is")
+st.caption(
+    "The ceilings every model here is measured against, computed from the hidden truth when "
+    "the bank was generated (see docs/data-dictionary.md)."
+)
+_review.show_difficulty({"oracle_auc": info.oracle_auc, **info.difficulty})
+
 st.subheader("Tables")
 name = st.selectbox("Table", list(info.row_counts) + ["meta"], key="browse_table")
 frame = _shared.table(name, info)
@@ -119,6 +140,8 @@ st.caption(
     "registry and can be switched back on the Model performance page."
 )
 upload = st.file_uploader("Loans CSV", type=["csv", "txt"], key="byod_upload")
+if st.session_state.get(NOTICE):  # from the last training, shown once after its rerun
+    st.info(_shared.literal(st.session_state.pop(NOTICE)))
 if upload is not None:
     try:
         frame = _shared.byod_frame(upload.getvalue(), upload.name)
@@ -134,28 +157,31 @@ if upload is not None:
         if not candidates:
             st.error("No column has exactly two values, so none can be the default target.")
         else:
+            target = st.selectbox(
+                "Target column (the default flag)",
+                candidates,
+                index=candidates.index(suggested) if suggested else None,
+                placeholder="Choose the column that says whether the loan defaulted",
+                key="byod_target",
+                help="Columns with exactly two distinct values; one named like default, bad, "
+                "target, label, churn or outcome is preselected, a protected one never is.",
+            )
+            found = fairness.protected_columns(frame.columns, exclude=(target,))
             with st.form("byod_train"):
-                target = st.selectbox(
-                    "Target column (the default flag)",
-                    candidates,
-                    index=candidates.index(suggested) if suggested else None,
-                    placeholder="Choose the column that says whether the loan defaulted",
-                    key="byod_target",
-                    help="Columns with exactly two distinct values; one named like default, bad, "
-                    "target, label, churn or outcome is preselected, a protected one never is.",
-                )
-                protected = st.multiselect(
-                    "Protected columns (kept out of the model, used for the fairness report)",
-                    list(frame.columns),
-                    default=targets.protected_columns(frame),
-                    key="byod_protected",
-                    help="Preselected: columns named like gender, sex, age or marital status.",
+                opted = st.multiselect(
+                    "Protected columns to use as model inputs (opt in)",
+                    list(found),
+                    default=[],
+                    format_func=lambda c: f"{c} ({found[c]})",
+                    key="byod_use_protected",
+                    help="Columns named like a protected attribute (sex, age, marital status, "
+                    "race, religion, nationality...) are kept out of the model and used for the "
+                    "fairness report, unless chosen here.",
                 )
                 train = st.form_submit_button("Train and make active", type="primary")
             if train and target is None:
                 st.error("Choose the target column first.")
             elif train:
-                protected = [c for c in protected if c != target]
                 bar = st.progress(0.0, text="training")
                 try:
                     result, folder = byod.train_uploaded(
@@ -163,8 +189,8 @@ if upload is not None:
                         target,
                         upload.name,
                         _shared.models_path(),
-                        tuple(protected),
                         progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
+                        use_protected=tuple(c for c in opted if c in found),
                     )
                     bar.progress(1.0, text="Preparing the Model performance view...")
                     _ui.store_first_views()
@@ -173,6 +199,7 @@ if upload is not None:
                     _shared.show_error(exc)
                 else:
                     _shared.clear_caches()
+                    st.session_state[NOTICE] = result.diagnostics.get("protected_notice", "")
                     auc = result.metrics().get("roc_auc", float("nan"))
                     _ui.flash_and_rerun(
                         (

@@ -8,9 +8,10 @@ import streamlit as st
 
 from bankml import formatting
 from bankml.default import batch_summary
+from bankml.default.drift import TOO_FEW
 from bankml.default.scoring import applicant_from_loan, score_applicant
 from bankml.errors import BankmlError
-from pages import _shared, _ui
+from pages import _review, _shared, _ui
 
 st.title("Default prediction")
 st.caption("Probability of default for one applicant or a CSV batch, with the reasons behind it.")
@@ -110,13 +111,9 @@ def show_result(result) -> None:
     stated = result.decision_reasons(4)["text"]
     st.markdown("\n".join(f"- {_shared.literal(text)}" for text in stated))
     if result.counterfactual:
-        cf = result.counterfactual
-        st.info(
-            f"{_shared.literal(cf['text'])}: the PD would be {formatting.pd_text(cf['pd'])}, "
-            "under the cut-off."
-        )
+        st.info(_review.counterfactual_text(result.counterfactual))
     elif result.decision != "approve":
-        st.info("No small change to loan amount, term or debt-to-income approves this applicant.")
+        st.info("No allowed change of loan amount or term brings this applicant under the cut-off.")
 
 
 def what_if(base, values: dict) -> None:
@@ -235,8 +232,19 @@ def show_batch(result, name: str) -> None:
         st.caption(f"Carried through, not used by the model: {_shared.literal(extra)}")
     if len(result.scored) and result.drift is not None:
         st.subheader("Drift against the training data")
-        st.caption("PSI per feature: below 0.10 stable, 0.10-0.25 moderate, above significant.")
-        st.dataframe(result.drift, hide_index=True)
+        st.caption(
+            "PSI per input on bins from the training data, the PD's first: below 0.10 stable, "
+            "0.10-0.25 moderate, above significant; a PSI within the noise level cannot be told "
+            "from chance."
+        )
+        st.dataframe(
+            result.drift, hide_index=True, key="batch_drift", column_config=_review.DRIFT_COLUMNS
+        )
+        if (result.drift["band"] == TOO_FEW).any():
+            st.caption(
+                f"{TOO_FEW.capitalize()}: with this few rows even a batch from the training "
+                "population would show a PSI this large, so no verdict is given."
+            )
 
 
 single, batch = st.tabs(["Single applicant", "Batch"])

@@ -10,7 +10,7 @@ from bankml import formatting, registry
 from bankml.config import DEFAULT_ECONOMICS
 from bankml.default import byod
 from bankml.errors import BankmlError
-from pages import _shared, _ui
+from pages import _review, _shared, _ui
 
 # Plain names and help for the fairness table's columns (the data keeps its short names).
 FAIRNESS_COLUMNS = {
@@ -206,6 +206,25 @@ if stored is not None:
         st.markdown(f"**By {formatting.label_text(name).lower()}**")
         st.dataframe(table, hide_index=True, column_config=FAIRNESS_COLUMNS)
 
+diagnostics = card.get("diagnostics") or {}
+if diagnostics.get("protected_notice") or diagnostics.get("proxy_check"):
+    if stored is None:
+        st.subheader("Fairness")
+    if diagnostics.get("protected_notice"):
+        st.info(_shared.literal(diagnostics["protected_notice"]))
+    if diagnostics.get("proxy_check"):
+        st.markdown("**Proxy check: can the inputs stand in for a protected attribute?**")
+        proxies = pd.DataFrame(diagnostics["proxy_check"])
+        st.dataframe(
+            _review.highlight_flagged(proxies), hide_index=True, key="proxy_check",
+            column_config=_review.PROXY_COLUMNS,
+        )  # fmt: skip
+        if proxies["flagged"].any():
+            st.warning(
+                "Strong proxies (shaded rows): the model could discriminate through these inputs "
+                "although the attribute itself is not an input."
+            )
+
 st.subheader("What drives the PD")
 st.caption("Mean absolute contribution to the log-odds score over the training data.")
 if card.get("importance"):  # recorded at training: also right for a model trained on a CSV
@@ -220,9 +239,29 @@ else:
         st.bar_chart(importance, x="feature", y="importance", horizontal=True, sort="-importance")
     except BankmlError as exc:  # an older card, from a CSV whose columns the bank lacks
         _shared.show_error(exc)
+scaling = diagnostics.get("scorecard_scaling") or {}
+if card.get("scorecard_points") or scaling:
+    role = str(scaling.get("role", "in use"))
+    st.subheader(f"Scorecard ({role})")
+    st.caption(
+        f"{_review.SCORECARD_ROLES.get(role, role).capitalize()}. "
+        + (f"Scaling: {scaling['text']}." if scaling.get("text") else "")
+    )
 if card.get("scorecard_points"):
-    st.markdown("**Scorecard points** (600 points at odds 50:1, 20 points double the odds)")
-    st.dataframe(card["scorecard_points"], hide_index=True)
+    st.markdown("**Scorecard points** per bin of each kept characteristic")
+    st.dataframe(card["scorecard_points"], hide_index=True, key="scorecard_points")
+if diagnostics.get("scorecard_screening"):
+    min_iv, max_corr = scaling.get("min_iv", 0.02), scaling.get("max_correlation", 0.7)
+    st.markdown("**Screening of the characteristics**")
+    st.caption(
+        f"Kept when the information value is at least {min_iv:g} and no stronger kept "
+        f"characteristic correlates above {max_corr:g}; a characteristic whose coefficient runs "
+        "against its bins is dropped and the scorecard refitted."
+    )
+    st.dataframe(
+        pd.DataFrame(diagnostics["scorecard_screening"]), hide_index=True,
+        key="scorecard_screening", column_config=_review.screening_columns(min_iv, max_corr),
+    )  # fmt: skip
 
 st.subheader("Model registry")
 models = registry.list_models()

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from bankml import registry
+from bankml import formatting, registry
 from bankml.default import byod
 from tests.app._apptest import open_page
 
@@ -49,10 +49,15 @@ def test_bring_your_own_data_trains_and_activates_a_model(app, tmp_path):
     assert not app.exception
     # "sex" is the first two-valued column: the outcome-named one is preselected, "sex" kept out
     assert app.selectbox(key="byod_target").value == "bad_loan"
-    assert app.multiselect(key="byod_protected").value == ["sex"]
+    # one opt-in widget: the protected-looking column is offered, and out of the model by default
+    assert app.multiselect(key="byod_use_protected").options == ["sex (sex)"]
+    assert app.multiselect(key="byod_use_protected").value == []
     app.form_submit_button[1].click().run()
     assert not app.exception, [e.message for e in app.exception]
     assert any("is now active" in s.value for s in app.success), [e.value for e in app.error]
+    assert any(
+        "Excluded from the model inputs as protected attributes: sex" in i.value for i in app.info
+    )
     model, card = registry.load_model(tmp_path / "models")
     assert card["source"] == "upload my_loans.csv"
     assert "sex" not in model.features_ and "sex" in card["protected"]
@@ -60,6 +65,37 @@ def test_bring_your_own_data_trains_and_activates_a_model(app, tmp_path):
     # 600 rows: the documented small-data set (forest, CatBoost, blend), not just the quick three
     names = {row["name"] for row in card["leaderboard"]}
     assert len(names) > 3 and any("blend" in n for n in names), names
+
+
+def test_opting_in_a_protected_column_makes_it_an_input(app, tmp_path):
+    app.file_uploader(key="byod_upload").upload("my_loans.csv", foreign_loans(), "text/csv").run()
+    app.multiselect(key="byod_use_protected").select("sex")
+    app.form_submit_button[1].click().run()
+    assert not app.exception, [e.message for e in app.exception]
+    model, card = registry.load_model(tmp_path / "models")
+    assert "sex" in model.features_ and "sex" not in card["protected"]
+    assert any("used as inputs at the user's request: sex" in i.value for i in app.info)
+
+
+def test_the_bank_difficulty_figures_are_shown(app, small_bank_path):
+    from bankml.data import bank_info
+
+    info = bank_info(small_bank_path)
+    metrics = {m.label: m for m in app.metric}
+    assert metrics["Oracle AUC (matured loans)"].value == f"{info.oracle_auc:.3f}"
+    assert metrics["Declined applications"].value == formatting.percent(
+        info.difficulty["declined_share"]
+    )
+    assert metrics["Immature loans"].value == formatting.percent(info.difficulty["immature_share"])
+    low, high = info.difficulty["quarterly_default_min"], info.difficulty["quarterly_default_max"]
+    rate = metrics["Quarterly default rate"].value
+    assert rate == f"{formatting.percent(low)} – {formatting.percent(high)}"
+    assert all(
+        m.help for m in metrics.values() if m.label in {"Immature loans", "Declined applications"}
+    )
+    # generated without the report: the ceilings are missing and the page says how to get them
+    assert "Application-only logistic" not in metrics
+    assert any("Compute the model ceilings" in c.value for c in app.caption)
 
 
 def test_a_binary_file_is_a_clean_error(app, tmp_path):
@@ -94,6 +130,10 @@ def test_regeneration_marks_a_bank_model_stale(monkeypatch, tmp_path):
     assert not at.exception
     assert any("marked stale" in w.value for w in at.warning)
     assert any("800 customers" in s.value for s in at.success)
+    # "Compute the model ceilings" is on by default: the new bank's ceilings are shown
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Application-only logistic"].endswith("x oracle")
+    assert 0 < float(shown["Segment-recoverability ceiling"].rstrip("%")) <= 100
     # (the same session's sidebar following at once is checked in Chromium: AppTest drops the
     # router's sidebar after switch_page)
     assert at.number_input(key="gen_customers").value == 800

@@ -247,3 +247,65 @@ def test_every_field_at_its_upper_bound_scores(app, small_bank_path):
     no_traceback(app)
     assert not app.error
     assert {m.label for m in app.metric} >= {"Probability of default", "Risk grade", "Decision"}
+
+
+def _declined(small_bank_path, with_advice: bool) -> tuple[int, object]:
+    """A loan the model declines, with (or without) a counterfactual, and its scoring."""
+    from bankml.default import loan_frame
+    from bankml.default.scoring import applicant_from_loan, score_applicant
+
+    model = trained_model(str(small_bank_path))[0]
+    loans = loan_frame(small_bank_path)
+    pds = model.predict_pd(loans)
+    for loan_id in loans["loan_id"].to_numpy()[pds >= model.cutoff_][:200]:
+        result = score_applicant(applicant_from_loan(loans, loan_id, model.schema_), model)
+        if result.decision == "decline" and bool(result.counterfactual) == with_advice:
+            return int(loan_id), result
+    pytest.fail(f"no declined loan {'with' if with_advice else 'without'} advice in the bank")
+
+
+def _score_loan(app, loan_id: int) -> None:
+    app.number_input(key="load_loan_id").set_value(loan_id)
+    app.button(key="load_loan").click().run()
+    app.form_submit_button[0].click().run()
+    no_traceback(app)
+
+
+def test_counterfactual_shows_its_consequences_and_the_pd_before_and_after(app, small_bank_path):
+    loan_id, expected = _declined(small_bank_path, with_advice=True)
+    _score_loan(app, loan_id)
+    cf = expected.counterfactual
+    box = "\n".join(i.value for i in app.info)
+    before, after = formatting.pd_text(cf["pd_before"]), formatting.pd_text(cf["pd"])
+    assert f"PD: {before} → {after}" in box, box
+    assert "Monthly payment:" in box  # a shorter loan or a smaller one always changes the payment
+    if "loan_amount" in cf["changes"]:
+        assert f"borrow {cf['changes']['loan_amount']['to']:,.0f} instead of" in box
+    assert box.count("onthly payment") == 1, "the consequences are listed once, not repeated"
+    if "debt_to_income" in cf["consequences"]:
+        assert "Debt-to-income:" in box
+
+
+def test_no_allowed_change_says_so(app, small_bank_path):
+    loan_id, _ = _declined(small_bank_path, with_advice=False)
+    _score_loan(app, loan_id)
+    assert any(
+        "No allowed change of loan amount or term brings this applicant under the cut-off"
+        in i.value
+        for i in app.info
+    )
+
+
+def test_batch_drift_has_plain_columns_and_says_too_few_rows(app):
+    from bankml.default.drift import TOO_FEW
+
+    upload(app, to_safe_csv(applicants(40, seed=2)), "loans.csv")
+    tables = [d for d in app.dataframe if "noise" in d.value.columns]
+    assert len(tables) == 1
+    drift = tables[0].value
+    assert {"psi", "noise", "band", "missing_batch", "score_shift"} <= set(drift.columns)
+    assert (drift["band"] == TOO_FEW).any()  # 40 rows: noise level above the moderate band
+    assert any("Too few rows to judge" in c.value for c in app.caption)
+    config = tables[0].proto.columns
+    for plain in ("Shift (PSI)", "Noise level", "Verdict", "Missing in batch", "Score shift"):
+        assert plain in config, f"{plain!r} not among the drift table's column names"

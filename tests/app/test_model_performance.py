@@ -119,3 +119,35 @@ def test_first_view_computes_nothing_when_the_view_is_stored(
     at = _open(monkeypatch, small_bank_path, registry_dir)
     assert "Calibration" in [h.value for h in at.subheader]
     assert calls == []
+
+
+def test_scorecard_review_and_fair_lending_are_shown(monkeypatch, small_bank_path, registry_dir):
+    from bankml import registry
+
+    card = registry.load_model(registry_dir)[1]
+    diagnostics = card["diagnostics"]
+    role = diagnostics["scorecard_scaling"]["role"]
+    at = _open(monkeypatch, small_bank_path, registry_dir)
+    assert f"Scorecard ({role})" in [h.value for h in at.subheader]
+    assert any(diagnostics["scorecard_scaling"]["text"] in c.value for c in at.caption)
+    screening = [d for d in at.dataframe if "reason" in d.value.columns]
+    assert screening and {"characteristic", "iv", "kept"} <= set(screening[0].value.columns)
+    assert len(screening[0].value) == len(diagnostics["scorecard_screening"])
+    assert "Information value" in screening[0].proto.columns  # plain names, not "iv"
+    assert any(diagnostics["protected_notice"] in i.value for i in at.info)
+    proxies = [d for d in at.dataframe if "proxy_auc" in d.value.columns]
+    assert proxies and len(proxies[0].value) == len(diagnostics["proxy_check"])
+    assert "Predictable from the inputs (AUC)" in proxies[0].proto.columns
+
+
+def test_flagged_proxies_are_shaded():
+    import pandas as pd
+
+    from pages._review import highlight_flagged
+
+    table = pd.DataFrame(
+        {"attribute": ["age", "gender"], "proxy_auc": [0.9, 0.5], "flagged": [True, False]}
+    )
+    html = highlight_flagged(table).to_html()
+    assert "row0_col0, #T_" in html and "row0_col2 {\n  background-color" in html
+    assert "row1_col" not in html.split("</style>")[0]  # the unflagged row is left plain
