@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import pickle
 import platform
 import shutil
 import uuid
@@ -353,3 +354,35 @@ def list_models(registry: str | os.PathLike | None = None) -> pd.DataFrame:
         "status",
     ]
     return pd.DataFrame(rows, columns=columns)
+
+
+def save_artefact(obj, file: Path) -> Path:
+    """Store a fitted object the library made (e.g. the precomputed segmentation) with a JSON card
+    beside it holding its sha256 and library versions; written to temp files, then swapped in."""
+    file = Path(file)
+    card_file = file.with_name(file.name + ".card.json")
+    temp = file.with_name(f".{file.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        joblib.dump(obj, temp)
+        card = {"sha256": sha256_file(temp), "versions": library_versions()}
+        card_temp = temp.with_suffix(".card.tmp")
+        card_temp.write_text(json.dumps(card))
+        os.replace(temp, file)
+        os.replace(card_temp, card_file)
+    finally:
+        temp.unlink(missing_ok=True)
+    return file
+
+
+def load_artefact(file: Path):
+    """The object `save_artefact` stored, or None when it is missing, changed since it was written,
+    or saved by other library versions: only a checksum-verified file is deserialised."""
+    file = Path(file)
+    card_file = file.with_name(file.name + ".card.json")
+    try:
+        card = json.loads(card_file.read_text())
+        if card.get("versions") != library_versions() or sha256_file(file) != card.get("sha256"):
+            return None
+        return joblib.load(file)
+    except (OSError, ValueError, EOFError, AttributeError, ImportError, pickle.UnpicklingError):
+        return None  # a damaged or outdated file is refitted, never trusted
