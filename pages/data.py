@@ -15,6 +15,7 @@ from bankml.bank import (
 )
 from bankml.default import byod, fairness
 from bankml.errors import BankmlError
+from bankml.segment import store as segment_store
 from pages import _review, _shared, _ui
 
 NOTICE = "byod_protected_notice"
@@ -97,6 +98,8 @@ if submitted:
         bar.empty()
         st.error(str(exc))
     else:
+        bar.progress(1.0, text="Precomputing the customer segments for their page's first view")
+        segment_store.precompute(_shared.db_path())
         _shared.clear_caches()
         try:
             card = _shared.current_card()

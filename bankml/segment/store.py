@@ -1,56 +1,50 @@
 """A precomputed k="auto" segmentation stored beside the bank, keyed on the bank's content hash,
 so the dashboard's first view of a bank needs no fitting.
 
-The file is `.<bank name>.segments-<hash>.pkl` next to the bank; it is written at generation and
-start-up (`precompute`), read by `stored_or_fit`, and ignored when the bank's content changed.
+The file is `.<bank name>.segments-<hash>-v<format>.joblib` next to the bank, with a checksum card;
+it is written at start-up and after a regeneration from the Data page (`precompute`), read by
+`stored_or_fit`, and ignored when the bank's content changed.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
-import tempfile
 from pathlib import Path
 
-from bankml import config, data
+from bankml import config, data, registry
 
-FORMAT = 1  # bump when SegmentResult changes shape, so older files are refitted, not misread
+FORMAT = 2  # bump when SegmentResult changes shape, so older files are refitted, not misread
 
 
 def stored_path(path: str | os.PathLike | None, content_hash: str) -> Path:
     """Where the stored fit of the bank with this content hash lives."""
     bank = config.db_path(path)
-    return bank.with_name(f".{bank.name}.segments-{content_hash[:16]}-v{FORMAT}.pkl")
+    return bank.with_name(f".{bank.name}.segments-{content_hash[:16]}-v{FORMAT}.joblib")
 
 
 def load(path: str | os.PathLike | None = None):
-    """The stored SegmentResult for the bank as it is now, or None when there is none (or stale)."""
+    """The stored SegmentResult for the bank as it is now, or None when there is none, it is
+    stale, or its checksum or library versions do not match (`registry.load_artefact`)."""
     info = data.bank_info(path)
     file = stored_path(path, info.content_hash)
     if not file.is_file():
         return None
-    try:
-        with file.open("rb") as handle:
-            return pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        return None  # a damaged or outdated file is refitted, never trusted
+    return registry.load_artefact(file)
 
 
 def save(result, path: str | os.PathLike | None = None) -> Path | None:
-    """Write the result beside the bank atomically and drop fits of older banks; None if read-only."""
+    """Write the result beside the bank with its checksum card and drop fits of older banks;
+    None if the folder is read-only."""
     info = data.bank_info(path)
     file = stored_path(path, info.content_hash)
     bank = config.db_path(path)
     try:
-        with tempfile.NamedTemporaryFile(
-            "wb", dir=file.parent, prefix=f".{bank.name}.segments-", suffix=".tmp", delete=False
-        ) as handle:
-            pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(handle.name, file)
+        registry.save_artefact(result, file)
     except OSError:
         return None
+    keep = {file.name, file.name + ".card.json"}
     for old in file.parent.glob(f".{bank.name}.segments-*"):
-        if old != file and old.suffix in {".pkl", ".tmp"} and old.name != Path(handle.name).name:
+        if old.name not in keep:
             old.unlink(missing_ok=True)
     return file
 

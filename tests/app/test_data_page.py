@@ -130,6 +130,9 @@ def test_regeneration_marks_a_bank_model_stale(monkeypatch, tmp_path):
     assert not at.exception
     assert any("marked stale" in w.value for w in at.warning)
     assert any("800 customers" in s.value for s in at.success)
+    from bankml.segment import store
+
+    assert store.load(db) is not None  # the segments page's first view of the new bank fits nothing
     # "Compute the model ceilings" is on by default: the new bank's ceilings are shown
     shown = {m.label: m.value for m in at.metric}
     assert shown["Application-only logistic"].endswith("x oracle")
