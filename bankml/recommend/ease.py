@@ -130,6 +130,13 @@ class EASERecommender(BaseEstimator):
                 f"validation_fraction={self.validation_fraction!r} must be between 0 and 1"
             )
 
+    def __sklearn_tags__(self):
+        """Implicit feedback: a sparse, non-negative customer x item matrix only."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.positive_only = True
+        return tags
+
     def fit(self, X, y=None, item_ids=None, context=None, context_names=None) -> EASERecommender:
         """Learn B from X (customers x products, sparse, >= 0) and optional context (customers x flags)."""
         self._check_params()

@@ -129,6 +129,13 @@ class ItemCFRecommender(BaseEstimator):
         self.neighbours = neighbours
         self.random_state = random_state
 
+    def __sklearn_tags__(self):
+        """Implicit feedback: a sparse, non-negative customer x item matrix only."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.positive_only = True
+        return tags
+
     def fit(self, X, y=None, item_ids=None) -> ItemCFRecommender:
         """Learn item-item similarities from X (customers x products, sparse, >= 0)."""
         if self.similarity not in SIMILARITIES:

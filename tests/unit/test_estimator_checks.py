@@ -12,6 +12,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from bankml.default import BlendModel, DefaultModel
+from bankml.recommend.ease import EASERecommender
 from bankml.recommend.estimator import ItemCFRecommender
 from bankml.segment.model import CustomerSegmenter
 
@@ -20,7 +21,7 @@ MONEY_CUTOFF = (
     "raw log-odds score is what reason codes add up to, the cut-off is priced by economics"
 )
 DENSE = (
-    "ItemCFRecommender takes only a scipy.sparse holdings matrix and refuses the dense array "
+    "the recommenders take only a scipy.sparse holdings matrix and refuses the dense array "
     "this check feeds it, with an InputError that says to wrap it in csr_matrix"
 )
 RECOMMENDER_DENSE_CHECKS = (
@@ -46,20 +47,15 @@ RECOMMENDER_DENSE_CHECKS = (
     "check_n_features_in",
     "check_n_features_in_after_fitting",
     "check_pipeline_consistency",
+    "check_positive_only_tag_during_fit",
     "check_readonly_memmap_input",
 )
-RECOMMENDER_TAGS = {
-    # the two tags ItemCFRecommender does not declare yet (reported to its owner)
-    "check_estimator_sparse_tag": "accepts only sparse X but its tags say input_tags.sparse=False",
-    "check_positive_only_tag_during_fit": (
-        "refuses negative holdings but does not declare input_tags.positive_only=True"
-    ),
-}
 
 ESTIMATORS = [
     CustomerSegmenter(k=3, n_init=2),
     CustomerSegmenter(n_init=2, k_range=(2, 3)),  # auto k on the checks' small data
     ItemCFRecommender(),
+    EASERecommender(),
     DefaultModel(candidate="logistic", cv=3),
 ]
 # the blend's own contract; two linear members keep it quick (trees are covered in tests/model)
@@ -70,8 +66,8 @@ def expected_failed_checks(estimator) -> dict[str, str]:
     """The checks each estimator fails by design, with the reason."""
     if isinstance(estimator, CustomerSegmenter):
         return {}
-    if isinstance(estimator, ItemCFRecommender):
-        return {**dict.fromkeys(RECOMMENDER_DENSE_CHECKS, DENSE), **RECOMMENDER_TAGS}
+    if isinstance(estimator, ItemCFRecommender | EASERecommender):
+        return dict.fromkeys(RECOMMENDER_DENSE_CHECKS, DENSE)
     return {"check_classifiers_train": MONEY_CUTOFF}
 
 
