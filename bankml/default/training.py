@@ -15,6 +15,7 @@ from bankml import evaluate
 from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
 from bankml.default import fairness, scorecard
+from bankml.default.behaviour import behaviour_columns
 from bankml.default.blend import BlendModel, beats_blend, choose_blend, with_blend_members
 from bankml.default.calibration import logit
 from bankml.default.crossval import Folds, OutOfFold, make_folds, out_of_fold
@@ -101,7 +102,9 @@ def resolve_spec(
     """
     bank_like = all(c in frame.columns for c in (*NUMERIC, *CATEGORICAL))
     if bank_like and target == "defaulted":
-        spec = bank_spec(include_age, tuple(protected) if protected is not None else PROTECTED)
+        kept = tuple(protected) if protected is not None else PROTECTED
+        # the bank's behavioural columns are inputs whenever the loan frame carries them
+        spec = bank_spec(include_age, kept, behaviour_columns(frame.columns))
         return frame, spec
     unknown = [c for c in use_protected if c not in frame.columns]
     if unknown:
