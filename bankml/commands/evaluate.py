@@ -60,6 +60,38 @@ def nested(args: argparse.Namespace, options: dict, progress: StderrProgress) ->
     }
 
 
+def out_of_time_report(args: argparse.Namespace, progress: StderrProgress) -> dict:
+    """Out-of-time validation on the bank (models default "quick"): earlier matured vintages
+    train, the latest 20 % of matured application dates test, beside the oracle and LightGBM."""
+    from bankml.default import loan_frame, oracle_pd
+    from bankml.default.oot import out_of_time
+
+    progress(0.0, "out-of-time: training on the earlier vintages")
+    result = out_of_time(
+        loan_frame(args.db),
+        oracle_pd(args.db),
+        candidates=resolve_models(args.models, "quick"),
+        cv=args.cv,
+        random_state=args.seed,
+    )
+    progress(1.0, f"out-of-time: tested on {result.n_test} loans from {result.cutoff}")
+    return result.as_dict()
+
+
+def print_out_of_time(report: dict) -> None:
+    """The in-time vs out-of-time table, one line per model and period."""
+    print(
+        f"\nout-of-time: trained on {report['n_train']} matured loans before {report['cutoff']},"
+        f" tested on the {report['n_test']} matured loans from then on"
+    )
+    print(f"{'model':<28}{'period':<13}{'AUC':>7}{'Gini':>7}{'KS':>7}{'Brier':>8}{'/oracle':>9}")
+    for row in report["rows"]:
+        print(
+            f"{row['model'][:27]:<28}{row['period']:<13}{row['roc_auc']:>7.3f}{row['gini']:>7.3f}"
+            f"{row['ks']:>7.3f}{row['brier']:>8.4f}{row['auc_vs_oracle']:>9.3f}"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     if args.recommender:
         from bankml.commands.recommend import run_evaluate
@@ -79,10 +111,17 @@ def run(args: argparse.Namespace) -> int:
             args.db, candidates=models, progress=progress, register=False, **options
         )
     measured = nested(args, options, StderrProgress("evaluate --nested")) if args.nested else None
+    timed = None if args.csv else out_of_time_report(args, StderrProgress("evaluate --oot"))
     if args.json:
-        print_json({**summary(result), **({"nested": measured} if measured else {})})
+        extra = {
+            **({"nested": measured} if measured else {}),
+            **({"out_of_time": timed} if timed else {}),
+        }
+        print_json({**summary(result), **extra})
         return 0
     print_board(result)
+    if timed:
+        print_out_of_time(timed)
     if measured:
         folds = ", ".join(f"{auc:.3f}" for auc in measured["fold_roc_auc"])
         print(

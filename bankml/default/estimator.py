@@ -29,6 +29,7 @@ from bankml.default import explain, reasons, scorecard
 from bankml.default.calibration import Calibrator, calibration_method, cross_calibrated, logit
 from bankml.default.crossval import make_folds, out_of_fold
 from bankml.default.features import FeatureSpec, bank_spec, build_schema
+from bankml.default.validate import typical_behaviour
 from bankml.errors import InputError
 
 
@@ -116,6 +117,8 @@ class PDModel(ClassifierMixin, BaseEstimator):
                     f"{len(self.features_)} features as input"
                 )
             frame = pd.DataFrame(matrix, columns=self.features_)
+        typical = typical_behaviour(self.schema_, frame.columns)  # new customers: typical values
+        frame = frame.assign(**typical) if typical else frame
         missing = [c for c in self.features_ if c not in frame.columns]
         if missing:
             raise InputError(f"column {missing[0]!r} is missing: required {self.features_}")

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from bankml import data
+from bankml.default.behaviour import behaviour_columns, behaviour_features, describe
 from bankml.default.schema import FeatureSchema
 from bankml.errors import InputError
 
@@ -92,13 +93,16 @@ class FeatureSpec:
         return [*self.numeric, *self.categorical]
 
 
-def loan_frame(path: str | os.PathLike | None = None, matured_only: bool = True) -> pd.DataFrame:
+def loan_frame(
+    path: str | os.PathLike | None = None, matured_only: bool = True, behaviour: bool = True
+) -> pd.DataFrame:
     """Loans joined with the applicant's customer record: one row per loan, truth_* never read.
 
     Only matured loans by default: a loan opened less than one outcome horizon before the data's
     end has no outcome yet (`defaulted` NULL) and must never enter training or testing. With
     matured_only=False every booked loan is returned (for scoring the book); `defaulted` is then
-    a nullable integer.
+    a nullable integer. With behaviour=True the `beh_*` columns (the customer's transactions
+    strictly before the application date, `bankml.default.behaviour`) are joined by loan_id.
     """
     tables = data.read_tables(["loans", "customers"], path)
     loans, customers = tables["loans"], tables["customers"]
@@ -115,6 +119,10 @@ def loan_frame(path: str | os.PathLike | None = None, matured_only: bool = True)
         columns=[c for c in customers.columns if c in loans.columns and c != "customer_id"]
     )
     frame = loans.merge(customers, on="customer_id", how="left", validate="many_to_one")
+    if behaviour:
+        history = behaviour_features(path)
+        if len(history.columns):
+            frame = frame.join(history, on="loan_id")
     for column in frame.columns:
         if isinstance(frame[column].dtype, pd.CategoricalDtype):
             frame[column] = frame[column].astype(str)
@@ -129,9 +137,17 @@ def oracle_pd(path: str | os.PathLike | None = None) -> pd.Series:
     )
 
 
-def bank_spec(include_age: bool = False, protected: tuple[str, ...] = PROTECTED) -> FeatureSpec:
-    """The synthetic bank's feature roles; age becomes a feature only when asked (and is recorded)."""
+def bank_spec(
+    include_age: bool = False,
+    protected: tuple[str, ...] = PROTECTED,
+    behaviour: tuple[str, ...] = (),
+) -> FeatureSpec:
+    """The synthetic bank's feature roles; age becomes a feature only when asked (and is recorded).
+
+    `behaviour` names the behavioural columns (`beh_*`) to add as numeric inputs.
+    """
     numeric = (*NUMERIC, "age") if include_age else NUMERIC
+    numeric = (*numeric, *behaviour)
     kept = tuple(p for p in protected if not (include_age and p == "age"))
     return FeatureSpec(numeric=numeric, categorical=CATEGORICAL, protected=kept)
 
@@ -143,7 +159,10 @@ def build_schema(frame: pd.DataFrame, spec: FeatureSpec) -> FeatureSchema:
         list(spec.numeric),
         list(spec.categorical),
         hard_bounds={k: v for k, v in HARD_BOUNDS.items() if k in spec.numeric},
-        descriptions={k: v for k, v in DESCRIPTIONS.items() if k in spec.features},
+        descriptions={
+            **{k: v for k, v in DESCRIPTIONS.items() if k in spec.features},
+            **{c: describe(c) for c in behaviour_columns(spec.numeric)},
+        },
     )
 
 

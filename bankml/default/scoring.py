@@ -12,7 +12,12 @@ import numpy as np
 import pandas as pd
 
 from bankml.csvio import MAX_BYTES, MAX_COLUMNS, MAX_ROWS, read_csv_upload, to_safe_csv
-from bankml.default.validate import ROW_COLUMN, ValidationReport, validate_frame
+from bankml.default.validate import (
+    ROW_COLUMN,
+    ValidationReport,
+    typical_behaviour,
+    validate_frame,
+)
 from bankml.errors import InputError
 
 RESULT_COLUMNS = ("pd", "grade", "decision", "reason_1", "reason_2", "reason_3")
@@ -113,7 +118,8 @@ def score_batch(
 
     A missing required column raises InputError (nothing is scored); bad rows are reported,
     not scored. PSI drift is computed against `reference` (the training frame) or the model's
-    own `reference_` sample when it has one.
+    own `reference_` sample when it has one. Behavioural columns the batch lacks take typical
+    values (scored as a customer without history) and are left out of the drift table.
     """
     frame = read_batch(source, name, max_rows=max_rows, max_bytes=max_bytes)
     report = validate_frame(frame, model.schema_)
@@ -130,6 +136,9 @@ def score_batch(
 
     reference = getattr(model, "reference_", None) if reference is None else reference
     drift = batch_drift(model, reference, valid) if reference is not None and len(valid) else None
+    filled = typical_behaviour(model.schema_, [str(c) for c in frame.columns])
+    if drift is not None and filled:  # typical values stood in: their PSI would be a false alarm
+        drift = drift[~drift["feature"].isin(list(filled))].reset_index(drop=True)
     return BatchResult(scored=scored, report=report, drift=drift, source=name)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -15,6 +15,7 @@ from bankml import evaluate
 from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
 from bankml.default import fairness, scorecard
+from bankml.default.behaviour import behaviour_columns
 from bankml.default.blend import BlendModel, beats_blend, choose_blend, with_blend_members
 from bankml.default.calibration import logit
 from bankml.default.crossval import Folds, OutOfFold, make_folds, out_of_fold
@@ -101,7 +102,9 @@ def resolve_spec(
     """
     bank_like = all(c in frame.columns for c in (*NUMERIC, *CATEGORICAL))
     if bank_like and target == "defaulted":
-        spec = bank_spec(include_age, tuple(protected) if protected is not None else PROTECTED)
+        kept = tuple(protected) if protected is not None else PROTECTED
+        # the bank's behavioural columns are inputs whenever the loan frame carries them
+        spec = bank_spec(include_age, kept, behaviour_columns(frame.columns))
         return frame, spec
     unknown = [c for c in use_protected if c not in frame.columns]
     if unknown:
@@ -191,6 +194,7 @@ def train_default(
     oracle: pd.Series | None = None,
     positive: str | None = None,
     use_protected: tuple[str, ...] = (),
+    group_column: str | None = None,
 ) -> TrainResult:
     """Compare candidates on the same stratified folds, calibrate the best explainable one.
 
@@ -199,6 +203,8 @@ def train_default(
     `oracle` (true PD indexed by loan_id) adds the best possible model's metrics.
     On any CSV, protected columns found by name are not inputs unless named in `use_protected`;
     the notice and a proxy check (how well the inputs predict each) are in `diagnostics`.
+    Folds are grouped by `group_column` (default `customer_id` when the frame has it): no
+    customer's loans on both sides of a split; the column is never an input.
     """
     started = time.perf_counter()
     if target not in frame.columns:
@@ -207,8 +213,10 @@ def train_default(
         )
     frame, spec = resolve_spec(frame, target, protected, include_age, tuple(use_protected))
     y = binary_target(frame[target], positive).to_numpy()
+    group_column, spec = _grouping(frame, spec, group_column)
     X = frame[spec.features]
-    folds = make_folds(y, cv, random_state)
+    groups = frame[group_column].to_numpy() if group_column else None
+    folds = make_folds(y, cv, random_state, groups)
     chosen_list = with_blend_members(cands.candidates(candidates))
     searching = candidates in ("all", "all_small")
     rows: list[dict] = []
@@ -308,10 +316,31 @@ def train_default(
             "use_protected": list(use_protected),
             "target": target,
             "positive": positive,
+            "group_column": group_column,
             "calibration": model.calibration_,
             "classifier_params": winner.params or {},
             "economics": vars(economics),
         },
+    )
+
+
+def _grouping(
+    frame: pd.DataFrame, spec: FeatureSpec, group_column: str | None
+) -> tuple[str | None, FeatureSpec]:
+    """The column folds are grouped by (named, or customer_id when present), kept out of inputs."""
+    if group_column is None:
+        group_column = "customer_id" if "customer_id" in frame.columns else None
+    elif group_column not in frame.columns:
+        raise InputError(
+            f"group column {group_column!r} not found: columns are {list(frame.columns)[:20]}"
+        )
+    if group_column is None or group_column not in spec.features:
+        return group_column, spec
+    return group_column, replace(
+        spec,
+        numeric=tuple(c for c in spec.numeric if c != group_column),
+        categorical=tuple(c for c in spec.categorical if c != group_column),
+        dropped=(*spec.dropped, group_column),
     )
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from bankml.default.behaviour import PREFIX as BEHAVIOUR_PREFIX
 from bankml.default.schema import CategoricalField, FeatureSchema, NumericField
 from bankml.errors import InputError
 
@@ -138,11 +139,28 @@ def _pandera_schema(schema: FeatureSchema) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, strict=False, coerce=False)
 
 
+def typical_behaviour(schema: FeatureSchema, given) -> dict[str, float]:
+    """Typical values (the training median) for the behavioural columns `given` lacks.
+
+    A new applicant (no transaction history with the bank, or a batch of application columns
+    only) is scored as a typical customer on the behavioural inputs rather than refused.
+    """
+    return {
+        f.name: f.default
+        for f in schema.numeric
+        if f.name.startswith(BEHAVIOUR_PREFIX) and f.name not in given
+    }
+
+
 def validate_frame(frame: pd.DataFrame, schema: FeatureSchema) -> ValidationReport:
     """Check every row against the schema; returns the valid rows and every problem found.
 
     Raises InputError only for file-level problems (a missing column, duplicate names).
+    Missing behavioural columns take their typical values (`typical_behaviour`).
     """
+    if isinstance(frame, pd.DataFrame):
+        fill = typical_behaviour(schema, [str(c) for c in frame.columns])
+        frame = frame.assign(**fill) if fill else frame
     _, extra = _check_columns(frame, schema)
     n = len(frame)
     rows = np.arange(1, n + 1, dtype=np.int64)
@@ -270,9 +288,11 @@ def validate_applicant(values: dict, schema: FeatureSchema) -> pd.DataFrame:
 
     Stricter than the batch path: the first problem raises InputError naming the field and its
     allowed range, and a category must be one the model knows (the form offers only those).
+    Behavioural fields not given take their typical values (`typical_behaviour`).
     """
     if not isinstance(values, dict):
         raise InputError(f"expected a mapping of field -> value, got {type(values).__name__}")
+    values = {**typical_behaviour(schema, values), **values}
     missing = [name for name in schema.names if name not in values]
     if missing:
         raise InputError(

@@ -170,3 +170,18 @@ def test_print_board_says_why_the_blend_was_kept_over_a_higher_row():
     text = out.getvalue()
     assert "kept blend (linear + trees): catboost's lead is within one standard error" in text
     assert text.splitlines()[2].startswith("*blend")
+
+
+def test_evaluate_on_the_bank_reports_out_of_time(bankml_cli, small_bank_path):
+    done = bankml_cli(
+        "evaluate", "--db", str(small_bank_path), "--cv", "3", "--models", "logistic", "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    timed = json.loads(done.stdout)["out_of_time"]
+    periods = {(r["role"], r["period"]) for r in timed["rows"]}
+    assert ("chosen", "out-of-time") in periods and ("oracle", "out-of-time") in periods
+    assert ("baseline", "in-time") in periods
+    assert timed["n_test"] > 0 and timed["n_train"] > timed["n_test"]
+    done = bankml_cli("evaluate", "--db", str(small_bank_path), "--cv", "3", "--models", "logistic")
+    assert done.returncode == 0, done.stderr
+    assert "out-of-time: trained on" in done.stdout
