@@ -7,7 +7,7 @@ import hashlib
 import streamlit as st
 
 from bankml import formatting
-from bankml.default import batch_summary
+from bankml.default import batch_summary, behaviour
 from bankml.default.drift import TOO_FEW
 from bankml.default.scoring import applicant_from_loan, score_applicant
 from bankml.errors import BankmlError
@@ -147,6 +147,14 @@ def what_if(base, values: dict) -> None:
     )
 
 
+def numeric_input(column, spec, shown: dict, version: int):
+    """One numeric field of the form, keyed on the applicant's version so a load replaces it."""
+    label = schema.descriptions.get(spec.name, spec.name).capitalize()
+    hint = f"{spec.help or spec.name}: from {spec.minimum:g} to {spec.maximum:g}"
+    key = f"applicant_{spec.name}_v{version}"
+    return number_field(column, label, spec, shown.get(spec.name, spec.default), key, help=hint)
+
+
 @st.fragment
 def single_applicant() -> None:
     """The form and its result: a submit reruns only this part of the page, not the batch tab."""
@@ -160,13 +168,11 @@ def single_applicant() -> None:
     version, shown = state["version"], state["values"]
     with st.form(f"applicant_form_{version}"):
         values, cols = {}, st.columns(3)
-        for i, spec in enumerate(schema.numeric):
-            label = schema.descriptions.get(spec.name, spec.name).capitalize()
-            hint = f"{spec.help or spec.name}: from {spec.minimum:g} to {spec.maximum:g}"
-            key = f"applicant_{spec.name}_v{version}"
-            value = shown.get(spec.name, spec.default)
-            values[spec.name] = number_field(cols[i % 3], label, spec, value, key, help=hint)
-        for j, spec in enumerate(schema.categorical, start=len(schema.numeric)):
+        behavioural = set(behaviour.behaviour_columns([f.name for f in schema.numeric]))
+        application = [f for f in schema.numeric if f.name not in behavioural]
+        for i, spec in enumerate(application):
+            values[spec.name] = numeric_input(cols[i % 3], spec, shown, version)
+        for j, spec in enumerate(schema.categorical, start=len(application)):
             value = shown.get(spec.name, spec.default)
             values[spec.name] = cols[j % 3].selectbox(
                 schema.descriptions.get(spec.name, spec.name).capitalize(),
@@ -176,6 +182,15 @@ def single_applicant() -> None:
                 help=f"{spec.help or spec.name}: one of the {len(spec.levels)} values seen in training",
                 key=f"applicant_{spec.name}_v{version}",
             )
+        if behavioural:
+            with st.expander(
+                f"Transaction behaviour: {len(behavioural)} fields, the customer's own when loaded "
+                "by loan ID, else the bank's typical values"
+            ):
+                inner = st.columns(3)
+                shown_fields = [f for f in schema.numeric if f.name in behavioural]
+                for i, spec in enumerate(shown_fields):
+                    values[spec.name] = numeric_input(inner[i % 3], spec, shown, version)
         if st.form_submit_button("Score applicant", type="primary"):
             replace_applicant(values, scored=True, new_form=False)
     state = applicant()
