@@ -23,6 +23,8 @@ from bankml.segment import (
 )
 from bankml.segment.features import categories_of
 
+TRUE_K = 7  # segments in the generator
+
 
 @pytest.fixture(scope="module")
 def result(small_bank_path):
@@ -34,9 +36,32 @@ def features(small_bank_path):
     return customer_features(small_bank_path)
 
 
-def test_auto_k_recovers_the_hidden_segments(result, small_bank_path):
-    assert 6 <= result.k <= 8
-    assert ari_against_truth(result, small_bank_path) >= 0.80
+@pytest.fixture(scope="module")
+def yardsticks(result, features, small_bank_path):
+    """Issue 20's yardsticks on the test bank: the supervised ceiling (cross-validated LR/HGB on
+    the same transformed features) and plain KMeans at the chosen k, both evaluation only."""
+    from threadpoolctl import threadpool_limits
+
+    from bankml.bench.segment import baseline_aris, supervised_ceiling
+
+    truth = data.read_table("truth_segments", small_bank_path, ["customer_id", "segment"])
+    truth = truth.set_index("customer_id")["segment"].reindex(features.index).to_numpy()
+    Z = result.model.transform(features)
+    with threadpool_limits(limits=1):
+        accuracy, ceiling_ari = supervised_ceiling(Z, truth)
+        plain = baseline_aris(features, Z, result.k, truth)["kmeans_ari"]
+    return {"accuracy": accuracy, "ceiling_ari": ceiling_ari, "kmeans_ari": plain}
+
+
+def test_auto_k_recovers_the_hidden_segments(result, small_bank_path, yardsticks):
+    # generator 2.0 overlaps the segments: no absolute bar, the issue's targets relative to the
+    # best possible on the same features. They apply where the ceiling's accuracy >= 0.85, which
+    # holds on this bank (measured 0.853; a generator change that breaks it must be looked at).
+    assert yardsticks["accuracy"] >= 0.85
+    assert abs(result.k - TRUE_K) <= 1  # measured k=8
+    ari = ari_against_truth(result, small_bank_path)
+    assert ari >= 0.85 * yardsticks["ceiling_ari"]  # measured 0.586 vs ceiling 0.685 (0.855x)
+    assert ari >= yardsticks["kmeans_ari"]  # measured 0.573 for plain KMeans at k=8
 
 
 def test_the_sweep_table_carries_the_evidence_for_k(result):
@@ -250,7 +275,10 @@ def test_cli_prints_k_names_and_ari(bankml_cli, small_bank_path):
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
     assert payload["k"] == 7 and len(payload["segments"]) == 7
-    assert payload["ari_vs_truth"] >= 0.8
+    # the printed ARI is the one of the same fit in process; the quality targets relative to the
+    # ceiling are checked at the automatic k (test_auto_k_recovers_the_hidden_segments)
+    fixed = segment_customers(small_bank_path, k=7, random_state=0)
+    assert payload["ari_vs_truth"] == pytest.approx(ari_against_truth(fixed, small_bank_path))
     assert sum(s["size"] for s in payload["segments"]) == 3_000
 
 
