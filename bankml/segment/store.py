@@ -14,7 +14,9 @@ from pathlib import Path
 
 from bankml import config, data
 
-FORMAT = 1  # bump when SegmentResult changes shape, so older files are refitted, not misread
+FORMAT = (
+    2  # bump when SegmentResult or the k rule changes, so older files are refitted (2: GAP_TIE 4 %)
+)
 
 
 def stored_path(path: str | os.PathLike | None, content_hash: str) -> Path:
