@@ -290,3 +290,20 @@ def test_cli_bad_k_is_one_line_exit_2(bankml_cli, small_bank_path, k):
     assert done.returncode == 2
     assert "--k" in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_missing_and_sentinel_incomes_get_the_banks_median(small_bank, tmp_path):
+    # a real extract (synth's defects mode): missing incomes and the 99,999,999 sentinel must not
+    # stop segmentation nor pass as incomes; they take the median of the valid incomes
+    customers = small_bank["customers"].copy()
+    customers["annual_income"] = customers["annual_income"].astype(float)
+    broken = customers["customer_id"].iloc[:3].to_numpy()
+    customers.loc[customers.index[:3], "annual_income"] = [np.nan, 99_999_999.0, -5.0]
+    path = tmp_path / "defects.duckdb"
+    data.write_tables({**small_bank, "customers": customers}, path)
+    found = customer_features(path)
+    median = customers["annual_income"].iloc[3:].median()
+    np.testing.assert_allclose(found.loc[broken, "annual_income"], median)
+    kept = customers.set_index("customer_id")["annual_income"].iloc[3:]
+    np.testing.assert_allclose(found.loc[kept.index, "annual_income"], kept)
+    assert np.isfinite(found["annual_income"]).all()
