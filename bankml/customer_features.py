@@ -58,6 +58,14 @@ def slug(category: str) -> str:
     return "".join(ch if ch.isalnum() else "_" for ch in category.lower())
 
 
+# a real extract's income can be missing or a sentinel; such rows get the bank's median
+INCOME_SENTINEL = 99_999_999
+_VALID_INCOME = (
+    f"CASE WHEN c.annual_income > 0 AND c.annual_income < {INCOME_SENTINEL} "
+    "THEN c.annual_income END"
+)
+
+
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -113,7 +121,13 @@ def definition(categories: list[str]) -> list[CustomerFeature]:
             "log1p",
         ),
         CustomerFeature("age", "c.age", "age in years", "life stage"),
-        CustomerFeature("annual_income", "c.annual_income", "annual income", "life stage", "log1p"),
+        CustomerFeature(
+            "annual_income",
+            f"coalesce({_VALID_INCOME}, median({_VALID_INCOME}) OVER ())",
+            "annual income (missing, <= 0 or the 99,999,999 sentinel: the bank's median)",
+            "life stage",
+            "log1p",
+        ),
         CustomerFeature("dependents", "c.dependents", "number of dependents", "life stage"),
         CustomerFeature("n_products", "coalesce(h.n_products, 0)", "products held", "holdings"),
         *shares,

@@ -8,6 +8,7 @@ import streamlit as st
 from bankml.csvio import to_safe_csv
 from bankml.errors import BankmlError
 from bankml.segment import assign_new_customer, member_table
+from bankml.segment.choice import GAP_TIE
 from pages import _shared
 
 HELP = {
@@ -64,7 +65,7 @@ if "gap" in scores.columns:
     st.caption(
         "Gap: how much tighter the segments are than in a copy of the data with every feature "
         "shuffled on its own (no groups). auto takes the first k after which the gap stops "
-        "growing by more than its error (or 2 %), provided fits on two halves agree (stability "
+        f"growing by more than its error (or {GAP_TIE:.0%}), provided fits on two halves agree (stability "
         f"ARI >= 0.5). Computed on {int(scores['choice_customers'].iloc[0]):,} customers."
     )
     left, right = st.columns(2)

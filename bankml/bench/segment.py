@@ -6,9 +6,10 @@ logistic regression and a gradient-boosted classifier, cross-validated on the sa
 the stronger of a diagonal and a full Gaussian mixture, and plain KMeans (scikit-learn defaults
 on the standardised untransformed features) at the same k.
 
-The k rule (`bankml.segment.choice`) and the mix prior were settled on the CHOICE scenarios
-(seeds 1 and 2); the REPORT scenarios use other seeds and settings and were not looked at while
-choosing. A control with no clusters (a correlated Gaussian cloud) checks that no k is forced.
+The scenarios are the generator's matrix (`synth.scenarios`), each at its own size (3,000
+customers with --quick). The k rule (`bankml.segment.choice`) was checked on the generator-2.0
+"choose" scenarios (small, sparse_txn, tuning) and left unchanged; the "report" scenarios
+(default, low_default, high_overlap, defects) were not looked at while deciding. A control with no clusters (a correlated Gaussian cloud) checks that no k is forced.
 Speed: features, the k="auto" sweep and the fit at the chosen k on a 100k (quick) or 1M bank.
 """
 
@@ -18,34 +19,30 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bankml.bench import BenchRow, in_subprocess
+from synth.scenarios import SCENARIOS
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 SECTION = "segment"
 TRUE_K = 7
 CEILING_FOR_K = 0.85  # the k target applies where the ceiling's accuracy reaches this
-# (customers, txn_per_customer, seed, role)
-CHOICE = [(3_000, t, 2, "choice") for t in (10, 40, 100)] + [
-    (20_000, t, 1, "choice") for t in (10, 40, 100)
-]
-REPORT = [
-    (20_000, 10, 11, "report"),
-    (20_000, 25, 12, "report"),
-    (20_000, 40, 13, "report"),
-    (20_000, 100, 14, "report"),
-    (5_000, 15, 15, "report"),
-    (5_000, 60, 16, "report"),
-]
-QUICK_REPORT = [(5_000, 10, 11, "report"), (5_000, 40, 13, "report"), (5_000, 100, 14, "report")]
+QUICK_CUSTOMERS = 3_000  # --quick runs every scenario of the matrix at this size
 
 
-def make_bank(customers: int, path: str, txn_per_customer: float = 40.0, seed: int = 42) -> dict:
-    """Child process: generate a bank into path (kept apart so its memory is not counted)."""
+def make_bank(customers: int | None, path: str, scenario: str = "default") -> dict:
+    """Child process: generate a scenario's bank (customers None = the scenario's own size) into
+    path, kept apart so its memory is not counted."""
     from bankml.bank import regenerate
-    from synth import BankParams
+    from synth.scenarios import scenario as named
 
     started = time.perf_counter()
-    params = BankParams(customers=customers, txn_per_customer=txn_per_customer, seed=seed)
+    extra = {} if customers is None else {"customers": customers}
+    params = named(scenario).params(**extra)
     info = regenerate(params, path)
     return {
         "seconds": time.perf_counter() - started,
@@ -53,7 +50,7 @@ def make_bank(customers: int, path: str, txn_per_customer: float = 40.0, seed: i
     }
 
 
-def _ceiling(Z, truth, seed: int = 0) -> tuple[float, float]:
+def supervised_ceiling(Z: np.ndarray, truth: np.ndarray, seed: int = 0) -> tuple[float, float]:
     """(accuracy, ARI) of the stronger cross-validated supervised model on the same features."""
     import numpy as np
     from sklearn.ensemble import HistGradientBoostingClassifier
@@ -73,7 +70,7 @@ def _ceiling(Z, truth, seed: int = 0) -> tuple[float, float]:
     return best
 
 
-def _baselines(X, Z, k: int, truth) -> dict:
+def baseline_aris(X: pd.DataFrame, Z: np.ndarray, k: int, truth: np.ndarray) -> dict:
     """ARI of the stronger Gaussian mixture and of plain KMeans at k (evaluation only)."""
     from sklearn.cluster import KMeans
     from sklearn.metrics import adjusted_rand_score
@@ -94,7 +91,7 @@ def _baselines(X, Z, k: int, truth) -> dict:
     return {"gmm_ari": float(gmm), "kmeans_ari": float(adjusted_rand_score(truth, kmeans))}
 
 
-def quality(customers: int, txn_per_customer: float, seed: int) -> dict:
+def quality(scenario: str, customers: int | None = None) -> dict:
     """Child process: one scenario's bank, auto k, ARI, the ceiling and the baselines.
 
     Single-threaded: on the shared 2-core machine OpenMP threads made the boosted ceiling 20x
@@ -108,7 +105,7 @@ def quality(customers: int, txn_per_customer: float, seed: int) -> dict:
 
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "bank.duckdb")
-        make_bank(customers, path, txn_per_customer, seed)
+        made = make_bank(customers, path, scenario)
         X = customer_features(path)
         truth = data.read_table("truth_segments", path, ["customer_id", "segment"])
     truth = truth.set_index("customer_id")["segment"].reindex(X.index).to_numpy()
@@ -117,9 +114,11 @@ def quality(customers: int, txn_per_customer: float, seed: int) -> dict:
         Z = model.transform(X)
         k = model.k_ or TRUE_K
         labels = model.labels_ if model.k_ else CustomerSegmenter(k=k).fit(X).labels_
-        accuracy, ceiling = _ceiling(Z, truth)
-        baselines = _baselines(X, Z, k, truth)
+        accuracy, ceiling = supervised_ceiling(Z, truth)
+        baselines = baseline_aris(X, Z, k, truth)
     return {
+        "customers": len(X),
+        "transactions": made["transactions"],
         "k": model.k_,
         "gap_k": model.choice_.gap_k,
         "ari": float(adjusted_rand_score(truth, labels)),
@@ -173,9 +172,8 @@ def measure(path: str) -> dict:
     }
 
 
-def _quality_rows(scenario: tuple, r: dict) -> list[BenchRow]:
-    customers, txn, seed, role = scenario
-    label = f"{role} {customers // 1000}k txn{txn} seed{seed}"
+def _quality_rows(name: str, role: str, r: dict) -> list[BenchRow]:
+    label = f"{role} {name} ({r['customers']:,} customers)"
     k_applies = r["ceiling_accuracy"] >= CEILING_FOR_K
     chosen = -1 if r["k"] is None else r["k"]
     return [
@@ -264,16 +262,13 @@ def _speed_rows(label: str, r: dict, peak_mb: float, scale: float) -> list[Bench
 
 def run(quick: bool = False) -> list[BenchRow]:
     rows: list[BenchRow] = []
-    scenarios = CHOICE[:3] + QUICK_REPORT if quick else CHOICE + REPORT
-    for scenario in scenarios:
-        customers, txn, seed, _ = scenario
+    for name, spec in SCENARIOS.items():
         result, _ = in_subprocess(
             "bankml.bench.segment.quality",
-            customers=customers,
-            txn_per_customer=txn,
-            seed=seed,
+            scenario=name,
+            customers=QUICK_CUSTOMERS if quick else None,
         )
-        rows.extend(_quality_rows(scenario, result))
+        rows.extend(_quality_rows(name, spec.role, result))
     control, _ = in_subprocess("bankml.bench.segment.no_clusters")
     rows.append(
         BenchRow(
@@ -287,7 +282,9 @@ def run(quick: bool = False) -> list[BenchRow]:
     customers = 100_000 if quick else 1_000_000
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "bank.duckdb")
-        made, _ = in_subprocess("bankml.bench.segment.make_bank", customers=customers, path=path)
+        made, _ = in_subprocess(
+            "bankml.bench.segment.make_bank", customers=customers, path=path, scenario="default"
+        )
         result, peak = in_subprocess("bankml.bench.segment.measure", path=path)
     label = f"{customers // 1000}k bank ({made['transactions'] / 1e6:.1f}M txns)"
     rows.extend(_speed_rows(label, result, peak, 1_000_000 / customers))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bankml import config, data, registry
 
-FORMAT = 2  # bump when SegmentResult changes shape, so older files are refitted, not misread
+FORMAT = 3  # bump when SegmentResult, the k rule or the file format changes: older files are refitted
 
 
 def stored_path(path: str | os.PathLike | None, content_hash: str) -> Path:

@@ -84,3 +84,31 @@ def test_implausible_customer_gets_warnings_and_an_explanation(page):
     assert len(page.success) == 1
     text = " ".join(m.value for m in page.markdown)
     assert "Confidence" in text and "runner-up" in text and "What placed it there" in text
+
+
+def test_first_view_reads_the_stored_fit_and_fits_nothing(tmp_path, monkeypatch):
+    """As `make run` does: a generated bank (a link to its generation file), then the start-up
+    precompute; the first view then shows that fit without fitting or building features."""
+    import time
+
+    from bankml.bank import regenerate
+    from bankml.segment import precompute
+    from synth import BankParams
+
+    bank = tmp_path / "bank.duckdb"
+    regenerate(BankParams(customers=3_000, seed=7), bank)
+    monkeypatch.setenv("BANKML_DB", str(bank))
+    assert precompute() is not None  # bankml.startup's call: the default path from the env
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("the first view fitted or built features although a fit is stored")
+
+    for name in ("bankml.segment.segment_customers", "bankml.segment.customer_features"):
+        monkeypatch.setattr(name, forbidden)
+    monkeypatch.setattr("bankml.segment.features.customer_features", forbidden)
+    started = time.perf_counter()
+    at = open_page(monkeypatch, bank, tmp_path / "models", PAGE)
+    seconds = time.perf_counter() - started
+    assert 6 <= int(metric(at, "Segments")) <= 8
+    assert len(at.selectbox(key="segment_pick").options) == int(metric(at, "Segments"))
+    assert seconds < 20, f"first view took {seconds:.1f} s"  # measured about 3 s

@@ -23,6 +23,8 @@ from bankml.segment import (
 )
 from bankml.segment.features import categories_of
 
+TRUE_K = 7  # segments in the generator
+
 
 @pytest.fixture(scope="module")
 def result(small_bank_path):
@@ -34,9 +36,32 @@ def features(small_bank_path):
     return customer_features(small_bank_path)
 
 
-def test_auto_k_recovers_the_hidden_segments(result, small_bank_path):
-    assert 6 <= result.k <= 8
-    assert ari_against_truth(result, small_bank_path) >= 0.80
+@pytest.fixture(scope="module")
+def yardsticks(result, features, small_bank_path):
+    """Issue 20's yardsticks on the test bank: the supervised ceiling (cross-validated LR/HGB on
+    the same transformed features) and plain KMeans at the chosen k, both evaluation only."""
+    from threadpoolctl import threadpool_limits
+
+    from bankml.bench.segment import baseline_aris, supervised_ceiling
+
+    truth = data.read_table("truth_segments", small_bank_path, ["customer_id", "segment"])
+    truth = truth.set_index("customer_id")["segment"].reindex(features.index).to_numpy()
+    Z = result.model.transform(features)
+    with threadpool_limits(limits=1):
+        accuracy, ceiling_ari = supervised_ceiling(Z, truth)
+        plain = baseline_aris(features, Z, result.k, truth)["kmeans_ari"]
+    return {"accuracy": accuracy, "ceiling_ari": ceiling_ari, "kmeans_ari": plain}
+
+
+def test_auto_k_recovers_the_hidden_segments(result, small_bank_path, yardsticks):
+    # generator 2.0 overlaps the segments: no absolute bar, the issue's targets relative to the
+    # best possible on the same features. They apply where the ceiling's accuracy >= 0.85, which
+    # holds on this bank (measured 0.853; a generator change that breaks it must be looked at).
+    assert yardsticks["accuracy"] >= 0.85
+    assert abs(result.k - TRUE_K) <= 1  # measured k=8
+    ari = ari_against_truth(result, small_bank_path)
+    assert ari >= 0.85 * yardsticks["ceiling_ari"]  # measured 0.586 vs ceiling 0.685 (0.855x)
+    assert ari >= yardsticks["kmeans_ari"]  # measured 0.573 for plain KMeans at k=8
 
 
 def test_the_sweep_table_carries_the_evidence_for_k(result):
@@ -211,7 +236,9 @@ def test_form_row_rejects_out_of_range_values(result):
 
 
 def test_stability_between_seeds(result):
-    assert result.stability_ari >= 0.9
+    # generator 2.0's overlapping segments: fits on two halves agree at ARI 0.848 here (0.9 was
+    # the old, separable bank's bar); well above the rule's reproducibility floor of 0.5
+    assert result.stability_ari >= 0.8
 
 
 def test_refit_with_previous_keeps_segment_ids(result, small_bank_path):
@@ -250,7 +277,10 @@ def test_cli_prints_k_names_and_ari(bankml_cli, small_bank_path):
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
     assert payload["k"] == 7 and len(payload["segments"]) == 7
-    assert payload["ari_vs_truth"] >= 0.8
+    # the printed ARI is the one of the same fit in process; the quality targets relative to the
+    # ceiling are checked at the automatic k (test_auto_k_recovers_the_hidden_segments)
+    fixed = segment_customers(small_bank_path, k=7, random_state=0)
+    assert payload["ari_vs_truth"] == pytest.approx(ari_against_truth(fixed, small_bank_path))
     assert sum(s["size"] for s in payload["segments"]) == 3_000
 
 
@@ -260,3 +290,20 @@ def test_cli_bad_k_is_one_line_exit_2(bankml_cli, small_bank_path, k):
     assert done.returncode == 2
     assert "--k" in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_missing_and_sentinel_incomes_get_the_banks_median(small_bank, tmp_path):
+    # a real extract (synth's defects mode): missing incomes and the 99,999,999 sentinel must not
+    # stop segmentation nor pass as incomes; they take the median of the valid incomes
+    customers = small_bank["customers"].copy()
+    customers["annual_income"] = customers["annual_income"].astype(float)
+    broken = customers["customer_id"].iloc[:3].to_numpy()
+    customers.loc[customers.index[:3], "annual_income"] = [np.nan, 99_999_999.0, -5.0]
+    path = tmp_path / "defects.duckdb"
+    data.write_tables({**small_bank, "customers": customers}, path)
+    found = customer_features(path)
+    median = customers["annual_income"].iloc[3:].median()
+    np.testing.assert_allclose(found.loc[broken, "annual_income"], median)
+    kept = customers.set_index("customer_id")["annual_income"].iloc[3:]
+    np.testing.assert_allclose(found.loc[kept.index, "annual_income"], kept)
+    assert np.isfinite(found["annual_income"]).all()

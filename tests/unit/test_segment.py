@@ -287,14 +287,14 @@ def test_bench_judges_k_only_where_the_ceiling_allows_and_extrapolates_the_sweep
         "ceiling_ari": 0.7,
         "gmm_ari": 0.4,
         "kmeans_ari": 0.45,
+        "customers": 3_000,
     }
-    k_row, ceiling_row, kmeans_row, _ = _quality_rows((3_000, 10, 1, "report"), r)
+    k_row, ceiling_row, kmeans_row, _ = _quality_rows("sparse_txn", "choose", r)
     assert k_row.value == -1 and k_row.passed is None  # ceiling accuracy below 0.85
     assert ceiling_row.passed is False  # 0.5 < 0.85 x 0.7
     assert kmeans_row.passed is True
-    assert (
-        _quality_rows((3_000, 10, 1, "report"), {**r, "ceiling_accuracy": 0.9})[0].passed is False
-    )
+    assert k_row.metric.startswith("choose sparse_txn (3,000 customers)")
+    assert _quality_rows("sparse_txn", "choose", {**r, "ceiling_accuracy": 0.9})[0].passed is False
     speed = {
         "k": 7,
         "algorithm": "KMeans",
