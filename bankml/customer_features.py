@@ -279,7 +279,7 @@ def customer_features(path: str | os.PathLike | None = None) -> pd.DataFrame:
                 "SELECT DISTINCT category FROM transactions ORDER BY category"
             ).fetchall()
         ]
-        con.execute("SET enable_progress_bar = false")  # keep stdout clean (CLI --json)
+        data.quiet_progress(con)
         frame = con.execute(build_query(categories)).df()
     frame = frame.set_index("customer_id")
     window = float(frame.pop("window_months").iloc[0])

@@ -368,3 +368,11 @@ def sweep_temp_files(path: str | os.PathLike | None = None) -> int:
             return len(stale)
     except (BankBusyError, InputError):
         return 0
+
+
+def quiet_progress(con: duckdb.DuckDBPyConnection) -> None:
+    """Switch DuckDB's progress bar off: it writes to stdout, which `--json` keeps for the result.
+    Inside Jupyter DuckDB refuses to change the setting unless ipywidgets is installed; there the
+    bar does no harm, so the refusal is ignored."""
+    with contextlib.suppress(duckdb.InvalidInputException):
+        con.execute("SET enable_progress_bar = false")

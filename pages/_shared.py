@@ -189,6 +189,18 @@ def loan_frame(info: BankInfo) -> pd.DataFrame:
     return _loan_frame(info.content_hash, str(info.path))
 
 
+@st.cache_data(show_spinner=False, max_entries=2)
+def _booked_loans(content_hash: str, path: str) -> pd.DataFrame:
+    from bankml.default import loan_frame
+
+    return loan_frame(path, matured_only=False)
+
+
+def booked_loans(info: BankInfo) -> pd.DataFrame:
+    """Every booked loan, immature ones too (any of them can be loaded as an applicant)."""
+    return _booked_loans(info.content_hash, str(info.path))
+
+
 @st.cache_data(show_spinner="Validating and scoring...", max_entries=8)
 def _score_upload(raw: bytes, name: str, sha256: str, content_hash: str, _model, _reference):
     from bankml.default.scoring import score_batch

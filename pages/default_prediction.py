@@ -67,7 +67,7 @@ def values_tag(values: dict) -> str:
 def load_applicant() -> None:
     try:
         values = applicant_from_loan(
-            _shared.loan_frame(info), st.session_state.load_loan_id, schema
+            _shared.booked_loans(info), st.session_state.load_loan_id, schema
         )
     except BankmlError as exc:
         st.session_state.load_error = str(exc)

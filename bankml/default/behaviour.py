@@ -104,7 +104,7 @@ def behaviour_features(path: str | os.PathLike | None = None) -> pd.DataFrame:
                 "SELECT DISTINCT category FROM transactions ORDER BY category"
             ).fetchall()
         ]
-        con.execute("SET enable_progress_bar = false")  # keep stdout clean (CLI --json)
+        data.quiet_progress(con)
         frame = con.execute(build_query(categories)).df()
     return frame.set_index("loan_id").astype(float)
 

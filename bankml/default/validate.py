@@ -72,7 +72,11 @@ def allowed(spec: NumericField | CategoricalField) -> str:
     return "one of " + ", ".join(spec.levels)
 
 
-def _check_columns(frame: pd.DataFrame, schema: FeatureSchema) -> tuple[list[str], list[str]]:
+def _check_columns(
+    frame: pd.DataFrame, schema: FeatureSchema, given: int | None = None
+) -> tuple[list[str], list[str]]:
+    """Missing and extra columns; `given` is how many columns the user supplied (before typical
+    behavioural values were added), so a one-column file still reads as a delimiter problem."""
     if not isinstance(frame, pd.DataFrame):
         raise InputError(f"expected a table of applicants, got {type(frame).__name__}")
     columns = [str(c) for c in frame.columns]
@@ -82,7 +86,7 @@ def _check_columns(frame: pd.DataFrame, schema: FeatureSchema) -> tuple[list[str
         raise InputError(f"duplicate column name(s): {', '.join(dict.fromkeys(dups))}")
     required = schema.names
     missing = [c for c in required if c not in columns]
-    if missing and len(columns) == 1 and len(required) > 1:
+    if missing and (len(columns) if given is None else given) == 1 and len(required) > 1:
         raise InputError(
             f"only one column was found ({columns[0][:60]!r}) but the model needs {len(required)}: "
             "the delimiter was not recognised; use comma, semicolon, tab or pipe"
@@ -158,10 +162,12 @@ def validate_frame(frame: pd.DataFrame, schema: FeatureSchema) -> ValidationRepo
     Raises InputError only for file-level problems (a missing column, duplicate names).
     Missing behavioural columns take their typical values (`typical_behaviour`).
     """
+    given = None
     if isinstance(frame, pd.DataFrame):
+        given = len(frame.columns)
         fill = typical_behaviour(schema, [str(c) for c in frame.columns])
         frame = frame.assign(**fill) if fill else frame
-    _, extra = _check_columns(frame, schema)
+    _, extra = _check_columns(frame, schema, given)
     n = len(frame)
     rows = np.arange(1, n + 1, dtype=np.int64)
     work = frame.reset_index(drop=True).copy()

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from bankml import config, data, registry
 
-FORMAT = 3  # bump when SegmentResult, the k rule or the file format changes: older files are refitted
+FORMAT = (
+    3  # bump when SegmentResult, the k rule or the file format changes: older files are refitted
+)
 
 
 def stored_path(path: str | os.PathLike | None, content_hash: str) -> Path:

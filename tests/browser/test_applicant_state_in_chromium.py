@@ -28,7 +28,7 @@ def cli_scores(browser_bank, tmp_path_factory) -> pd.DataFrame:
     from bankml.registry import load_model
 
     model, _ = load_model(browser_bank["BANKML_MODELS"])
-    loans = loan_frame(browser_bank["BANKML_DB"])
+    loans = loan_frame(browser_bank["BANKML_DB"], matured_only=False)
     rows = loans.loc[loans["loan_id"].isin(LOANS), ["loan_id", *model.features_]]
     folder = tmp_path_factory.mktemp("cli")
     rows.to_csv(folder / "loans.csv", index=False)
@@ -46,7 +46,9 @@ def expected_reasons(browser_bank, loan_id: int) -> list[str]:
     from bankml.registry import load_model
 
     model, _ = load_model(browser_bank["BANKML_MODELS"])
-    values = applicant_from_loan(loan_frame(browser_bank["BANKML_DB"]), loan_id, model.schema_)
+    values = applicant_from_loan(
+        loan_frame(browser_bank["BANKML_DB"], matured_only=False), loan_id, model.schema_
+    )
     return score_applicant(values, model).decision_reasons(4)["text"].tolist()
 
 
@@ -97,7 +99,7 @@ def test_loaded_applicant_is_scored_not_the_typed_one(server, browser, browser_b
 def test_what_if_restarts_from_each_new_applicant(server, browser, browser_bank):
     from bankml.default import loan_frame
 
-    loans = loan_frame(browser_bank["BANKML_DB"]).set_index("loan_id")
+    loans = loan_frame(browser_bank["BANKML_DB"], matured_only=False).set_index("loan_id")
     page = browser.new_page(viewport={"width": 1400, "height": 1400})
     page.goto(server.rstrip("/") + "/default_prediction")
     settle(page)
