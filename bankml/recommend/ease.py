@@ -18,7 +18,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from bankml.errors import InputError
-from bankml.recommend.estimator import check_implicit_matrix
+from bankml.recommend.estimator import check_implicit_matrix, checked_rows, item_position
 from bankml.recommend.metrics import holdout_split, ranking_metrics
 
 EASE_COLUMN_LIMIT = 10_000  # products + context columns: a 10k x 10k float64 Gram is 800 MB
@@ -217,26 +217,10 @@ class EASERecommender(BaseEstimator):
     # -- helpers --------------------------------------------------------------------------------
 
     def _rows(self, customer_rows) -> tuple[np.ndarray, bool]:
-        rows = np.asarray(customer_rows)
-        single = rows.ndim == 0
-        rows = np.atleast_1d(rows)
-        if rows.ndim != 1 or (rows.size and rows.dtype.kind not in "iu"):
-            raise InputError("customer_rows must be an integer row index or a 1-D array of them")
-        n_users = self._U.shape[0]
-        bad = (rows < 0) | (rows >= n_users)
-        if bad.any():
-            raise InputError(
-                f"customer row {int(rows[bad][0])} is out of range: allowed 0..{n_users - 1}"
-            )
-        return rows.astype(np.int64), single
+        return checked_rows(customer_rows, self._U.shape[0])
 
     def _item_index(self, product_id) -> int:
-        position = self._index_of.get_indexer([product_id])[0]
-        if position < 0:
-            raise InputError(
-                f"unknown product id {product_id!r}: not a column of the fitted matrix"
-            )
-        return int(position)
+        return item_position(self._index_of, product_id)
 
     # -- public API -----------------------------------------------------------------------------
 

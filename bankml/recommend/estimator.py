@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.special import expit
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -80,6 +81,29 @@ def _naive_bayes_weights(
     bias = np.log(prior) - np.log1p(-prior) + not_held.sum(axis=0)
     weights = sp.csr_matrix((held - not_held).astype(np.float32))
     return weights, bias.astype(np.float32)
+
+
+def checked_rows(customer_rows, n_users: int) -> tuple[np.ndarray, bool]:
+    """Row indices as int64 and whether one scalar row was given; InputError names a bad row."""
+    rows = np.asarray(customer_rows)
+    single = rows.ndim == 0
+    rows = np.atleast_1d(rows)
+    if rows.ndim != 1 or (rows.size and rows.dtype.kind not in "iu"):
+        raise InputError("customer_rows must be an integer row index or a 1-D array of them")
+    bad = (rows < 0) | (rows >= n_users)
+    if bad.any():
+        raise InputError(
+            f"customer row {int(rows[bad][0])} is out of range: allowed 0..{n_users - 1}"
+        )
+    return rows.astype(np.int64), single
+
+
+def item_position(index: pd.Index, product_id) -> int:
+    """Column of a product id in the fitted matrix; InputError for an unknown id."""
+    position = index.get_indexer([product_id])[0]
+    if position < 0:
+        raise InputError(f"unknown product id {product_id!r}: not a column of the fitted matrix")
+    return int(position)
 
 
 class ItemCFRecommender(BaseEstimator):
@@ -220,29 +244,13 @@ class ItemCFRecommender(BaseEstimator):
         """Add the item bias and map log-odds to probabilities (bayes); identity otherwise."""
         if self.item_bias_ is None:
             return scores
-        return 1.0 / (1.0 + np.exp(-(scores + self.item_bias_)))
+        return expit(scores + self.item_bias_)
 
     def _rows(self, customer_rows) -> tuple[np.ndarray, bool]:
-        rows = np.asarray(customer_rows)
-        single = rows.ndim == 0
-        rows = np.atleast_1d(rows)
-        if rows.ndim != 1 or (rows.size and rows.dtype.kind not in "iu"):
-            raise InputError("customer_rows must be an integer row index or a 1-D array of them")
-        n_users = self.user_items_.shape[0]
-        bad = (rows < 0) | (rows >= n_users)
-        if bad.any():
-            raise InputError(
-                f"customer row {int(rows[bad][0])} is out of range: allowed 0..{n_users - 1}"
-            )
-        return rows.astype(np.int64), single
+        return checked_rows(customer_rows, self.user_items_.shape[0])
 
     def _item_index(self, product_id) -> int:
-        position = self._index_of.get_indexer([product_id])[0]
-        if position < 0:
-            raise InputError(
-                f"unknown product id {product_id!r}: not a column of the fitted matrix"
-            )
-        return int(position)
+        return item_position(self._index_of, product_id)
 
     def _scores(self, user_items: sp.csr_matrix) -> np.ndarray:
         if self._similarity_dense is not None:
