@@ -1,7 +1,8 @@
 """Product recommender: a learned item-item model with customer context, business rules, evaluation.
 
 `EASERecommender` (closed-form learned item-item weights) and `ItemCFRecommender` (neighbourhood
-item-CF) work on any sparse customers x products implicit-feedback matrix. For the bank:
+item-CF) work on any sparse customers x products implicit-feedback matrix;
+`NextProductRecommender` adds what the opening history teaches (which product comes next). For the bank:
 `read_bank` (one read), then `build_context(bank, segments=..., risk=...)` with the collaborators
 passed in explicitly, then `recommend_for_customer`. `evaluate_recommenders` compares the model in
 use with popularity, segment popularity, item-CF and the truth oracle on leave-one-out and temporal
@@ -34,6 +35,7 @@ from bankml.recommend.evaluation import (
 )
 from bankml.recommend.metrics import holdout_split, ranking_metrics, top_n_from_scores
 from bankml.recommend.risk import RiskView, risk_profiles, risk_view
+from bankml.recommend.sequence import NextProductRecommender, opening_events
 
 __all__ = [
     "EASE_COLUMN_LIMIT",
@@ -42,6 +44,7 @@ __all__ = [
     "BankTables",
     "EASERecommender",
     "ItemCFRecommender",
+    "NextProductRecommender",
     "RecommenderContext",
     "RiskView",
     "build_context",
@@ -54,6 +57,7 @@ __all__ = [
     "holdings_matrix",
     "holdout_split",
     "offer_decisions",
+    "opening_events",
     "ranking_metrics",
     "read_bank",
     "reason_text",

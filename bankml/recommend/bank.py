@@ -19,6 +19,7 @@ from bankml.errors import InputError
 from bankml.recommend.context import customer_context
 from bankml.recommend.ease import EASERecommender
 from bankml.recommend.risk import RiskView
+from bankml.recommend.sequence import NextProductRecommender, opening_events
 
 LENDING_FAMILY = "lending"
 BANK_TABLES = ("customers", "products", "holdings", "loans")
@@ -146,7 +147,7 @@ def build_context(
     risk: RiskView,
     model: EASERecommender | None = None,
 ) -> RecommenderContext:
-    """Fit the item-item model on the bank's holdings and customer context, once.
+    """Fit the item-item model on the bank's holdings, their opening history and context, once.
 
     segments: segment name per customer id (bankml.segment on the same bank), or None when segments
     are off (the model then uses the other context columns only). risk: `risk_view(...)` or
@@ -158,9 +159,18 @@ def build_context(
     customers = bank.customers.set_index("customer_id").reindex(customer_ids)
     names = aligned_segments(segments, customer_ids)
     flags, flag_names = customer_context(customers, names)
-    model = (model or EASERecommender()).fit(
-        matrix, item_ids=product_ids, context=flags, context_names=flag_names
-    )
+    model = model or NextProductRecommender()
+    if isinstance(model, NextProductRecommender):
+        events = (  # a bank without dates has no history: EASE and context only
+            opening_events(bank.holdings, customer_ids, product_ids)
+            if "opened_date" in bank.holdings.columns
+            else None
+        )
+        model.fit(
+            matrix, item_ids=product_ids, context=flags, context_names=flag_names, events=events
+        )
+    else:
+        model.fit(matrix, item_ids=product_ids, context=flags, context_names=flag_names)
     return RecommenderContext(
         matrix=matrix,
         customer_ids=customer_ids,

@@ -23,6 +23,7 @@ from bankml.recommend.context import customer_context
 from bankml.recommend.ease import EASERecommender
 from bankml.recommend.estimator import ItemCFRecommender
 from bankml.recommend.metrics import holdout_split, ranking_metrics, top_n_from_scores
+from bankml.recommend.sequence import NextProductRecommender, opening_events
 
 METRICS = ("hit_rate", "precision", "recall", "ndcg", "map", "coverage", "novelty")
 IN_USE = "item-item + context (in use)"
@@ -125,22 +126,37 @@ def _rankings(
     k: int,
     random_state: int,
     model: EASERecommender | None,
+    events: tuple[np.ndarray, np.ndarray, np.ndarray],
 ) -> dict[str, tuple[np.ndarray, str, str]]:
-    """method -> (top-k column indices, role, note) for every method on one training matrix."""
+    """method -> (top-k column indices, role, note) for every method on one training matrix.
+
+    events: the opening events of the training holdings (for the next-product part of the model).
+    """
     users = np.arange(train.shape[0])
     flags, names = customer_context(customers, segments)
-    in_use = (model or EASERecommender(random_state=random_state)).fit(
-        train, context=flags, context_names=names
-    )
+    in_use = model or NextProductRecommender(random_state=random_state)
+    if isinstance(in_use, NextProductRecommender):
+        in_use.fit(train, context=flags, context_names=names, events=events)
+        in_use_note = f"EASE (l2 {in_use.l2_:.3g}) + next product from {in_use.n_events_} openings"
+    else:
+        in_use.fit(train, context=flags, context_names=names)
+        in_use_note = f"EASE, l2 {in_use.l2_:.3g}"
     holdings_only = EASERecommender(random_state=random_state).fit(train)
     popularity = np.asarray(train.mean(axis=0)).ravel()
     group_labels, group_method, group_note = groups
     ranked = {
-        IN_USE: (in_use.recommend(users, n=k)[0], "in use", f"EASE, l2 {in_use.l2_:.3g}"),
+        IN_USE: (in_use.recommend(users, n=k)[0], "in use", in_use_note),
         "item-item EASE, holdings only": (
             holdings_only.recommend(users, n=k)[0],
             "variant",
             "the learned model without customer context",
+        ),
+        "item-item EASE + context, no history": (
+            EASERecommender(random_state=random_state)
+            .fit(train, context=flags, context_names=names)
+            .recommend(users, n=k)[0],
+            "variant",
+            "the learned model without the opening history",
         ),
         "item-cf (naive Bayes)": (
             ItemCFRecommender(similarity="bayes", random_state=random_state)
@@ -203,21 +219,29 @@ def evaluate_recommenders(
         groups = (names.to_numpy(), "segment popularity", "segments from bankml.segment")
     oracle = oracle_scores(tables, customer_ids, product_ids)
 
+    holdings = tables["holdings"]
     train_loo, test_loo = holdout_split(X, None, random_state)
-    train_t, test_t, split, last = temporal_split(tables["holdings"], customer_ids, product_ids)
+    train_t, test_t, split, last = temporal_split(holdings, customer_ids, product_ids)
+    before = holdings[pd.to_datetime(holdings["opened_date"]) < split]
     splits = {
-        "leave-one-out": (train_loo, test_loo, customers),
+        "leave-one-out": (
+            train_loo,
+            test_loo,
+            customers,
+            opening_events(holdings, customer_ids, product_ids, within=train_loo),
+        ),
         f"temporal (opened from {split:%Y-%m-%d})": (
             train_t,
             test_t,
             _as_of(customers, split, last),
+            opening_events(before, customer_ids, product_ids, within=train_t),
         ),
     }
     rows = []
-    for split_name, (train, test, as_of) in splits.items():  # two splits
+    for split_name, (train, test, as_of, events) in splits.items():  # two splits
         popularity = np.asarray(train.mean(axis=0)).ravel()
         evaluated = int((np.diff(test.indptr) > 0).sum())
-        ranked = _rankings(train, as_of, names, groups, oracle, k, random_state, model)
+        ranked = _rankings(train, as_of, names, groups, oracle, k, random_state, model, events)
         for method, (recommended, role, note) in ranked.items():
             metrics = ranking_metrics(recommended, test, k, popularity)
             rows.append(

@@ -14,6 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from bankml.default import BlendModel, DefaultModel
 from bankml.recommend.ease import EASERecommender
 from bankml.recommend.estimator import ItemCFRecommender
+from bankml.recommend.sequence import NextProductRecommender
 from bankml.segment.model import CustomerSegmenter
 
 MONEY_CUTOFF = (
@@ -56,6 +57,7 @@ ESTIMATORS = [
     CustomerSegmenter(n_init=2, k_range=(2, 3)),  # auto k on the checks' small data
     ItemCFRecommender(),
     EASERecommender(),
+    NextProductRecommender(),
     DefaultModel(candidate="logistic", cv=3),
 ]
 # the blend's own contract; two linear members keep it quick (trees are covered in tests/model)

@@ -1,0 +1,84 @@
+"""NextProductRecommender: the opening history changes what comes next; bad events are refused."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from bankml.errors import InputError
+from bankml.recommend import EASERecommender, NextProductRecommender, opening_events
+
+
+def _history() -> tuple[sp.csr_matrix, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """600 customers open product 2 then 0; 400 open 0 then 1; 200 hold only 0.
+
+    Product 0 goes with 2 more often than with 1, but after 0 customers open 1, never 2.
+    """
+    seqs = [[2, 0]] * 600 + [[0, 1]] * 400 + [[0]] * 200
+    rows = np.repeat(np.arange(len(seqs)), [len(s) for s in seqs])
+    cols = np.concatenate(seqs)
+    step = np.concatenate([np.arange(len(s)) for s in seqs])
+    dates = np.datetime64("2024-01-01") + step.astype("timedelta64[D]") * 30
+    X = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(len(seqs), 3))
+    return X, (rows, cols, dates)
+
+
+def test_history_decides_the_next_product_where_co_occurrence_points_elsewhere():
+    X, events = _history()
+    only_zero = np.arange(1000, 1200)
+    plain = EASERecommender(l2=1.0, dropout=0.0).fit(X)
+    assert (plain.recommend(only_zero, n=1)[0][:, 0] == 2).all(), "co-occurrence says 2"
+    model = NextProductRecommender(l2=1.0, dropout=0.0, next_weight=1.0).fit(X, events=events)
+    assert model.n_events_ == X.nnz
+    assert (model.recommend(only_zero, n=1)[0][:, 0] == 1).all(), "history says 1 comes next"
+    ids, _ = model.similar_items(0, n=1)
+    assert ids[0] == 1
+
+
+def test_without_events_it_is_ease_with_a_no_products_flag():
+    X, _ = _history()
+    model = NextProductRecommender(l2=1.0).fit(X)
+    assert model.context_names_[-1] == "no products yet"
+    np.testing.assert_array_equal(model.weights_, model.ease_weights_)
+    assert model.next_weights_ is None
+
+
+def test_opening_events_follow_the_training_matrix_and_refuse_bad_dates():
+    holdings = pd.DataFrame(
+        {
+            "customer_id": [10, 10, 11, 99],
+            "product_id": [1, 2, 1, 1],
+            "opened_date": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-05", "2024-01-01"]),
+        }
+    )
+    within = sp.csr_matrix(np.array([[1, 0], [1, 0]], dtype=np.float32))
+    rows, cols, _ = opening_events(holdings, np.array([10, 11]), np.array([1, 2]), within=within)
+    assert rows.tolist() == [0, 1] and cols.tolist() == [0, 0]  # unknown id 99 and product 2 out
+    bad = holdings.assign(opened_date=["2024-01-01", "not a date", "2024-01-05", "2024-01-01"])
+    with pytest.raises(InputError, match="opened_date .* at row 1"):
+        opening_events(bad, np.array([10, 11]), np.array([1, 2]))
+
+
+@pytest.mark.parametrize(
+    ("events", "message"),
+    [
+        ((np.array([0]), np.array([5]), np.array(["2024-01-01"], "datetime64[D]")), "columns 0..2"),
+        (
+            (np.array([0, 1]), np.array([0]), np.array(["2024-01-01"], "datetime64[D]")),
+            "one length",
+        ),
+    ],
+)
+def test_bad_events_are_refused_with_the_allowed_range(events, message):
+    X, _ = _history()
+    with pytest.raises(InputError, match=message):
+        NextProductRecommender(l2=1.0).fit(X, events=events)
+
+
+@pytest.mark.parametrize(("name", "value"), [("next_weight", 1.5), ("next_l2", 0.0)])
+def test_bad_settings_are_refused(name, value):
+    X, events = _history()
+    with pytest.raises(InputError, match=name):
+        NextProductRecommender(**{name: value}).fit(X, events=events)
