@@ -10,9 +10,10 @@ from pages import _shared, _ui
 
 st.title("Recommendations")
 st.caption(
-    "Products to offer each customer from a learned item-item model: what they hold and customers "
-    "like them (segment, age, income, tenure, life stage) weigh in together, with business rules, "
-    "a risk check on lending offers and an evaluation against the strongest baseline."
+    "Products to offer each customer from a learned item-item model: what they hold, what "
+    "customers opened next after the same products, and customers like them (segment, age, "
+    "income, tenure, life stage) weigh in together, with business rules, a risk check on lending "
+    "offers and an evaluation against the strongest baseline."
 )
 info = _shared.require_bank()
 use_segments = st.toggle(
@@ -52,7 +53,7 @@ except BankmlError as exc:
 
 with right:
     st.subheader(_shared.literal(profile["name"]))
-    cols = st.columns(4)
+    cols = st.columns([1, 1.2, 1, 2])  # segment names are long: their metric gets the room
     cols[0].metric("Age", f"{profile['age']:.0f}")
     cols[1].metric("Annual income", f"{profile['annual_income']:,.0f}")
     cols[2].metric("Credit score", f"{profile['credit_score']:.0f}")
@@ -61,27 +62,40 @@ with right:
     if holdings.empty:
         st.info("No products yet: offers come from customers like them (their context).")
     else:
-        st.dataframe(holdings, hide_index=True)
+        st.dataframe(
+            holdings,
+            hide_index=True,
+            column_config={
+                "opened_date": st.column_config.DatetimeColumn("Opened", format="YYYY-MM-DD")
+            },
+        )
 
 st.subheader(f"Top {top_n} offers")
 st.caption(context.risk.note)
-st.dataframe(
-    offers,
-    hide_index=True,
-    column_order=["name", "family", "reason", "note", "score", "evidence"],
-    column_config={
-        "name": "Product",
-        "family": "Family",
-        "reason": st.column_config.TextColumn("Why", width="large"),
-        "note": st.column_config.TextColumn("Risk check", width="medium"),
-        "score": st.column_config.NumberColumn("Score", format="%.3f"),
-        "evidence": st.column_config.TextColumn(
-            "Model terms",
-            width="medium",
-            help="Each held product or trait behind the offer and how much it adds to the score",
-        ),
-    },
-)
+for rank, offer in enumerate(offers.itertuples(index=False), start=1):  # at most 10 offers
+    note = f"  \n*{_shared.literal(offer.note)}*" if offer.note else ""
+    st.markdown(
+        f"**{rank}. {_shared.literal(offer.name)}** ({_shared.literal(offer.family)}): "
+        f"{_shared.literal(offer.reason)}{note}"
+    )
+with st.expander("Scores and the model's terms behind each offer"):
+    st.dataframe(
+        offers,
+        hide_index=True,
+        column_order=["name", "family", "reason", "note", "score", "evidence"],
+        column_config={
+            "name": "Product",
+            "family": "Family",
+            "reason": st.column_config.TextColumn("Why", width="large"),
+            "note": st.column_config.TextColumn("Risk check", width="medium"),
+            "score": st.column_config.NumberColumn("Score", format="%.3f"),
+            "evidence": st.column_config.TextColumn(
+                "Model terms",
+                width="medium",
+                help="Each held product or trait behind the offer and how much it adds to the score",
+            ),
+        },
+    )
 blocked = decisions[~decisions["allowed"] & (decisions["rule"] != "already held")]
 if not blocked.empty:
     with st.expander(f"Not offered by rule ({len(blocked)})"):

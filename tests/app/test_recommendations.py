@@ -54,7 +54,8 @@ def test_heatmap_legend_names_what_it_shows_and_labels_every_product(page, small
     assert encoding["x"]["axis"]["labelOverlap"] is False
     assert encoding["y"]["axis"]["labelOverlap"] is False
     domain = encoding["color"]["scale"]["domain"]
-    assert domain[0] == -domain[1] > -1.0  # centred on 0, the scale of the weights, not -5..5
+    # centred on 0 at the scale of the weights (unit spread of scores), not a fixed -5..5
+    assert domain[0] == -domain[1] and 0 < domain[1] < 5
     assert len(encoding["x"]["sort"]) == len(small_bank["products"])
 
 
@@ -77,6 +78,9 @@ def test_picking_a_customer_shows_offers_with_reasons(page, small_bank):
         if reason.startswith("Customers who hold "):
             assert any(name in reason for name in held_names)
         assert "+" in evidence, "the weights live in their own column"
+    shown = [m.value.replace("\\", "") for m in page.markdown]
+    for rank, reason in enumerate(offers["reason"], start=1):
+        assert any(t.startswith(f"**{rank}. ") and reason in t for t in shown), "reason shown whole"
 
 
 def test_search_by_name_and_no_match(page, small_bank):
