@@ -53,11 +53,12 @@ except BankmlError as exc:
 
 with right:
     st.subheader(_shared.literal(profile["name"]))
-    cols = st.columns([1, 1.2, 1, 2])  # segment names are long: their metric gets the room
+    cols = st.columns(3)
     cols[0].metric("Age", f"{profile['age']:.0f}")
     cols[1].metric("Annual income", f"{profile['annual_income']:,.0f}")
     cols[2].metric("Credit score", f"{profile['credit_score']:.0f}")
-    cols[3].metric("Segment", str(profile.get("segment", "segments off")))
+    # a line, not a metric: segment names are long and a metric cuts them off
+    st.markdown(f"**Segment:** {_shared.literal(profile.get('segment', 'segments off'))}")
     st.markdown("**Holds**")
     if holdings.empty:
         st.info("No products yet: offers come from customers like them (their context).")
