@@ -93,3 +93,26 @@ def test_vintage_curves_count_defaults_by_month_on_book():
     assert list(q1["defaults"]) == [0, 1, 1, 1, 2]  # months 1..5 (the horizon seen)
     assert q1["cumulative_default_rate"].iloc[-1] == pytest.approx(2 / 3)
     assert v.loc["2024Q2", "cumulative_default_rate"].tolist() == [1.0] * 5  # immature left out
+
+
+def test_report_of_a_csv_model_says_what_it_could_not_measure(small_bank_path, tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from bankml.default import validation_report
+    from bankml.default.workflow import train_csv_model
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=600)
+    table = pd.DataFrame(
+        {"x": x, "z": rng.normal(size=600), "bad": (rng.random(600) < 1 / (1 + np.exp(1.5 - x)))}
+    )
+    csv = tmp_path / "loans.csv"
+    table.assign(bad=table["bad"].astype(int)).to_csv(csv, index=False)
+    _, folder = train_csv_model(csv, "bad", tmp_path / "models", candidates=["logistic"], cv=3)
+    html = validation_report.render(folder, small_bank_path)
+    oot = html.split('<h2 id="out-of-time">')[1].split("<h2")[0]
+    assert "Not measured: the model was not trained on this bank" in oot
+    card = registry.verify(folder)
+    assert f"Out-of-fold ROC AUC {card['metrics']['roc_auc']:.3f}" in html
+    assert "Out-of-time, stability and vintages are missing" in html
