@@ -114,3 +114,26 @@ def test_cli_refuses_reject_inference_on_a_csv(bankml_cli, tmp_path):
     assert "Traceback" not in done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("bankml train")]
     assert len(errors) == 1 and "--reject-inference needs" in errors[0]
+
+
+def test_bench_rows_compare_each_method_with_its_learner_and_the_oracle(bank, small_bank_path):
+    from bankml import data
+    from bankml.bench.reject import reject_rows
+
+    frame, apps = bank
+    base = train_default(frame, candidates=["scorecard", "logistic"], cv=3)
+    truth = data.read_table("truth_applications", small_bank_path).set_index("application_id")
+    rows = reject_rows(base, frame, apps, truth["pd"])
+    assert len(rows) == 2 * len(reject.METHODS) * 3  # AUC, Brier, mean PD; all and declined
+    for row in rows:
+        assert np.isfinite(row.value) and np.isfinite(row.baseline)
+        assert row.section == "default"
+    aucs = [r for r in rows if "expected AUC" in r.metric]
+    assert all("booked loans only (oracle" in r.baseline_name for r in aucs)
+    # the oracle's expected AUC beats every model's on the same applications
+    for r in aucs:
+        oracle = float(r.baseline_name.split("oracle ")[1].rstrip(")"))
+        assert r.value < oracle and r.baseline < oracle
+    mean_pd = [r for r in rows if "mean PD on" in r.metric and "declined included" in r.metric]
+    truth_in = truth["pd"].reindex(apps.loc[reject.in_window(apps, frame), "loan_id"])
+    assert mean_pd[0].baseline == pytest.approx(truth_in.mean())
