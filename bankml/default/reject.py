@@ -223,7 +223,8 @@ def with_reject_inference(
 ):
     """`result` (a booked-only `TrainResult`) with its model refitted on booked + inferred declined.
 
-    The booked-only model's calibrated PDs infer the declined outcomes; folds are grouped by
+    The booked-only model's calibrated PDs infer the declined outcomes (the refitted learner's own
+    booked-only model when the chosen one cannot take the method); folds are grouped by
     customer over booked and declined rows together. The leaderboard keeps the booked-only
     comparison; the chosen name, parameters and diagnostics say what was done.
     """
@@ -233,11 +234,16 @@ def with_reject_inference(
     missing = [c for c in spec.features if c not in declined.columns]
     if missing:
         raise InputError(f"declined applications lack the model input {missing[0]!r}")
-    kgb = result.model
-    p = kgb.predict_pd(declined[spec.features])
     candidate = _base_candidate(result, method)
     keep = [*spec.features, *(["customer_id"] if "customer_id" in booked.columns else [])]
     y = result.validation["y"].to_numpy(np.int64)
+    kgb = result.model
+    if candidate != result.chosen:  # infer with the refitted learner's own booked-only model
+        booked_groups = booked["customer_id"].to_numpy() if "customer_id" in keep else None
+        kgb = DefaultModel(spec=spec, candidate=candidate, cv=cv, random_state=random_state)
+        kgb.economics = getattr(result.model, "economics", None)
+        kgb.fit(booked[spec.features], y, folds=make_folds(y, cv, random_state, booked_groups))
+    p = kgb.predict_pd(declined[spec.features])
     aug = augment(booked[keep], y, declined[keep], p, method, random_state)
     groups = aug.frame["customer_id"].to_numpy() if "customer_id" in keep else None
     folds = make_folds(aug.y, cv, random_state, groups)
