@@ -13,7 +13,7 @@ import sys
 
 from bankml.errors import BankmlError, InputError
 
-COMMANDS = ("generate", "train", "evaluate", "score", "segment", "recommend", "bench")
+COMMANDS = ("generate", "train", "evaluate", "score", "report", "segment", "recommend", "bench")
 EXIT_USAGE = 2
 
 

@@ -260,16 +260,18 @@ def nested_cv_auc(
     cv: int = 5,
     random_state: int = 0,
     positive: str | None = None,
+    group_column: str | None = None,
 ) -> NestedCV:
     """Nested cross-validation: `train_fn` runs the whole training (its own candidate selection on
     inner folds of what it is given) on each outer training part, and is scored on the held-out
     outer fold it never saw (the target column is removed before scoring).
 
     `train_fn(train_frame)` returns a fitted model with `predict_pd(frame)` or `predict_proba`.
-    The outer folds are StratifiedKFold(cv, shuffle=True, random_state), as the leaderboard's.
+    The outer folds are the leaderboard's (`crossval.make_folds`): StratifiedKFold(cv, shuffle=True,
+    random_state), grouped by `group_column` (default `customer_id` when the frame has it) so no
+    customer's rows are on both sides of an outer split, as the inner folds of `train_default` are.
     """
-    from sklearn.model_selection import StratifiedKFold
-
+    from bankml.default.crossval import make_folds
     from bankml.default.features import binary_target
 
     if target not in frame.columns:
@@ -278,10 +280,16 @@ def nested_cv_auc(
     minority = int(min(y.sum(), len(y) - y.sum()))
     if minority < cv:
         raise InputError(f"nested {cv}-fold CV needs {cv} rows of each class, found {minority}")
+    if group_column is None and "customer_id" in frame.columns:
+        group_column = "customer_id"
+    if group_column is not None and group_column not in frame.columns:
+        raise InputError(
+            f"group column {group_column!r} not found: columns are {list(frame.columns)}"
+        )
+    groups = frame[group_column].to_numpy() if group_column else None
     score = np.zeros(len(y))
     fold_auc, chosen = [], []
-    splitter = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
-    for train, test in splitter.split(np.zeros(len(y)), y):
+    for train, test in make_folds(y, cv, random_state, groups):
         model = train_fn(frame.iloc[train])
         held_out = frame.iloc[test].drop(columns=[target])
         if hasattr(model, "predict_pd"):

@@ -292,6 +292,34 @@ def performance_view(card: dict) -> dict | None:
     return _performance_view(str(config.models_dir() / card["id"]), card["sha256"])
 
 
+@st.cache_data(show_spinner=False, max_entries=2)
+def _vintages(content_hash: str, path: str) -> pd.DataFrame:
+    from bankml.default.vintage import bank_vintages
+
+    return bank_vintages(path)
+
+
+def vintages(info: BankInfo) -> pd.DataFrame:
+    """The bank's vintage curves (cumulative default rate by months on book), cached per hash."""
+    return _vintages(info.content_hash, str(info.path))
+
+
+@st.cache_data(
+    show_spinner="Writing the validation report (it refits on the earlier vintages)...",
+    max_entries=4,
+)
+def _validation_report(folder: str, sha256: str, content_hash: str, path: str) -> str:
+    from bankml.default import validation_report
+
+    return validation_report.render(folder, path)
+
+
+def validation_report(card: dict, info: BankInfo) -> str:
+    """The self-contained HTML validation report of a model, cached per model and bank."""
+    folder = str(config.models_dir() / card["id"])
+    return _validation_report(folder, card["sha256"], info.content_hash, str(info.path))
+
+
 @st.cache_data(show_spinner="Recomputing at this cut-off...", max_entries=32)
 def _cutoff_tables(folder: str, sha256: str, cutoff: float) -> dict:
     from bankml.default import fairness_by_group, report

@@ -55,7 +55,8 @@ def sidebar() -> None:
 
 
 def reason_chart(reasons: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
-    """Signed horizontal bars: each factor's points, red when it raises the PD, blue when it lowers.
+    """Signed horizontal bars: each factor's points (scorecard convention: a factor that raises
+    the PD costs points), red when it raises the PD, blue when it lowers it.
 
     (data, Vega-Lite spec) for st.vega_lite_chart: drawn on every scoring, so it skips Altair's
     schema validation (about 12 ms a chart).
@@ -65,7 +66,7 @@ def reason_chart(reasons: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
             "feature": formatting.label_text(reasons["feature"].astype(str)),
             "value": reasons["value"].astype(str),
             "points": reasons["points"].astype(float),
-            "direction": np.where(reasons["points"] > 0, "raises PD", "lowers PD"),
+            "direction": np.where(reasons["points"] < 0, "raises PD", "lowers PD"),
         }
     )
     spec = {
@@ -74,7 +75,7 @@ def reason_chart(reasons: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
             "x": {
                 "field": "points",
                 "type": "quantitative",
-                "title": "Contribution to the score (points; + raises the PD)",
+                "title": "Points (as on the scorecard: - raises the PD, + lowers it)",
             },
             "y": {
                 "field": "feature",

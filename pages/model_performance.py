@@ -1,5 +1,5 @@
-"""Model performance: candidates compared, curves against the oracle, the cut-off in money,
-fairness, feature importance, the scorecard and the model registry."""
+"""Model performance: candidates compared, vintage curves, curves against the oracle, the cut-off
+in money, fairness, feature importance, the scorecard, the validation report and the registry."""
 
 from __future__ import annotations
 
@@ -118,6 +118,24 @@ if stored and stored["has_blend"]:
         " model beats it by more than one standard error across the folds, so the chosen model is"
         " not always the top row."
     )
+
+st.subheader("Vintage curves")
+try:
+    curves = _shared.vintages(info)
+except BankmlError as exc:
+    _shared.show_error(exc)
+    curves = None
+if curves is not None and len(curves):
+    st.line_chart(
+        curves, x="months_on_book", y="cumulative_default_rate", color="vintage",
+        x_label="Months on book", y_label="Cumulative default rate",
+    )  # fmt: skip
+    st.caption(
+        "The bank's matured loans by application quarter: the share that has defaulted after each "
+        "month on book. A curve above the others is a worse vintage, whatever the model says."
+    )
+elif curves is not None:
+    st.info("No loan of this bank has matured yet: no vintage to draw.")
 
 if stored is not None:
     left, right = st.columns(2)
@@ -261,6 +279,27 @@ if diagnostics.get("scorecard_screening"):
     st.dataframe(
         pd.DataFrame(diagnostics["scorecard_screening"]), hide_index=True,
         key="scorecard_screening", column_config=_review.screening_columns(min_iv, max_corr),
+    )  # fmt: skip
+
+st.subheader("Validation report")
+st.caption(
+    "One self-contained HTML file (opens offline) with the data, method, in-time and out-of-time "
+    "performance, calibration, stability, vintages, fairness, scorecard and limitations. Building "
+    "it refits the model on the earlier vintages for the out-of-time test (up to a minute)."
+)
+if st.button("Build the validation report", key="build_report"):
+    try:
+        st.session_state["validation_report"] = (
+            card["sha256"],
+            _shared.validation_report(card, info),
+        )
+    except BankmlError as exc:
+        _shared.show_error(exc)
+built = st.session_state.get("validation_report")
+if built and built[0] == card["sha256"]:
+    st.download_button(
+        "Download the validation report (HTML)", built[1], key="download_report",
+        file_name=f"validation-report-{card['id']}.html", mime="text/html",
     )  # fmt: skip
 
 st.subheader("Model registry")

@@ -323,13 +323,18 @@ def _german_rows() -> list[BenchRow]:
 
 
 def run(quick: bool = False) -> list[BenchRow]:
+    from bankml import data
+    from bankml.bench.reject import reject_rows
     from bankml.default import loan_frame, oracle_pd, train_default
+    from bankml.default.reject import application_frame
 
     customers = 20_000 if quick else 100_000
     rows: list[BenchRow] = []
     with tempfile.TemporaryDirectory() as folder:
         path = _bank(customers, Path(folder))
         frame, oracle = loan_frame(path), oracle_pd(path)
+        apps = application_frame(path)
+        truth = data.read_table("truth_applications", path).set_index("application_id")["pd"]
     rows.extend(_out_of_time_rows(frame, oracle, quick))
     started = time.perf_counter()
     result = train_default(
@@ -350,5 +355,6 @@ def run(quick: bool = False) -> list[BenchRow]:
         )
     )
     rows.extend(_speed_rows(quick_result.model, frame))
+    rows.extend(reject_rows(quick_result, frame, apps, truth))
     rows.extend(_german_rows())
     return rows

@@ -40,6 +40,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_data_arguments(p)
     p.add_argument("--out", help="model registry folder (default models/ or $BANKML_MODELS)")
     p.add_argument("--cv", type=int_in(2, 20), default=5, help="cross-validation folds")
+    p.add_argument(
+        "--reject-inference",
+        choices=("none", "fuzzy", "parcelling"),
+        default="none",
+        help="learn from the declined applications too (the bank's applications table; "
+        "default none): fuzzy augmentation or parcelling",
+    )
     p.set_defaults(func=run)
 
 
@@ -127,6 +134,14 @@ def run(args: argparse.Namespace) -> int:
     options = common_options(args)
     progress = StderrProgress("train")
     models = resolve_models(args.models, "quick")
+    if args.reject_inference != "none":
+        if args.csv:
+            from bankml.errors import InputError
+
+            raise InputError(
+                "--reject-inference needs the bank's declined applications (--db), not --csv"
+            )
+        options["reject_inference"] = args.reject_inference
     if args.csv:
         result, folder = train_csv_model(
             args.csv, args.target, args.out, candidates=models, progress=progress, **options

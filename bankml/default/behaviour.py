@@ -34,8 +34,14 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def build_query(categories: list[str]) -> str:
-    """One DuckDB statement: a row per loan (ordered by loan_id) with every behavioural column."""
+def build_query(categories: list[str], table: str = "loans", key: str = "loan_id") -> str:
+    """One DuckDB statement: a row per loan (ordered by loan_id) with every behavioural column.
+
+    `table`/`key` name the rows to describe: the booked `loans` (loan_id) or every through-the-door
+    application (`applications`, application_id, returned as loan_id: a booked loan keeps its id).
+    """
+    if (table, key) not in (("loans", "loan_id"), ("applications", "application_id")):
+        raise ValueError(f"behaviour rows come from loans or applications, not {table!r}")
     prior = MIX_PRIOR_PER_CATEGORY * len(categories)
     counts = ", ".join(
         f"sum(CASE WHEN category = {_literal(c)} THEN 1 ELSE 0 END) AS n_{slug(c)}"
@@ -52,10 +58,11 @@ def build_query(categories: list[str]) -> str:
     )
     digital = ", ".join(_literal(c) for c in DIGITAL_CHANNELS)
     return f"""
-WITH w AS (SELECT min(ts) AS start_ts FROM transactions),
+WITH l0 AS (SELECT {key} AS loan_id, customer_id, application_date FROM {table}),
+w AS (SELECT min(ts) AS start_ts FROM transactions),
 p AS (SELECT {bank_mix} FROM transactions),
 lt AS (SELECT l.loan_id, t.ts, t.amount, t.category, t.channel
-       FROM loans l JOIN transactions t
+       FROM l0 l JOIN transactions t
          ON t.customer_id = l.customer_id AND t.ts < CAST(l.application_date AS TIMESTAMP)),
 a AS (SELECT loan_id, count(*) AS n, sum(amount) AS spend,
              avg(CASE WHEN channel IN ({digital}) THEN 1.0 ELSE 0.0 END) AS digital,
@@ -69,7 +76,7 @@ m AS (SELECT loan_id, sum(s) AS s1, sum(s * s) AS s2, count(*) AS active
 h AS (SELECT l.loan_id,
              CAST(greatest(date_diff('month', w.start_ts, CAST(l.application_date AS TIMESTAMP)), 0)
                   AS DOUBLE) AS months
-      FROM loans l CROSS JOIN w)
+      FROM l0 l CROSS JOIN w)
 SELECT h.loan_id,
        h.months AS beh_history_months,
        coalesce(a.n, 0) / greatest(h.months, 1) AS beh_txn_per_month,
@@ -89,8 +96,10 @@ ORDER BY h.loan_id
 """
 
 
-def behaviour_features(path: str | os.PathLike | None = None) -> pd.DataFrame:
+def behaviour_features(path: str | os.PathLike | None = None, table: str = "loans") -> pd.DataFrame:
     """Every loan's behavioural columns (index loan_id, float), from its earlier transactions.
+
+    table="applications" describes every application (declined ones too) the same way.
 
     Empty (no columns) when the bank has no transactions: the model then uses application
     columns only.
@@ -105,7 +114,8 @@ def behaviour_features(path: str | os.PathLike | None = None) -> pd.DataFrame:
             ).fetchall()
         ]
         data.quiet_progress(con)
-        frame = con.execute(build_query(categories)).df()
+        key = "loan_id" if table == "loans" else "application_id"
+        frame = con.execute(build_query(categories, table, key)).df()
     return frame.set_index("loan_id").astype(float)
 
 

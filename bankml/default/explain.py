@@ -16,22 +16,30 @@ from bankml.errors import InputError
 
 
 def explain_one(model, frame_one_row: pd.DataFrame) -> pd.DataFrame:
-    """One applicant's attribution per input column, largest |contribution| first.
+    """One applicant's attribution per reason, largest |contribution| first.
 
-    `attrs["base"]` + contribution.sum() == the model's log-odds score (`attrs["score"]`).
+    A reason is an input column, or a derived ratio for the inputs it is computed from
+    (`reasons.reason_groups`: loan-to-income for loan amount and income). `contribution` is in
+    log-odds (+ raises the PD), `points` in the scorecard's convention (+ is safer), `inputs` the
+    columns behind each reason. `attrs["base"]` + contribution.sum() == the log-odds score
+    (`attrs["score"]`).
     """
     if len(frame_one_row) != 1:
         raise InputError(f"explain takes one applicant, got {len(frame_one_row)} rows")
     X = model._prepare(frame_one_row)
     score, contrib, base = model._contributions(X)
-    texts = reasons.reason_texts(X, contrib, model.features_)[0]
+    derived = reasons.derived_in(model)
+    shown, contrib, names = reasons.grouped(X, contrib, model.features_, derived)
+    texts = reasons.reason_texts(shown, contrib, names)[0]
+    inputs = dict(reasons.reason_groups(list(model.features_), derived))
     out = pd.DataFrame(
         {
-            "feature": model.features_,
-            "value": [X.iloc[0][f] for f in model.features_],
+            "feature": names,
+            "value": [shown.iloc[0][f] for f in names],
             "contribution": contrib[0],
-            "points": contrib[0] * reasons.POINTS_PER_LOGIT,
+            "points": reasons.to_points(contrib[0]),
             "text": texts,
+            "inputs": [", ".join(inputs[n]) for n in names],
         }
     )
     out = out.iloc[np.argsort(-np.abs(out["contribution"].to_numpy()), kind="stable")]
@@ -41,11 +49,14 @@ def explain_one(model, frame_one_row: pd.DataFrame) -> pd.DataFrame:
 
 
 def score_with_reasons(model, frame: pd.DataFrame) -> pd.DataFrame:
-    """PD, grade, decision and the top three PD-raising reasons for every row (vectorised)."""
+    """PD, grade, decision and the top three PD-raising reasons for every row (vectorised);
+    reasons are grouped as in `explain_one` (loan-to-income, not its two halves)."""
     X = model._prepare(frame)
     score, contrib, _ = model._contributions(X)
     pd_ = model.calibrator_.transform(score)
-    top = reasons.top_reasons(X, contrib, model.features_, k=3)
+    derived = reasons.derived_in(model)
+    shown, grouped, names = reasons.grouped(X, contrib, model.features_, derived)
+    top = reasons.top_reasons(shown, grouped, names, k=3)
     return pd.DataFrame(
         {
             "pd": pd_,
@@ -76,9 +87,12 @@ def counterfactual(
 
 
 def feature_importance(model, frame: pd.DataFrame) -> pd.DataFrame:
-    """Global importance: mean |contribution| per input column over a frame (log-odds units)."""
-    _, contrib, _ = model.contributions(frame)
+    """Global importance: mean |contribution| per reason over a frame (log-odds units), reasons
+    grouped as in `explain_one`."""
+    X = model._prepare(frame)
+    _, contrib, _ = model._contributions(X)
+    _, contrib, names = reasons.grouped(X, contrib, model.features_, reasons.derived_in(model))
     values = np.abs(contrib).mean(axis=0)
-    return pd.DataFrame({"feature": model.features_, "importance": values}).sort_values(
+    return pd.DataFrame({"feature": names, "importance": values}).sort_values(
         "importance", ascending=False, ignore_index=True
     )

@@ -84,7 +84,7 @@ class MonotoneBoosted(ClassifierMixin, BaseEstimator):
         self.numeric = numeric
         self.ratio = ratio
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         X = np.asarray(X, dtype=float)
         y = np.asarray(y)
         self.classes_ = np.unique(y)
@@ -100,7 +100,7 @@ class MonotoneBoosted(ClassifierMixin, BaseEstimator):
             estimator.set_params(
                 monotone_constraints=vector, monotone_constraints_method="advanced"
             )
-        self.estimator_ = estimator.fit(X, y)
+        self.estimator_ = estimator.fit(X, y, sample_weight=sample_weight)
         self.n_features_in_ = X.shape[1]
         return self
 

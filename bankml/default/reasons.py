@@ -4,6 +4,11 @@ Linear models: coef x (x - training mean) per transformed column; LightGBM: its 
 values (pred_contrib=True). Transformed columns are mapped back to original input columns with an
 attribution matrix (one-hot children summed; a derived ratio split equally between its parents),
 so base + contributions reproduces the score exactly.
+
+Reasons are stated per *reason group*: inputs that act together through a derived column are one
+reason (loan amount and annual income are the loan-to-income ratio a lender reads, so the reason
+names loan-to-income rather than half of it on each parent). Points follow the scorecard's
+convention: points rise with safety, so a factor that raises the PD costs points (negative).
 """
 
 from __future__ import annotations
@@ -14,6 +19,79 @@ import pandas as pd
 from bankml.default.features import DESCRIPTIONS, MONEY_FEATURES, PERCENT_FEATURES
 
 POINTS_PER_LOGIT = 20.0 / np.log(2.0)  # PDO scaling: 20 points double the odds
+# derived reasons: name -> the inputs it is computed from (the bank's product reads these ratios)
+DERIVED = {"loan_to_income": ("loan_amount", "annual_income")}
+DERIVED_LABELS = {"loan_to_income": "loan-to-income"}
+
+
+def to_points(contributions) -> np.ndarray:
+    """Log-odds contributions in scorecard points: + is safer, - raises the PD (PDO 20)."""
+    return -np.asarray(contributions, dtype=float) * POINTS_PER_LOGIT
+
+
+def derived_in(model) -> frozenset[str]:
+    """The derived reasons a fitted model computes from several inputs (its own or its blend
+    members' attribution rows with more than one parent); a scorecard, which bins each input
+    alone, has none."""
+    found: set[str] = set()
+    for member in getattr(model, "members_", None) or [model]:
+        matrix = getattr(member, "attribution_", None)
+        if matrix is None:
+            continue
+        for row in np.asarray(matrix):
+            parents = {member.features_[i] for i in np.flatnonzero(row)}
+            found.update(n for n, p in DERIVED.items() if len(parents) > 1 and parents == set(p))
+    return frozenset(found)
+
+
+def reason_groups(
+    features: list[str], derived: frozenset[str] = frozenset()
+) -> list[tuple[str, tuple[str, ...]]]:
+    """(reason name, its input columns) in input order; the parents of each `derived` ratio the
+    model computes form one reason."""
+    groups: list[tuple[str, tuple[str, ...]]] = []
+    taken: set[str] = set()
+    for name, parents in DERIVED.items():
+        if name in derived and all(p in features for p in parents):
+            groups.append((name, parents))
+            taken.update(parents)
+    own = [(f, (f,)) for f in features if f not in taken]
+    order = {f: i for i, f in enumerate(features)}
+    return sorted([*own, *groups], key=lambda g: min(order[m] for m in g[1]))
+
+
+def group_matrix(features: list[str], groups: list[tuple[str, tuple[str, ...]]]) -> np.ndarray:
+    """(inputs x reasons) 0/1 matrix: contributions @ matrix sums each reason's inputs."""
+    index = {f: i for i, f in enumerate(features)}
+    matrix = np.zeros((len(features), len(groups)))
+    for j, (_, members) in enumerate(groups):
+        matrix[[index[m] for m in members], j] = 1.0
+    return matrix
+
+
+def grouped(
+    frame: pd.DataFrame,
+    contributions: np.ndarray,
+    features: list[str],
+    derived: frozenset[str] = frozenset(),
+) -> tuple[pd.DataFrame, np.ndarray, list[str]]:
+    """The frame with derived reason columns added, contributions per reason, reason names.
+
+    Exact: each reason's contribution is the sum of its inputs', so the total is unchanged.
+    """
+    groups = reason_groups(list(features), derived)
+    names = [g[0] for g in groups]
+    derived = {n: ratio_values(frame, DERIVED[n]) for n in names if n in DERIVED}
+    frame = frame.assign(**derived) if derived else frame
+    return frame, np.asarray(contributions) @ group_matrix(list(features), groups), names
+
+
+def ratio_values(frame: pd.DataFrame, parents: tuple[str, ...]) -> np.ndarray:
+    """numerator / denominator per row (NaN when the denominator is not positive)."""
+    top = pd.to_numeric(frame[parents[0]], errors="coerce").to_numpy(float)
+    bottom = pd.to_numeric(frame[parents[1]], errors="coerce").to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(bottom > 0, top / bottom, np.nan)
 
 
 def parents_of(prep, features: list[str]) -> list[tuple[str, ...]]:
@@ -59,7 +137,7 @@ def value_text(frame: pd.DataFrame, feature: str) -> np.ndarray:
         text = np.char.replace(values.astype(str), "_", " ")
         return np.where(pd.isna(values), "missing", text).astype(object)
     numbers = values.astype(float)
-    if feature in PERCENT_FEATURES:
+    if feature in PERCENT_FEATURES or feature in DERIVED:
         text = np.char.mod("%.0f%%", numbers * 100)
     elif feature in MONEY_FEATURES:
         text = np.char.mod("%.0f", numbers)
@@ -69,14 +147,19 @@ def value_text(frame: pd.DataFrame, feature: str) -> np.ndarray:
 
 
 def label(feature: str) -> str:
+    if feature in DERIVED_LABELS:
+        return DERIVED_LABELS[feature]
     return DESCRIPTIONS.get(feature, str(feature).replace("_", " "))
 
 
 def reason_texts(frame: pd.DataFrame, contributions: np.ndarray, features: list[str]) -> np.ndarray:
-    """(rows x features) plain-word reason per cell: 'debt-to-income 48% raises risk (+6.1 points)'."""
-    points = contributions * POINTS_PER_LOGIT
-    sign = np.where(points >= 0, "+", "-")
-    verb = np.where(points >= 0, "raises", "lowers")
+    """(rows x features) plain-word reason per cell: 'debt-to-income 48% raises risk (-6.1 points)'.
+
+    Points in the scorecard's convention (a PD-raising factor costs points).
+    """
+    points = to_points(contributions)
+    sign = np.where(points > 0, "+", "-")
+    verb = np.where(contributions > 0, "raises", "lowers")
     magnitude = np.abs(points).round(1).astype(str)
     columns = []
     for j, feature in enumerate(features):

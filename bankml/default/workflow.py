@@ -26,9 +26,14 @@ def train_bank_model(
     candidates: str | list[str] = "quick",
     progress: Progress = _quiet,
     register: bool = True,
+    reject_inference: str | None = None,
     **options,
 ) -> tuple[TrainResult, Path | None]:
-    """Train on the bank's loans (oracle metrics included) and save the model as current."""
+    """Train on the bank's loans (oracle metrics included) and save the model as current.
+
+    `reject_inference` ("fuzzy" or "parcelling", default off) refits the chosen model on the booked
+    loans plus the declined applications of the same period (`bankml.default.reject`).
+    """
     from bankml import registry as reg
 
     info = data.bank_info(db)
@@ -37,6 +42,20 @@ def train_bank_model(
     result = train_default(
         frame, candidates=candidates, progress=progress, oracle=oracle, **options
     )
+    if reject_inference not in (None, "none"):
+        from bankml.default import reject
+
+        progress(0.99, f"reject inference ({reject_inference})")
+        apps = reject.application_frame(db)
+        declined = apps[apps["declined"] & reject.in_window(apps, frame)]
+        result = reject.with_reject_inference(
+            result,
+            frame,
+            declined.reset_index(drop=True),
+            reject_inference,
+            cv=options.get("cv", 5),
+            random_state=options.get("random_state", 0),
+        )
     if not register:
         return result, None
     card = reg.make_card(

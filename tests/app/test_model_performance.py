@@ -151,3 +151,22 @@ def test_flagged_proxies_are_shaded():
     html = highlight_flagged(table).to_html()
     assert "row0_col0, #T_" in html and "row0_col2 {\n  background-color" in html
     assert "row1_col" not in html.split("</style>")[0]  # the unflagged row is left plain
+
+
+def test_vintage_curves_and_the_validation_report_download(
+    monkeypatch, small_bank_path, registry_dir
+):
+    """Item 1 and 10 of issue 16: the bank's vintages are drawn, and the validation report is
+    built on request and offered as a self-contained HTML download."""
+    at = _open(monkeypatch, small_bank_path, registry_dir)
+    headers = [h.value for h in at.subheader]
+    assert "Vintage curves" in headers and "Validation report" in headers
+    assert not at.get("download_button")  # built only on request
+    at.button(key="build_report").click().run(timeout=600)
+    assert not at.exception, [e.message for e in at.exception]
+    buttons = at.get("download_button")
+    assert len(buttons) == 1
+    assert "Download the validation report" in buttons[0].proto.label
+    html = at.session_state["validation_report"][1]
+    assert html.startswith("<!DOCTYPE html>") and '<h2 id="out-of-time">' in html
+    assert "<script" not in html

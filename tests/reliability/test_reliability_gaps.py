@@ -495,13 +495,14 @@ def _declined_rows(model, small_bank_path, n: int = 25) -> pd.DataFrame:
 def test_batch_decline_reasons_are_the_top_pd_raising_inputs_in_order(
     model_and_card, small_bank_path
 ):
-    from bankml.default.reasons import label
+    from bankml.default.reasons import derived_in, grouped, label
 
     model = model_and_card[0]
     declined = _declined_rows(model, small_bank_path)
     scored = model.score_frame(declined)
     _, contrib, _ = model.contributions(declined)
-    features = list(model.features_)
+    # reasons are per reason group: loan-to-income stands for loan amount and income together
+    _, contrib, features = grouped(declined, contrib, list(model.features_), derived_in(model))
     for i in range(len(declined)):
         given = [r for r in scored.iloc[i][["reason_1", "reason_2", "reason_3"]] if r]
         assert 1 <= len(given) <= 4
@@ -527,7 +528,8 @@ def test_form_decline_reasons_are_inputs_the_model_uses_ordered_by_contribution(
         assert result.decision == "decline"
         shown = result.reasons(4)  # the page lists these four
         assert 1 <= len(shown) <= 4
-        assert set(shown["feature"]) <= set(model.features_)
+        assert set(shown["feature"]) <= {*model.features_, "loan_to_income"}
+        assert set(shown["inputs"].str.split(", ").explode()) <= set(model.features_)
         assert not set(shown["feature"]) & PROTECTED
         magnitude = shown["contribution"].abs().to_numpy()
         assert (np.diff(magnitude) <= 0).all()

@@ -76,3 +76,63 @@ def test_unknown_group_column_and_empty_groups_are_clear_errors():
     groups = np.array([1.0, np.nan] * 20)
     with pytest.raises(InputError, match="empty at row 2"):
         crossval.make_folds(frame["bad"].to_numpy(), 3, 0, groups)
+
+
+def _nested_frame(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    customer = rng.integers(0, n // 3, size=n)  # about three loans per customer
+    x = rng.normal(size=n) + 0.3 * (customer % 5)
+    return pd.DataFrame({"customer_id": customer, "x": x, "bad": (rng.random(n) < 0.3).astype(int)})
+
+
+class _Recorder:
+    """A train_fn that records the customers it trained on and scores rows by x."""
+
+    def __init__(self):
+        self.trained: list[pd.DataFrame] = []
+
+    def __call__(self, train: pd.DataFrame):
+        self.trained.append(train)
+
+        class ByX:
+            candidate = "by x"
+
+            def predict_pd(self, frame):
+                return 1 / (1 + np.exp(-frame["x"].to_numpy()))
+
+        return ByX()
+
+
+def test_nested_cv_outer_folds_never_split_a_customer():
+    from bankml import evaluate
+
+    frame = _nested_frame()
+    recorder = _Recorder()
+    nested = evaluate.nested_cv_auc(frame, "bad", recorder, cv=5, random_state=1)
+    assert len(recorder.trained) == 5
+    for train in recorder.trained:
+        held_out = frame.drop(index=train.index)
+        assert set(train["customer_id"]).isdisjoint(held_out["customer_id"])
+    assert 0 < nested.pooled_auc < 1
+
+
+def test_nested_cv_without_groups_keeps_the_stratified_folds():
+    """German credit has no customer id: its outer folds (and figures) are unchanged."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from bankml import evaluate
+
+    frame = _nested_frame().drop(columns="customer_id")
+    recorder = _Recorder()
+    evaluate.nested_cv_auc(frame, "bad", recorder, cv=5, random_state=1)
+    splitter = StratifiedKFold(n_splits=5, shuffle=True, random_state=1)
+    expected = [set(train) for train, _ in splitter.split(np.zeros(len(frame)), frame["bad"])]
+    assert [set(t.index) for t in recorder.trained] == expected
+
+
+def test_nested_cv_names_a_missing_group_column():
+    from bankml import evaluate
+    from bankml.errors import InputError
+
+    with pytest.raises(InputError, match="group column 'household'"):
+        evaluate.nested_cv_auc(_nested_frame(), "bad", _Recorder(), group_column="household")
