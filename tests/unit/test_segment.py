@@ -20,6 +20,7 @@ from bankml.segment import (
 )
 from bankml.segment.choice import choose_k, decide
 from bankml.segment.explain import explain, plausibility_warnings
+from bankml.segment.features import feature_catalogue
 
 BLOB_FEATURES = ["age", "dependents", "digital_share"]
 
@@ -257,6 +258,23 @@ def test_fixed_k_on_large_inputs_also_starts_from_the_sample():
     model = CustomerSegmenter(k=5, features=BLOB_FEATURES, sweep_sample=600).fit(frame)
     assert list(model.k_scores_["customers"]) == [600]
     assert adjusted_rand_score(truth, model.labels_) > 0.99
+
+
+def test_above_fit_sample_centres_come_from_a_sample_and_everyone_is_assigned():
+    frame, truth = blobs(n=4_000, centers=5, seed=6)
+    model = CustomerSegmenter(k=5, features=BLOB_FEATURES, sweep_sample=600, fit_sample=1_000)
+    model.fit(frame)
+    assert len(model.labels_) == 4_000
+    assert adjusted_rand_score(truth, model.labels_) > 0.99
+    np.testing.assert_array_equal(model.predict(frame), model.labels_)
+
+
+def test_fragility_spend_describes_segments_but_is_not_clustered_on():
+    catalogue = feature_catalogue(["fees", "gambling", "groceries", "home & garden"])
+    clustered = {f.name for f in catalogue if f.cluster}
+    assert {"mix_groceries", "mix_home___garden", "age"} <= clustered
+    assert not {"mix_fees", "mix_gambling"} & clustered
+    assert {"mix_fees", "mix_gambling"} <= {f.name for f in catalogue}
 
 
 def test_segment_customers_without_structure_reports_one_group_and_explains_it():
