@@ -325,3 +325,8 @@ def test_bench_judges_k_only_where_the_ceiling_allows_and_extrapolates_the_sweep
     assert features.value == 20.0 and fit.value == 10.0 and rss.value == 5000.0
     assert sweep.value == 39.0  # the sampled sweep plus nine more final fits, not 10 x 30 s
     assert "extrapolated from 100,000" in sweep.metric
+    # refined on 150k of the 1M (1.5x the 100k fit), plus nine more 100k assignments
+    sampled = {**speed, "fit_sample": 150_000, "assign_seconds": 0.2}
+    _, fit, sweep, _ = _speed_rows("100k", sampled, 500.0, 10.0)
+    assert fit.value == pytest.approx(1.5 + 1.8)
+    assert sweep.value == pytest.approx(30.0 + 3.3 - 1.0)
