@@ -13,9 +13,9 @@ from pathlib import Path
 
 from bankml import config, data, registry
 
-FORMAT = (
-    3  # bump when SegmentResult, the k rule or the file format changes: older files are refitted
-)
+# bump when SegmentResult, the k rule, the clustered features or the file format change: older
+# files are refitted (4: fees and gambling left out of the fit)
+FORMAT = 4
 
 
 def stored_path(path: str | os.PathLike | None, content_hash: str) -> Path:

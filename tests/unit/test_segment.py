@@ -20,6 +20,7 @@ from bankml.segment import (
 )
 from bankml.segment.choice import choose_k, decide
 from bankml.segment.explain import explain, plausibility_warnings
+from bankml.segment.features import feature_catalogue
 
 BLOB_FEATURES = ["age", "dependents", "digital_share"]
 
@@ -259,6 +260,23 @@ def test_fixed_k_on_large_inputs_also_starts_from_the_sample():
     assert adjusted_rand_score(truth, model.labels_) > 0.99
 
 
+def test_above_fit_sample_centres_come_from_a_sample_and_everyone_is_assigned():
+    frame, truth = blobs(n=4_000, centers=5, seed=6)
+    model = CustomerSegmenter(k=5, features=BLOB_FEATURES, sweep_sample=600, fit_sample=1_000)
+    model.fit(frame)
+    assert len(model.labels_) == 4_000
+    assert adjusted_rand_score(truth, model.labels_) > 0.99
+    np.testing.assert_array_equal(model.predict(frame), model.labels_)
+
+
+def test_fragility_spend_describes_segments_but_is_not_clustered_on():
+    catalogue = feature_catalogue(["fees", "gambling", "groceries", "home & garden"])
+    clustered = {f.name for f in catalogue if f.cluster}
+    assert {"mix_groceries", "mix_home___garden", "age"} <= clustered
+    assert not {"mix_fees", "mix_gambling"} & clustered
+    assert {"mix_fees", "mix_gambling"} <= {f.name for f in catalogue}
+
+
 def test_segment_customers_without_structure_reports_one_group_and_explains_it():
     rng = np.random.default_rng(3)
     frame = pd.DataFrame(
@@ -307,3 +325,8 @@ def test_bench_judges_k_only_where_the_ceiling_allows_and_extrapolates_the_sweep
     assert features.value == 20.0 and fit.value == 10.0 and rss.value == 5000.0
     assert sweep.value == 39.0  # the sampled sweep plus nine more final fits, not 10 x 30 s
     assert "extrapolated from 100,000" in sweep.metric
+    # refined on 150k of the 1M (1.5x the 100k fit), plus nine more 100k assignments
+    sampled = {**speed, "fit_sample": 150_000, "assign_seconds": 0.2}
+    _, fit, sweep, _ = _speed_rows("100k", sampled, 500.0, 10.0)
+    assert fit.value == pytest.approx(1.5 + 1.8)
+    assert sweep.value == pytest.approx(30.0 + 3.3 - 1.0)
