@@ -13,7 +13,16 @@ import sys
 
 from bankml.errors import BankmlError, InputError
 
-COMMANDS = ("generate", "train", "evaluate", "score", "segment", "recommend", "bench")
+COMMANDS = (
+    "generate",
+    "train",
+    "evaluate",
+    "score",
+    "segment",
+    "recommend",
+    "features",
+    "bench",
+)
 EXIT_USAGE = 2
 
 

@@ -191,3 +191,9 @@ def connect(folder: str | os.PathLike) -> Iterator:
         yield con
     finally:
         con.close()
+
+
+def read_tables(folder: str | os.PathLike, names: list[str]) -> dict[str, pd.DataFrame]:
+    """Whole tables of the lake as frames (DuckDB reading the Parquet in place)."""
+    with connect(folder) as con:
+        return {name: con.execute(f'SELECT * FROM "{name}"').df() for name in names}

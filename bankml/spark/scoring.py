@@ -155,10 +155,14 @@ def score_file_spark(
     spark, source: bytes, model, payload: bc.Payload, name: str, reference=None, partitions: int = 0
 ) -> BatchResult:
     """`bankml score --engine spark`: the file is read as locally (sniffing, encodings, the same
-    errors), numbered, distributed, validated and scored on the executors, and collected."""
+    errors), numbered, distributed, validated and scored on the executors, and collected.
+
+    spark: a SparkSession or a function returning one (called after the file-level checks)."""
     frame = read_batch(source, name)
     header = frame.head(0)
     validate_frame(header, model.schema_)
+    if callable(spark):  # a session factory: bad files fail before Spark starts
+        spark = spark()
     numbered = frame.reset_index(drop=True)
     numbered.insert(0, ROW_COLUMN, np.arange(1, len(frame) + 1, dtype=np.int64))
     sdf = spark.createDataFrame(numbered)
