@@ -28,10 +28,11 @@ def segment_job(spark, path: str | os.PathLike | None, k="auto", random_state: i
     return result, assign_spark(spark, features, result)
 
 
-def pd_job(spark, path: str | os.PathLike | None, model_path=None):
-    """Spark DataFrame (customer_id, pd): the registry model on each customer's standard loan."""
+def pd_job(spark, path: str | os.PathLike | None, model_path=None, reasons: bool = False):
+    """Spark DataFrame (customer_id, pd[, grade, decision, reasons]): the registry model on each
+    customer's standard loan."""
     register_tables(spark, path, ("customers", "loans"))
-    return risk_pds_spark(spark, bc.registry_payload(model_path))
+    return risk_pds_spark(spark, bc.registry_payload(model_path), reasons)
 
 
 def _bank(path) -> BankTables:
