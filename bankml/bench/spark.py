@@ -1,6 +1,6 @@
 """Bench: the Spark engine against the local engine on the same bank, and a 10M-customer lake.
 
-1M customers (20k with --quick), both engines in one run on the same DuckDB bank and the same
+1M customers (20k with --quick), both engines in one run on the same Parquet bank and the same
 registry model (a logistic trained on a separate 20k bank of the same generator): customer
 features, every customer's PD with reasons on their standard application, segment assignment
 (KMeans fitted on a 200k sample on the driver, not timed) and top-5 offers for everyone. Figures
@@ -66,10 +66,11 @@ def prepare(customers: int, folder: str) -> dict:
     """Child: the bank to compare on and a registry model trained on a separate 20k bank."""
     from bankml.bank import regenerate
     from bankml.default import train_bank_model
+    from bankml.lake import write_lake
     from synth import BankParams
 
     started = time.perf_counter()
-    regenerate(BankParams(customers=customers, seed=11), Path(folder) / "bank.duckdb")
+    write_lake(BankParams(customers=customers, seed=11), Path(folder) / "lake")
     generated = time.perf_counter() - started
     train_db = Path(folder) / "train.duckdb"
     regenerate(BankParams(customers=20_000, seed=12), train_db)
@@ -78,9 +79,10 @@ def prepare(customers: int, folder: str) -> dict:
 
 
 def local_run(db: str, models: str) -> dict:
-    """Child: the four stages on pandas/DuckDB."""
-    from bankml import recommend, registry
+    """Child: the four stages on pandas/DuckDB (reading the Parquet bank in place)."""
+    from bankml import lake, recommend, registry
     from bankml.customer_features import customer_features
+    from bankml.recommend.bank import BANK_TABLES
     from bankml.recommend.batch import offers_for_all
     from bankml.recommend.risk import risk_profiles
     from bankml.segment import assign, segment_customers
@@ -91,7 +93,7 @@ def local_run(db: str, models: str) -> dict:
     seconds["features"] = time.perf_counter() - t
     model, _ = registry.load_model(models)
     t = time.perf_counter()
-    bank = recommend.read_bank(db)
+    bank = recommend.BankTables(**lake.read_tables(db, list(BANK_TABLES)))
     scored = model.score_frame(risk_profiles(bank.customers, bank.loans))
     seconds["scoring"] = time.perf_counter() - t
     sample = X.sample(n=min(FIT_SAMPLE, len(X)), random_state=0).sort_index()
@@ -181,10 +183,17 @@ def _rate(run: dict, stages=("features", "scoring", "assign", "offers")) -> floa
 
 
 def run(quick: bool = False) -> list[BenchRow]:
-    customers = 20_000 if quick else 1_000_000
+    rows = one_machine(20_000 if quick else 1_000_000)
+    if not quick:
+        rows.extend(ten_million())
+    return rows
+
+
+def one_machine(customers: int) -> list[BenchRow]:
+    """Both engines on the same bank of `customers`: rows/s per stage and overall, RSS."""
     rows: list[BenchRow] = []
     with tempfile.TemporaryDirectory(prefix="bankml-bench-spark-") as folder:
-        db, models = os.path.join(folder, "bank.duckdb"), os.path.join(folder, "models")
+        db, models = os.path.join(folder, "lake"), os.path.join(folder, "models")
         in_subprocess("bankml.bench.spark.prepare", customers=customers, folder=folder)
         local, local_peak = in_subprocess("bankml.bench.spark.local_run", db=db, models=models)
         spark, _ = in_subprocess("bankml.bench.spark.spark_run", source=db, models=models)
@@ -223,8 +232,6 @@ def run(quick: bool = False) -> list[BenchRow]:
         rows.append(BenchRow(SECTION, "local engine peak RSS", local_peak, "MB"))
         for kind, value in spark["rss_mb"].items():
             rows.append(BenchRow(SECTION, f"Spark peak RSS: {kind}", value, "MB"))
-    if not quick:
-        rows.extend(ten_million())
     return rows
 
 

@@ -19,7 +19,10 @@ SOURCES = ("customers", "transactions", "holdings", "products", "loans")
 
 
 def register_tables(spark, path: str | os.PathLike | None, names=SOURCES) -> str:
-    """Register the bank's tables as Spark temp views; returns where they came from."""
+    """Register the bank's tables as Spark temp views; returns where they came from.
+
+    A Parquet bank is read by Spark in place; a DuckDB bank file is read on the driver and shipped,
+    which suits the banks one machine holds (tests, demos), not a lake."""
     if lake.is_lake(path):
         for name in names:
             frame = spark.read.option("basePath", str(Path(path) / name)).parquet(

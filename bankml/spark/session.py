@@ -55,6 +55,7 @@ def spark_session(master: str | None = None, app_name: str = "bankml", shuffle_p
     if not remote or master:
         builder = (
             builder.config("spark.executorEnv.PYSPARK_PYTHON", sys.executable)
+            .config("spark.driver.memory", os.environ.get("BANKML_SPARK_DRIVER_MEMORY", "4g"))
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")
