@@ -24,17 +24,21 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.engine == "spark":
-        from bankml.spark.features import features_frame
+        from bankml.spark.features import check_source, features_frame
+        from bankml.spark.session import one_line_errors
 
-        frame, categories = features_frame(spark_for(args), args.db)
-        columns = len(frame.columns) - 1
+        check_source(args.db)
+        with one_line_errors():
+            frame, categories = features_frame(spark_for(args), args.db)
+            columns = len(frame.columns) - 2  # not customer_id, window_months
+            out = write_table(frame, args.out)
     else:
         from bankml.customer_features import customer_features
 
         frame = customer_features(args.db).reset_index()
         frame["window_months"] = frame.attrs["window_months"]
-        categories, columns = frame.attrs["categories"], len(frame.columns) - 1
-    out = write_table(frame, args.out)
+        categories, columns = frame.attrs["categories"], len(frame.columns) - 2
+        out = write_table(frame, args.out)
     payload = {
         "out": out,
         "engine": args.engine,

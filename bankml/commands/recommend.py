@@ -67,11 +67,16 @@ def run_all(args: argparse.Namespace) -> int:
         raise InputError("--all needs --out FILE (.csv, else Parquet) for the offers table")
     started = time.perf_counter()
     if args.engine == "spark":
+        from bankml.spark.features import check_source
         from bankml.spark.jobs import offers_job
+        from bankml.spark.session import one_line_errors
 
-        offers = offers_job(
-            spark_for(args), args.db, args.top, not args.no_rules, not args.no_segments
-        )
+        check_source(args.db)
+        with one_line_errors():
+            offers = offers_job(
+                spark_for(args), args.db, args.top, not args.no_rules, not args.no_segments
+            )
+            out = write_table(offers, args.out)
         note = "segments and risk check as locally; fitted on the driver, ranked on Spark"
     else:
         from bankml.recommend import build_context
@@ -83,7 +88,7 @@ def run_all(args: argparse.Namespace) -> int:
         context = build_context(bank, segments=segments, risk=risk)
         offers = offers_for_all(context, args.top, rules=not args.no_rules)
         note = context.risk.note
-    out = write_table(offers, args.out)
+        out = write_table(offers, args.out)
     payload = {"out": out, "top": args.top, "engine": args.engine, "note": note,
                "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
     if args.json:

@@ -75,16 +75,18 @@ def run(args: argparse.Namespace) -> int:
     if args.engine == "spark":
         from bankml.spark.broadcast import registry_payload
         from bankml.spark.scoring import score_file_spark
+        from bankml.spark.session import one_line_errors
 
         payload = registry_payload(args.model)  # the same checks; executors verify the sha256
-        result = score_file_spark(
-            lambda: spark_for(args),
-            source.read_bytes(),
-            model,
-            payload,
-            source.name,
-            _reference(args.db),
-        )
+        with one_line_errors():
+            result = score_file_spark(
+                lambda: spark_for(args),
+                source.read_bytes(),
+                model,
+                payload,
+                source.name,
+                _reference(args.db),
+            )
     else:
         result = score_batch(
             source.read_bytes(), model, name=source.name, reference=_reference(args.db)

@@ -51,7 +51,10 @@ def run(args: argparse.Namespace) -> int:
     path = args.db if lake.is_lake(args.db) else config.db_path(args.db)
     progress = StderrProgress("segment")
     if args.engine == "spark":
-        return run_spark(args, path, progress)
+        from bankml.spark.session import one_line_errors
+
+        with one_line_errors():
+            return run_spark(args, path, progress)
     result = segment_customers(path, k=args.k, random_state=args.seed, progress=progress)
     if args.out:
         names = result.labels.map(result.names).rename("segment_name")
@@ -101,8 +104,10 @@ def run(args: argparse.Namespace) -> int:
 
 def run_spark(args: argparse.Namespace, path, progress: StderrProgress) -> int:
     """Features on Spark, the fit on the driver, every customer assigned on Spark."""
+    from bankml.spark.features import check_source
     from bankml.spark.jobs import segment_job
 
+    check_source(path)
     progress(0.05, "starting Spark")
     spark = spark_for(args)
     progress(0.2, "customer features on Spark, fit on the driver")

@@ -18,6 +18,14 @@ from bankml.customer_features import build_query, check_counts, finish
 SOURCES = ("customers", "transactions", "holdings", "products", "loans")
 
 
+def check_source(path: str | os.PathLike | None) -> None:
+    """The local engine's one-line error for a missing or broken bank, before Spark starts."""
+    if lake.is_lake(path):
+        return
+    with data.connect(path):
+        pass
+
+
 def register_tables(spark, path: str | os.PathLike | None, names=SOURCES) -> str:
     """Register the bank's tables as Spark temp views; returns where they came from.
 

@@ -7,13 +7,16 @@ and the workers.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
 
-from bankml.errors import InputError
+from bankml.errors import BankmlError, InputError, ModelError, StoreError
 
+LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
 # Arrow batches of this many rows go to each mapInPandas call: big enough to amortise the Python
 # call, small enough that a batch of wide rows stays a few MB.
 ARROW_BATCH_ROWS = 20_000
@@ -59,7 +62,10 @@ def spark_session(master: str | None = None, app_name: str = "bankml", shuffle_p
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.session.timeZone", "UTC")
-            .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+            .config(
+                "spark.driver.extraJavaOptions",
+                f"-Duser.timezone=UTC -Dlog4j2.configurationFile={LOG_CONFIG}",
+            )
             .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
         )
     builder = builder.config("spark.sql.execution.arrow.pyspark.enabled", "true").config(
@@ -103,3 +109,28 @@ def arrow_safe(frame):
             values = out[column].astype(object)
             out[column] = values.where(values.notna(), None)
     return out
+
+
+_KINDS = {"InputError": InputError, "ModelError": ModelError, "StoreError": StoreError}
+
+
+@contextlib.contextmanager
+def one_line_errors():
+    """Turn a bankml error raised on an executor (it arrives wrapped in a Spark exception with the
+    worker's traceback) back into the same error, so the CLI prints the local one line."""
+    try:
+        yield
+    except BankmlError:
+        raise
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("pyspark", "py4j")):
+            raise
+        text = str(exc)
+        found = re.findall(r"bankml\.errors\.(InputError|ModelError|StoreError): ([^\n]+)", text)
+        if found:
+            kind, message = found[-1]
+            raise _KINDS[kind](message.strip()) from None
+        first = next(
+            (line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__
+        )
+        raise BankmlError(f"Spark job failed: {first[:300]}") from None

@@ -110,6 +110,22 @@ def test_same_one_line_errors(spark, spark_models, small_bank_path, tmp_path):
         broadcast.load(bad)
 
 
+def test_executor_errors_come_back_as_the_local_error(spark):
+    """An InputError raised in a Python worker reaches the CLI as that InputError, one line."""
+    from bankml.spark.session import one_line_errors
+
+    def refuse(batches):
+        for batch in batches:
+            if len(batch):
+                raise InputError("customers column 'age' has -3.0 at row 0: allowed 0..999")
+            yield batch
+
+    frame = spark.createDataFrame(pd.DataFrame({"age": [-3.0]}))
+    with pytest.raises(InputError) as caught, one_line_errors():
+        frame.mapInPandas(refuse, "age double").collect()
+    assert str(caught.value) == "customers column 'age' has -3.0 at row 0: allowed 0..999"
+
+
 def test_segments_equal(spark, small_bank_path):
     from bankml.segment import segment_customers
     from bankml.spark.jobs import collect_sorted, segment_job
