@@ -15,6 +15,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from bankml.errors import InputError
 from bankml.recommend.batch import OfferModel, context_rows, held_matrix, top_offers
 from bankml.recommend.risk import CREDIT_FACTS, OFFER_TERMS, apply_terms, pds
 from bankml.spark import broadcast as bc
@@ -54,29 +55,38 @@ def _split(batch: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return batch.drop(columns=latest), facts
 
 
-def _pd_batches(payload_bc, terms: dict):
+REASONS = ("grade", "decision", "reason_1", "reason_2", "reason_3")
+
+
+def _pd_batches(payload_bc, terms: dict, reasons: bool):
     def run(batches):
         model = bc.load(payload_bc.value)
         for batch in batches:
             customers, facts = _split(batch)
             frame = apply_terms(customers.reset_index(drop=True), facts, terms)
+            ids = frame["customer_id"].to_numpy(np.int64)
+            if reasons:
+                scored = model.score_frame(frame).reset_index(drop=True)
+                out = scored[["pd", *REASONS]].assign(customer_id=ids)
+                yield arrow_safe(out[["customer_id", "pd", *REASONS]])
+                continue
             scores, why = pds(model, frame)
             if scores is None:
-                raise ValueError(why)
-            yield pd.DataFrame(
-                {"customer_id": frame["customer_id"].to_numpy(np.int64), "pd": scores}
-            )
+                raise InputError(why)
+            yield pd.DataFrame({"customer_id": ids, "pd": scores})
 
     return run
 
 
-def risk_pds_spark(spark, payload: bc.Payload):
-    """Spark DataFrame (customer_id, pd): every customer's PD on their standard application."""
+def risk_pds_spark(spark, payload: bc.Payload, reasons: bool = False):
+    """Spark DataFrame (customer_id, pd[, grade, decision, reason_1..3]): every customer's PD on
+    their standard application, with the reasons when asked."""
     terms = standard_terms_spark(spark)
     applications = applications_spark(spark)
-    return applications.mapInPandas(
-        _pd_batches(bc.broadcast(spark, payload), terms), "customer_id bigint, pd double"
+    ddl = "customer_id bigint, pd double" + (
+        "".join(f", {c} string" for c in REASONS) if reasons else ""
     )
+    return applications.mapInPandas(_pd_batches(bc.broadcast(spark, payload), terms, reasons), ddl)
 
 
 def _offer_batches(payload_bc, n: int, rules: bool):
