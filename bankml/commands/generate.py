@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("generate", help="generate the synthetic bank (or a CSV of new applicants)")
     p.add_argument(
         "--customers",
-        type=int_in(MIN_CUSTOMERS, MAX_LAKE_CUSTOMERS),
+        type=int_in(-(2**63), 2**63 - 1),  # its range depends on --format: checked in run
         help=f"default 10000; up to {MAX_CUSTOMERS:,} in DuckDB, {MAX_LAKE_CUSTOMERS:,} as Parquet",
     )
     p.add_argument("--seed", type=int_in(0, 2**32 - 1), help="default 42")
@@ -85,6 +85,17 @@ def run_applicants(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_customers(args: argparse.Namespace, maximum: int) -> None:
+    """--customers within the format's range, with argparse's one-line wording."""
+    from bankml.errors import InputError
+
+    if args.customers is not None:
+        try:
+            int_in(MIN_CUSTOMERS, maximum)(str(args.customers))
+        except argparse.ArgumentTypeError as exc:
+            raise InputError(f"argument --customers: {exc}") from None
+
+
 def run_parquet(args: argparse.Namespace) -> int:
     """The bank as a Parquet lake in chunks (bounded memory); the DuckDB bank is not touched."""
     import dataclasses
@@ -124,7 +135,9 @@ def run(args: argparse.Namespace) -> int:
     if args.applicants is not None:
         return run_applicants(args)
     if args.format == "parquet":
+        check_customers(args, MAX_LAKE_CUSTOMERS)
         return run_parquet(args)
+    check_customers(args, MAX_CUSTOMERS)
     if args.out or args.shift != "none":
         from bankml.errors import InputError
 
