@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+# `make run` needs only the library and the dashboard (no test tools, no PySpark)
+RUN_STAMP := $(VENV)/.run-installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PORT ?= 8501
 
 .PHONY: help install run chromium test test-fast lint format bench bench-quick clean
@@ -18,9 +20,16 @@ $(STAMP): pyproject.toml constraints.txt
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP) ## create .venv and install pinned dependencies
+$(RUN_STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	rm -f $(VENV)/.run-installed-*
+	touch $(RUN_STAMP)
 
-run: $(STAMP) ## start the dashboard (generates the default bank and model on first start)
+install: $(STAMP) ## create .venv and install pinned dependencies (with the test and spark extras)
+
+run: $(RUN_STAMP) ## start the dashboard (generates the default bank and model on first start)
 	$(BIN)/bankml generate --if-missing
 	$(BIN)/python -m bankml.startup
 	$(BIN)/streamlit run streamlit_app.py --server.address 127.0.0.1 --server.fileWatcherType none --browser.gatherUsageStats false

@@ -13,7 +13,17 @@ import sys
 
 from bankml.errors import BankmlError, InputError
 
-COMMANDS = ("generate", "train", "evaluate", "score", "report", "segment", "recommend", "bench")
+COMMANDS = (
+    "generate",
+    "train",
+    "evaluate",
+    "score",
+    "report",
+    "segment",
+    "recommend",
+    "features",
+    "bench",
+)
 EXIT_USAGE = 2
 
 

@@ -24,6 +24,8 @@ DIGITAL_CHANNELS = ("online", "mobile")
 # any segment label: one pseudo-transaction per category.
 MIX_PRIOR_PER_CATEGORY = 1.0
 
+# Literals are integers or explicit casts: Spark reads 1.0 as DECIMAL(2, 1), and an average of
+# decimals keeps a few decimal places where DuckDB's is a double.
 DIALECTS: dict[str, dict[str, str]] = {
     "duckdb": {
         "days_between": "date_diff('day', {start}, {end})",
@@ -225,8 +227,8 @@ t AS (SELECT customer_id,
            count(*) AS txn_count,
            sum(amount) AS total_spend,
            max(ts) AS last_ts,
-           avg(CASE WHEN channel IN ({digital}) THEN 1.0 ELSE 0.0 END) AS digital_share,
-           avg(CASE WHEN channel IN ('branch', 'atm') THEN 1.0 ELSE 0.0 END) AS branch_atm_share,
+           avg(CASE WHEN channel IN ({digital}) THEN 1 ELSE 0 END) AS digital_share,
+           avg(CASE WHEN channel IN ('branch', 'atm') THEN 1 ELSE 0 END) AS branch_atm_share,
            {per_category}
     FROM transactions GROUP BY customer_id),
 p AS (SELECT {bank_mix} FROM t),
@@ -259,20 +261,19 @@ def catalogue_frame(categories: list[str]) -> pd.DataFrame:
 def customer_features(path: str | os.PathLike | None = None) -> pd.DataFrame:
     """One row per customer (index customer_id), every feature of `definition`, raw units.
 
+    path: a DuckDB bank file, or a Parquet lake folder (`bankml.lake`), read in place.
     Customers without transactions keep zero spend, the bank's mix and the longest recency.
     Raises InputError when the bank has no customers or no transactions.
     """
-    with data.connect(path) as con:
+    from bankml import lake
+
+    where = path if lake.is_lake(path) else data.config.db_path(path)
+    opener = lake.connect if lake.is_lake(path) else data.connect
+    with opener(path) as con:
         counts = con.execute(
             "SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM transactions)"
         ).fetchone()
-        if counts[0] == 0:
-            raise InputError(f"the bank at {data.config.db_path(path)} has no customers")
-        if counts[1] == 0:
-            raise InputError(
-                f"the bank at {data.config.db_path(path)} has no transactions: "
-                "customer features are built from spending behaviour; regenerate the bank"
-            )
+        check_counts(counts[0], counts[1], where)
         categories = [
             row[0]
             for row in con.execute(
@@ -281,6 +282,22 @@ def customer_features(path: str | os.PathLike | None = None) -> pd.DataFrame:
         ]
         data.quiet_progress(con)
         frame = con.execute(build_query(categories)).df()
+    return finish(frame, categories)
+
+
+def check_counts(customers: int, transactions: int, where) -> None:
+    """The one-line errors of a bank without customers or without transactions (both engines)."""
+    if customers == 0:
+        raise InputError(f"the bank at {where} has no customers")
+    if transactions == 0:
+        raise InputError(
+            f"the bank at {where} has no transactions: "
+            "customer features are built from spending behaviour; regenerate the bank"
+        )
+
+
+def finish(frame: pd.DataFrame, categories: list[str]) -> pd.DataFrame:
+    """The query's result indexed by customer_id, with the window and categories as attrs."""
     frame = frame.set_index("customer_id")
     window = float(frame.pop("window_months").iloc[0])
     frame.attrs["window_months"] = window

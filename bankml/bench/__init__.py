@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-SECTIONS = ("generation", "default", "segment", "recommend", "app", "load")
+SECTIONS = ("generation", "default", "segment", "recommend", "app", "load", "spark")
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,57 @@ class StderrProgress:
     @property
     def elapsed(self) -> float:
         return time.perf_counter() - self.started
+
+
+def add_engine_arguments(p: argparse.ArgumentParser) -> None:
+    """--engine local|spark and --spark-master, shared by score, segment, recommend, features."""
+    p.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="local (pandas/DuckDB, default) or spark (PySpark: pip install 'bankml[spark]')",
+    )
+    p.add_argument(
+        "--spark-master",
+        help="Spark master URL (default local[*]; SPARK_REMOTE selects Spark Connect)",
+    )
+
+
+def spark_for(args: argparse.Namespace):
+    """The SparkSession for --engine spark (InputError in one line when it cannot start)."""
+    from bankml.spark.session import spark_session
+
+    return spark_session(args.spark_master)
+
+
+def write_table(table, out: str) -> str:
+    """Write a pandas or Spark table: .csv (formula-safe, one file) or else Parquet (a Spark
+    table as a folder of parts). Returns the path written."""
+    from pathlib import Path
+
+    from bankml.errors import InputError
+
+    target = Path(out)
+    if (
+        target.suffix.lower() != ".csv"
+        and target.exists()
+        and target.is_file()
+        and not hasattr(table, "to_csv")
+    ):
+        raise InputError(f"--out {out}: is a file; Spark writes Parquet as a folder")
+    if hasattr(table, "toPandas"):  # a Spark DataFrame
+        if target.suffix.lower() != ".csv":
+            table.write.mode("overwrite").parquet(str(target))
+            return str(target)
+        table = table.toPandas()
+    if target.is_dir():
+        raise InputError(f"--out {out}: is a folder; give a file name")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.suffix.lower() == ".csv":
+        from bankml.commands.score import _write_atomic
+        from bankml.csvio import to_safe_csv
+
+        _write_atomic(target, to_safe_csv(table))
+    else:
+        table.to_parquet(target, index=False)
+    return str(target)

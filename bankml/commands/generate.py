@@ -6,6 +6,7 @@ import argparse
 
 from bankml import config
 from bankml.commands._common import StderrProgress, float_in, int_in, print_json
+from bankml.lake import MAX_LAKE_CUSTOMERS
 from synth import SCENARIOS, SUPPORTED_LOCALES
 from synth.applicants import MAX_APPLICANTS, SHIFTS
 from synth.params import MAX_CUSTOMERS, MAX_DEFAULT_RATE, MIN_CUSTOMERS, MIN_DEFAULT_RATE
@@ -13,7 +14,11 @@ from synth.params import MAX_CUSTOMERS, MAX_DEFAULT_RATE, MIN_CUSTOMERS, MIN_DEF
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("generate", help="generate the synthetic bank (or a CSV of new applicants)")
-    p.add_argument("--customers", type=int_in(MIN_CUSTOMERS, MAX_CUSTOMERS), help="default 10000")
+    p.add_argument(
+        "--customers",
+        type=int_in(-(2**63), 2**63 - 1),  # its range depends on --format: checked in run
+        help=f"default 10000; up to {MAX_CUSTOMERS:,} in DuckDB, {MAX_LAKE_CUSTOMERS:,} as Parquet",
+    )
     p.add_argument("--seed", type=int_in(0, 2**32 - 1), help="default 42")
     p.add_argument(
         "--default-rate", type=float_in(MIN_DEFAULT_RATE, MAX_DEFAULT_RATE), help="default 0.10"
@@ -45,7 +50,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--shift", choices=SHIFTS, default="none", help="population shift for --applicants"
     )
-    p.add_argument("--out", help="CSV file for --applicants")
+    p.add_argument("--out", help="CSV file for --applicants, or the folder for --format parquet")
+    p.add_argument(
+        "--format",
+        choices=("duckdb", "parquet"),
+        default="duckdb",
+        help="duckdb: the bank file (--db); parquet: a lake folder (--out DIR), written in chunks",
+    )
     p.set_defaults(func=run)
 
 
@@ -74,9 +85,59 @@ def run_applicants(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_customers(args: argparse.Namespace, maximum: int) -> None:
+    """--customers within the format's range, with argparse's one-line wording."""
+    from bankml.errors import InputError
+
+    if args.customers is not None:
+        try:
+            int_in(MIN_CUSTOMERS, maximum)(str(args.customers))
+        except argparse.ArgumentTypeError as exc:
+            raise InputError(f"argument --customers: {exc}") from None
+
+
+def run_parquet(args: argparse.Namespace) -> int:
+    """The bank as a Parquet lake in chunks (bounded memory); the DuckDB bank is not touched."""
+    import dataclasses
+
+    from bankml.bank import make_params
+    from bankml.errors import InputError
+    from bankml.lake import CHUNK_CUSTOMERS, write_lake
+
+    if not args.out:
+        raise InputError("--format parquet needs --out DIR (the folder to write the bank to)")
+    if args.shift != "none" or args.if_missing or args.report:
+        raise InputError("--shift, --if-missing and --report do not apply to --format parquet")
+    customers = 10_000 if args.customers is None else args.customers
+    params = make_params(
+        customers=min(customers, CHUNK_CUSTOMERS),
+        seed=args.seed,
+        default_rate=args.default_rate,
+        locale=args.locale,
+        defects=True if args.defects else None,
+        scenario=args.scenario,
+    )
+    progress = StderrProgress("generate")
+    meta = write_lake(dataclasses.replace(params, customers=customers), args.out, progress=progress)
+    payload = {**meta, "path": args.out, "seconds": round(progress.elapsed, 3)}
+    if args.json:
+        print_json(payload)
+    else:
+        print(
+            f"Parquet bank written to {args.out} in {payload['seconds']} s ({meta['chunks']} chunks)"
+        )
+        for table, rows in meta["row_counts"].items():
+            print(f"  {table:<18} {rows:>14,}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     if args.applicants is not None:
         return run_applicants(args)
+    if args.format == "parquet":
+        check_customers(args, MAX_LAKE_CUSTOMERS)
+        return run_parquet(args)
+    check_customers(args, MAX_CUSTOMERS)
     if args.out or args.shift != "none":
         from bankml.errors import InputError
 

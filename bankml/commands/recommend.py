@@ -7,13 +7,24 @@ from __future__ import annotations
 
 import argparse
 
-from bankml.commands._common import int_in, print_json
+from bankml.commands._common import (
+    add_engine_arguments,
+    int_in,
+    print_json,
+    spark_for,
+    write_table,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("recommend", help="products to offer one customer, with reasons")
     p.add_argument("--db", help="bank database file (default data/bank.duckdb or $BANKML_DB)")
-    p.add_argument("--customer", type=int, required=True, help="customer id")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--customer", type=int, help="customer id")
+    who.add_argument(
+        "--all", action="store_true", help="top offers for every customer (needs --out)"
+    )
+    p.add_argument("--out", help="with --all: offers table to write (.csv, else Parquet)")
     p.add_argument("--top", type=int_in(1, 50), default=5, help="number of offers (1..50)")
     p.add_argument("--no-rules", action="store_true", help="skip eligibility and risk rules")
     p.add_argument(
@@ -22,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="leave the customer's segment out of the model (skips fitting the segmentation)",
     )
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    add_engine_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -44,8 +56,56 @@ def collaborators(db, use_segments: bool):
     return bank, segments, risk
 
 
+def run_all(args: argparse.Namespace) -> int:
+    """Every customer's top offers (ids, names, scores; no reasons) on either engine."""
+    import time
+
+    from bankml import lake
+    from bankml.errors import InputError
+
+    if not args.out:
+        raise InputError("--all needs --out FILE (.csv, else Parquet) for the offers table")
+    started = time.perf_counter()
+    if args.engine == "spark":
+        from bankml.spark.features import check_source
+        from bankml.spark.jobs import offers_job
+        from bankml.spark.session import one_line_errors
+
+        check_source(args.db)
+        with one_line_errors():
+            offers = offers_job(
+                spark_for(args), args.db, args.top, not args.no_rules, not args.no_segments
+            )
+            out = write_table(offers, args.out)
+        note = "segments and risk check as locally; fitted on the driver, ranked on Spark"
+    else:
+        from bankml.recommend import build_context
+        from bankml.recommend.batch import offers_for_all
+
+        if lake.is_lake(args.db):
+            raise InputError(f"--db {args.db}: a Parquet bank; use --engine spark for --all")
+        bank, segments, risk = collaborators(args.db, not args.no_segments)
+        context = build_context(bank, segments=segments, risk=risk)
+        offers = offers_for_all(context, args.top, rules=not args.no_rules)
+        note = context.risk.note
+        out = write_table(offers, args.out)
+    payload = {"out": out, "top": args.top, "engine": args.engine, "note": note,
+               "seconds": round(time.perf_counter() - started, 3)}  # fmt: skip
+    if args.json:
+        print_json(payload)
+    else:
+        print(f"top {args.top} offers for every customer -> {out} ({payload['seconds']} s)")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    from bankml.errors import InputError
     from bankml.recommend import build_context, customer_holdings, recommend_for_customer
+
+    if args.all:
+        return run_all(args)
+    if args.out or args.engine != "local":
+        raise InputError("--out and --engine spark apply to --all (every customer) only")
 
     bank, segments, risk = collaborators(args.db, not args.no_segments)
     context = build_context(bank, segments=segments, risk=risk)

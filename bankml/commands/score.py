@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from bankml import config
-from bankml.commands._common import print_json
+from bankml.commands._common import add_engine_arguments, print_json, spark_for
 from bankml.errors import BankmlError, InputError
 
 
@@ -23,6 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--db", help="bank whose loans are the drift reference (default: current)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    add_engine_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -71,9 +72,25 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"--out {out}: is a folder; give a file name")
     errors_path = Path(args.errors) if args.errors else out.with_name(out.stem + ".errors.csv")
     model, _card = load_model(args.model)
-    result = score_batch(
-        source.read_bytes(), model, name=source.name, reference=_reference(args.db)
-    )
+    if args.engine == "spark":
+        from bankml.spark.broadcast import registry_payload
+        from bankml.spark.scoring import score_file_spark
+        from bankml.spark.session import one_line_errors
+
+        payload = registry_payload(args.model)  # the same checks; executors verify the sha256
+        with one_line_errors():
+            result = score_file_spark(
+                lambda: spark_for(args),
+                source.read_bytes(),
+                model,
+                payload,
+                source.name,
+                _reference(args.db),
+            )
+    else:
+        result = score_batch(
+            source.read_bytes(), model, name=source.name, reference=_reference(args.db)
+        )
     issues = result.issues()
     if len(issues):
         from bankml.csvio import to_safe_csv

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import argparse
 
+import pandas as pd
+
 from bankml import config
-from bankml.commands._common import StderrProgress, int_in, print_json
+from bankml.commands._common import (
+    StderrProgress,
+    add_engine_arguments,
+    int_in,
+    print_json,
+    spark_for,
+    write_table,
+)
 
 
 def k_value(text: str) -> int | str:
@@ -28,15 +37,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--k", type=k_value, default="auto", help="number of segments, 2..20 or auto")
     p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0, help="random_state")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument(
+        "--out", help="also write every customer's segment (.csv, else Parquet) to this path"
+    )
+    add_engine_arguments(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from bankml import lake
     from bankml.segment import ari_against_truth, segment_customers
 
-    path = config.db_path(args.db)
+    path = args.db if lake.is_lake(args.db) else config.db_path(args.db)
     progress = StderrProgress("segment")
+    if args.engine == "spark":
+        from bankml.spark.session import one_line_errors
+
+        with one_line_errors():
+            return run_spark(args, path, progress)
     result = segment_customers(path, k=args.k, random_state=args.seed, progress=progress)
+    if args.out:
+        names = result.labels.map(result.names).rename("segment_name")
+        write_table(pd.concat([result.labels, names], axis=1).reset_index(), args.out)
     ari = ari_against_truth(result, path)
     profiles = result.profiles
     payload = {
@@ -77,4 +99,44 @@ def run(args: argparse.Namespace) -> int:
         print(f"adjusted Rand index vs truth_segments: {ari:.3f}")
     for segment, row in profiles.iterrows():
         print(f"  {segment:>2}  {row['size']:>9,}  {row['share']:6.1%}  {row['name']}")
+    return 0
+
+
+def run_spark(args: argparse.Namespace, path, progress: StderrProgress) -> int:
+    """Features on Spark, the fit on the driver, every customer assigned on Spark."""
+    from bankml.spark.features import check_source
+    from bankml.spark.jobs import segment_job
+
+    check_source(path)
+    progress(0.05, "starting Spark")
+    spark = spark_for(args)
+    progress(0.2, "customer features on Spark, fit on the driver")
+    result, assigned = segment_job(spark, path, k=args.k, random_state=args.seed)
+    progress(0.7, "assigning every customer on Spark")
+    if args.out:
+        write_table(assigned, args.out)
+        assigned = spark.read.parquet(args.out) if not args.out.endswith(".csv") else assigned
+    sizes = assigned.groupBy("segment", "segment_name").count().toPandas().sort_values("segment")
+    progress(1.0, f"{len(sizes)} segments")
+    payload = {
+        "path": str(path),
+        "engine": "spark",
+        "k": result.k,
+        "k_reason": result.choice.reason if result.choice else None,
+        "fit_customers": len(result.labels),
+        "silhouette": result.silhouette,
+        "stability_ari": result.stability_ari,
+        "seconds": round(progress.elapsed, 3),
+        "out": args.out,
+        "segments": [
+            {"segment": int(r["segment"]), "name": r["segment_name"], "size": int(r["count"])}
+            for _, r in sizes.iterrows()
+        ],
+    }
+    if args.json:
+        print_json(payload)
+        return 0
+    print(f"k = {result.k} (fitted on {len(result.labels):,} customers; assigned on Spark)")
+    for row in payload["segments"]:
+        print(f"  {row['segment']:>2}  {row['size']:>9,}  {row['name']}")
     return 0

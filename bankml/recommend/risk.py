@@ -56,21 +56,48 @@ def risk_profiles(customers: pd.DataFrame, loans: pd.DataFrame) -> pd.DataFrame:
         .set_index("customer_id")
     )
     ids = customers["customer_id"].to_numpy()
+    facts = latest[list(CREDIT_FACTS)].reindex(ids).reset_index(drop=True)
+    return apply_terms(customers, facts, standard_terms(loans))
+
+
+def standard_terms(loans: pd.DataFrame) -> dict[str, object]:
+    """The bank's median credit facts and loan terms (the mode for purpose)."""
+    terms: dict[str, object] = {c: float(loans[c].median()) for c in CREDIT_FACTS}
+    for column in OFFER_TERMS:
+        values = loans[column]
+        terms[column] = values.mode().iloc[0] if column == "purpose" else float(values.median())
+    return terms
+
+
+def apply_terms(customers: pd.DataFrame, facts: pd.DataFrame, terms: dict) -> pd.DataFrame:
+    """Customers' own records with their latest credit facts (`facts`, aligned by row; NaN =
+    never applied: the median) and the standard loan terms; the engines share this step."""
+    ids = customers["customer_id"].to_numpy()
     frame = customers.drop(
         columns=[c for c in (*OFFER_TERMS, *CREDIT_FACTS) if c in customers.columns]
     ).reset_index(drop=True)  # the customer's own record: income, delinquencies, employment, ...
     for column in CREDIT_FACTS:
-        facts = latest[column].reindex(ids).to_numpy(float)
-        frame[column] = np.where(np.isnan(facts), float(loans[column].median()), facts)
+        values = facts[column].to_numpy(float)
+        frame[column] = np.where(np.isnan(values), float(terms[column]), values)
     for column in OFFER_TERMS:
-        values = loans[column]
-        standard = values.mode().iloc[0] if column == "purpose" else float(values.median())
-        frame[column] = standard
+        frame[column] = terms[column]
     frame["customer_id"] = ids
     for column in frame.columns:
         if isinstance(frame[column].dtype, pd.CategoricalDtype):
             frame[column] = frame[column].astype(str)
     return frame
+
+
+def pds(model: object, frame: pd.DataFrame) -> tuple[np.ndarray | None, str]:
+    """(PD per row, "") or (None, why not) for standard applications; both engines call this."""
+    try:
+        scores = np.asarray(model.predict_pd(frame), dtype=float).ravel()
+    except (KeyError, ValueError) as exc:  # e.g. a model trained on a CSV with other columns
+        first = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        return None, f"the current default model cannot score this bank's customers ({first})"
+    if scores.shape != (len(frame),) or not np.isfinite(scores).all():
+        return None, "the current default model returned no finite PD for some customers"
+    return scores, ""
 
 
 def risk_view(model: object, customers: pd.DataFrame, loans: pd.DataFrame) -> RiskView:
@@ -81,15 +108,9 @@ def risk_view(model: object, customers: pd.DataFrame, loans: pd.DataFrame) -> Ri
             f" got {type(model).__name__}"
         )
     frame = risk_profiles(customers, loans)
-    try:
-        scores = np.asarray(model.predict_pd(frame), dtype=float).ravel()
-    except (KeyError, ValueError) as exc:  # e.g. a model trained on a CSV with other columns
-        first = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-        return RiskView.off(
-            f"the current default model cannot score this bank's customers ({first})"
-        )
-    if scores.shape != (len(frame),) or not np.isfinite(scores).all():
-        return RiskView.off("the current default model returned no finite PD for some customers")
+    scores, why = pds(model, frame)
+    if scores is None:
+        return RiskView.off(why)
     cutoff = float(model.cutoff_)
     return RiskView(
         pd.Series(scores, index=frame["customer_id"].to_numpy(), name="pd"),

@@ -1,0 +1,136 @@
+"""The SparkSession bankml runs on: local[*] by default, a cluster by URL, or Spark Connect.
+
+Python workers must run this interpreter (the one with pandas, pyarrow and bankml installed), so
+PYSPARK_PYTHON is set to it before the session starts; Arrow carries the batches between the JVM
+and the workers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import warnings
+from pathlib import Path
+
+from bankml.errors import BankmlError, InputError, ModelError, StoreError
+
+LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
+# Arrow batches of this many rows go to each mapInPandas call: big enough to amortise the Python
+# call, small enough that a batch of wide rows stays a few MB.
+ARROW_BATCH_ROWS = 20_000
+
+
+def spark_session(master: str | None = None, app_name: str = "bankml", shuffle_partitions: int = 0):
+    """A SparkSession: `master` (e.g. local[2], spark://host:7077, yarn), else SPARK_REMOTE
+    (Spark Connect), else local[*]. shuffle_partitions=0 keeps Spark's setting (cluster) or uses
+    4 per local core."""
+    try:
+        from pyspark.sql import SparkSession
+    except ModuleNotFoundError:
+        raise InputError(
+            "--engine spark needs PySpark: pip install 'bankml[spark]' (and Java 17)"
+        ) from None
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    # pandas 3 works through Arrow here (tested: strings, categoricals, missing values); the
+    # "not yet fully supported" notice would print once per worker
+    quiet = "ignore:PySpark does not yet fully support pandas:FutureWarning"
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
+    if quiet not in os.environ.get("PYTHONWARNINGS", ""):
+        os.environ["PYTHONWARNINGS"] = ",".join(
+            p for p in (os.environ.get("PYTHONWARNINGS", ""), quiet) if p
+        )
+    # local workers import the driver's copy of bankml (a checkout may shadow an installed one)
+    root = str(Path(__file__).resolve().parents[2])
+    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if root not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([root, *[p for p in paths if p]])
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    builder = SparkSession.builder.appName(app_name)
+    remote = os.environ.get("SPARK_REMOTE")
+    if master:
+        builder = builder.master(master)
+    elif remote:
+        builder = builder.remote(remote)
+    else:
+        builder = builder.master("local[*]")
+    if not remote or master:
+        builder = (
+            builder.config("spark.executorEnv.PYSPARK_PYTHON", sys.executable)
+            .config("spark.driver.memory", os.environ.get("BANKML_SPARK_DRIVER_MEMORY", "4g"))
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config(
+                "spark.driver.extraJavaOptions",
+                f"-Duser.timezone=UTC -Dlog4j2.configurationFile={LOG_CONFIG}",
+            )
+            .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
+        )
+    builder = builder.config("spark.sql.execution.arrow.pyspark.enabled", "true").config(
+        "spark.sql.execution.arrow.maxRecordsPerBatch", str(ARROW_BATCH_ROWS)
+    )
+    local = (master or "local").startswith("local") and not (remote and not master)
+    if not shuffle_partitions and local:
+        shuffle_partitions = 4 * (os.cpu_count() or 1)  # Spark's 200 is for a cluster
+    if shuffle_partitions:
+        builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:  # no Java, a bad master URL: one line, not a JVM trace
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            f"cannot start Spark ({master or remote or 'local[*]'}): {first}"
+        ) from None
+    if not remote or master:
+        spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def local_cores(spark) -> int:
+    """Cores Spark schedules tasks on (defaultParallelism), 1 when unknown (Spark Connect)."""
+    try:
+        return int(spark.sparkContext.defaultParallelism)
+    except Exception:  # Spark Connect has no SparkContext
+        return 1
+
+
+def arrow_safe(frame):
+    """The frame with pandas 3 string (Arrow-backed) and categorical columns as plain objects,
+    missing as None: PySpark 4.3 cannot send chunked Arrow string arrays back from a worker."""
+    import numpy as np
+    import pandas as pd
+
+    out = frame.copy()
+    for column in out.columns:
+        dtype = out[column].dtype
+        if isinstance(dtype, pd.StringDtype | pd.CategoricalDtype) or dtype is np.dtype(object):
+            values = out[column].astype(object)
+            out[column] = values.where(values.notna(), None)
+    return out
+
+
+_KINDS = {"InputError": InputError, "ModelError": ModelError, "StoreError": StoreError}
+
+
+@contextlib.contextmanager
+def one_line_errors():
+    """Turn a bankml error raised on an executor (it arrives wrapped in a Spark exception with the
+    worker's traceback) back into the same error, so the CLI prints the local one line."""
+    try:
+        yield
+    except BankmlError:
+        raise
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("pyspark", "py4j")):
+            raise
+        text = str(exc)
+        found = re.findall(r"bankml\.errors\.(InputError|ModelError|StoreError): ([^\n]+)", text)
+        if found:
+            kind, message = found[-1]
+            raise _KINDS[kind](message.strip()) from None
+        first = next(
+            (line.strip() for line in text.splitlines() if line.strip()), type(exc).__name__
+        )
+        raise BankmlError(f"Spark job failed: {first[:300]}") from None
