@@ -4,10 +4,11 @@
 
 Builds a bank of the given size and a quick model in a temp folder (`bankml.startup`, which also
 stores the Model performance view), then either renders each page once in AppTest to fill the
-caches and times a fresh session's first view of each page, or (--browser) starts a new
-`streamlit run` server per page and times Chromium from navigation to the last element drawn
-(the script finished and no spinner left), then the same page's second view on that server as the
-baseline. `bankml bench --section app` runs it.
+caches and times a fresh session's first view of each page, or (--browser) starts a new server
+per page as `make run` starts it (`python -m dashboard.serve`: caches warmed before it listens;
+the seconds until it answers are reported too) and times Chromium from navigation to the last
+element drawn (the script finished and no spinner left), then the same page's second view on that
+server as the baseline. `bankml bench --section app` runs it.
 """
 
 from __future__ import annotations
@@ -116,7 +117,9 @@ def browser_main(args) -> int:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for page_path in PAGES:
             slug = Path(page_path).stem
+            launched = time.perf_counter()
             process, url = start_server({k: env[k] for k in ("BANKML_DB", "BANKML_MODELS")})
+            ready = time.perf_counter() - launched  # start-up and warm-up before it listens
             try:
                 views = []
                 for _ in range(2):  # the fresh server's first view, then a second one
@@ -127,7 +130,7 @@ def browser_main(args) -> int:
                     failed = tab.locator('[data-testid="stException"]').count() > 0
                     tab.close()
                 timings[page_path] = {
-                    "first_s": views[0], "second_s": views[1], "exception": failed
+                    "first_s": views[0], "second_s": views[1], "ready_s": ready, "exception": failed
                 }  # fmt: skip
             finally:
                 process.terminate()

@@ -33,20 +33,25 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(env: dict, extra_args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
+def start_server(
+    env: dict, extra_args: tuple[str, ...] = (), timeout: float = 300
+) -> tuple[subprocess.Popen, str]:
+    """`python -m dashboard.serve` (as `make run`: caches warmed before it listens) on a free port;
+    returns once /_stcore/health answers."""
     port = _free_port()
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-            "--server.headless", "true", "--server.port", str(port),
+            sys.executable, "-m", "dashboard.serve", "--server.headless", "true", "--server.port", str(port),
             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none", *extra_args,
         ],
         cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
+    deadline = time.time() + timeout
     while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode} before answering")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
                 if response.read().decode().strip() == "ok":
@@ -54,7 +59,7 @@ def start_server(env: dict, extra_args: tuple[str, ...] = ()) -> tuple[subproces
         except OSError:
             time.sleep(0.3)
     process.kill()
-    raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
+    raise RuntimeError(f"streamlit did not answer /_stcore/health within {timeout:.0f} s")
 
 
 @pytest.fixture(scope="session")
