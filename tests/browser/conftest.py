@@ -34,14 +34,16 @@ def _free_port() -> int:
 
 
 def start_server(
-    env: dict, extra_args: tuple[str, ...] = (), timeout: float = 300
+    env: dict, extra_args: tuple[str, ...] = (), timeout: float = 300, warm: bool = True
 ) -> tuple[subprocess.Popen, str]:
-    """`python -m dashboard.serve` (as `make run`: caches warmed before it listens) on a free port;
-    returns once /_stcore/health answers."""
+    """`python -m dashboard.serve` (as `make run`: caches warmed before it listens; warm=False: a
+    bare `streamlit run`, the page-timing baseline) on a free port; returns once /_stcore/health
+    answers."""
     port = _free_port()
+    launcher = ["dashboard.serve"] if warm else ["streamlit", "run", str(ROOT / "streamlit_app.py")]
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "dashboard.serve", "--server.headless", "true", "--server.port", str(port),
+            sys.executable, "-m", *launcher, "--server.headless", "true", "--server.port", str(port),
             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none", *extra_args,
         ],
