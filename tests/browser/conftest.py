@@ -64,6 +64,17 @@ def start_server(
     raise RuntimeError(f"streamlit did not answer /_stcore/health within {timeout:.0f} s")
 
 
+def stop_server(process: subprocess.Popen) -> None:
+    """Terminate a server and wait for it (a warm server frees a larger heap on the way out, and
+    a loaded machine is slow to); killed if it has not exited after 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def browser_bank(tmp_path_factory):
     """A bank and a registry folder of its own for the browser session (with a trained model when
@@ -86,11 +97,7 @@ def browser_bank(tmp_path_factory):
 def server(browser_bank):
     process, url = start_server(browser_bank)
     yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_server(process)
 
 
 @pytest.fixture(scope="session")
