@@ -11,8 +11,6 @@ tests/browser/test_pages_in_chromium.py.
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -37,8 +35,10 @@ def main() -> int:
             "BANKML_DB": str(Path(folder) / "bank.duckdb"),
             "BANKML_MODELS": str(Path(folder) / "models"),
         }
-        generate = [sys.executable, "-m", "bankml.cli", "generate", "--customers", "2000"]
-        subprocess.run([*generate, "--seed", "5"], check=True, cwd=ROOT, env={**os.environ, **env})
+        from bankml.bank import regenerate
+        from synth import BankParams
+
+        regenerate(BankParams(customers=2_000, seed=5), env["BANKML_DB"])  # as tests/browser
         process, url = start_server(env)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
