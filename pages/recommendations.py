@@ -52,16 +52,26 @@ except BankmlError as exc:
 
 with right:
     st.subheader(safe.literal(profile["name"]))
-    cols = st.columns(4)
+    cols = st.columns([1, 1.3, 1, 2.4])  # segment names are long: the widest column
     cols[0].metric("Age", f"{profile['age']:.0f}")
     cols[1].metric("Annual income", f"{profile['annual_income']:,.0f}")
     cols[2].metric("Credit score", f"{profile['credit_score']:.0f}")
-    cols[3].metric("Segment", str(profile.get("segment", "segments off")))
+    segment = str(profile.get("segment", "segments off"))
+    cols[3].metric("Segment", segment, help=f"Full name: {safe.literal(segment)}")
     st.markdown("**Holds**")
     if holdings.empty:
         st.info("No products yet: offers come from customers like them (their context).")
     else:
-        st.dataframe(holdings, hide_index=True)
+        st.dataframe(
+            holdings,
+            hide_index=True,
+            column_order=["name", "family", "opened_date"],
+            column_config={
+                "name": "Product",
+                "family": "Family",
+                "opened_date": st.column_config.DateColumn("Opened", format="YYYY-MM-DD"),
+            },
+        )
 
 st.subheader(f"Top {top_n} offers")
 st.caption(context.risk.note)

@@ -89,10 +89,14 @@ def prepare(folder: Path, customers: int) -> dict[str, str]:
 
 
 def drawn(page, started: float, timeout: float = 120.0) -> float:
-    """Seconds from `started` until the title is up, the script has finished and no spinner is
-    left."""
+    """Seconds from `started` until the title is up, the script has finished, no spinner is left
+    and no element is still a loading placeholder (Streamlit's skeleton, e.g. a chart)."""
     page.wait_for_selector("h1", timeout=timeout * 1000)
-    busy = '[data-testid="stStatusWidget"], [data-testid="stSpinner"], .stSpinner'
+    # running, a spinner, or an element still a placeholder (a chart whose code is loading)
+    busy = (
+        '[data-testid="stStatusWidget"], [data-testid="stSpinner"], .stSpinner, '
+        '[data-testid="stSkeleton"]'
+    )
     stable, done = 0, None
     while time.perf_counter() - started < timeout:
         if page.locator(busy).count() == 0:
