@@ -31,8 +31,7 @@ install: $(STAMP) ## create .venv and install pinned dependencies (with the test
 
 run: $(RUN_STAMP) ## start the dashboard (generates the default bank and model on first start)
 	$(BIN)/bankml generate --if-missing
-	$(BIN)/python -m bankml.startup
-	$(BIN)/streamlit run streamlit_app.py --server.address 127.0.0.1 --server.fileWatcherType none --browser.gatherUsageStats false
+	$(BIN)/python -m dashboard.serve --server.address 127.0.0.1 --server.fileWatcherType none --browser.gatherUsageStats false
 
 chromium: ## install Debian's chromium for the browser tests if missing (root), else say how
 	@sh scripts/ensure-chromium

@@ -34,11 +34,11 @@ def main() -> None:
         for section, entries in PAGES.items()
     }
     page = st.navigation({k: v for k, v in navigation.items() if v})
-    # Only now: st.navigation has turned off the legacy pages/ mode, so importing pages._shared
-    # does not trigger its deep-link rerun in the middle of an import (see pages/_shared.py).
-    from pages import _ui
+    # Only now: st.navigation has turned off the legacy pages/ mode, so importing the dashboard
+    # package does not trigger its deep-link rerun in the middle of an import (dashboard/__init__.py).
+    from dashboard import sidebar
 
-    _ui.sidebar()
+    sidebar.sidebar()
     page.run()
 
 

@@ -9,7 +9,7 @@ from bankml.csvio import to_safe_csv
 from bankml.errors import BankmlError
 from bankml.segment import assign_new_customer, member_table
 from bankml.segment.choice import GAP_TIE
-from pages import _shared
+from dashboard import customers, safe, store
 
 HELP = {
     "segments": "How many groups the customers fall into. With 'auto' the number is chosen by the "
@@ -25,7 +25,7 @@ COLOURS = "tableau20"  # 20 distinct hues, enough for k up to 20 without repeats
 
 st.title("Customer segments")
 st.caption("Customers grouped by spending mix, channels, life stage and products (KMeans).")
-info = _shared.require_bank()
+info = store.require_bank()
 
 k = st.selectbox(
     "Number of segments",
@@ -35,9 +35,9 @@ k = st.selectbox(
     "reference cloud with the same correlations (see 'Choosing k').",
 )
 try:
-    result = _shared.segments(info, k)
+    result = customers.segments(info, k)
 except BankmlError as exc:
-    _shared.show_error(exc)
+    safe.show_error(exc)
     st.stop()
 
 names = result.profiles["name"]
@@ -166,7 +166,7 @@ search = st.text_input("Filter by name or city", key="segment_search")
 try:
     members = member_table(result, pick, info.path, search)
 except BankmlError as exc:
-    _shared.show_error(exc)
+    safe.show_error(exc)
 else:
     st.dataframe(members, hide_index=True, width="stretch")
     st.download_button(
@@ -214,7 +214,7 @@ if submitted:
             n_products=products,
         )
     except BankmlError as exc:
-        _shared.show_error(exc)
+        safe.show_error(exc)
     else:
         for warning in found.warnings:
             st.warning(f"Check this input: {warning}")

@@ -16,14 +16,14 @@ from bankml.bank import (
 from bankml.default import byod, fairness
 from bankml.errors import BankmlError
 from bankml.segment import store as segment_store
-from pages import _review, _shared, _ui
+from dashboard import models, review, safe, sidebar, store
 
 NOTICE = "byod_protected_notice"
 
 st.title("Data")
 st.caption("Regenerate the synthetic bank that feeds every page, and look inside its tables.")
-_ui.show_flash()
-in_use = _shared.current_bank()
+sidebar.show_flash()
+in_use = store.current_bank()
 if in_use is not None and (
     st.session_state.get("gen_for") != in_use.content_hash
     or "gen_customers" not in st.session_state
@@ -90,7 +90,7 @@ if submitted:
         )
         new = regenerate(
             params,
-            _shared.db_path(),
+            store.db_path(),
             lambda f, m: bar.progress(min(f, 1.0), text=m),
             report=bool(ceilings),
         )
@@ -99,10 +99,10 @@ if submitted:
         st.error(str(exc))
     else:
         bar.progress(1.0, text="Precomputing the customer segments for their page's first view")
-        segment_store.precompute(_shared.db_path())
-        _shared.clear_caches()
+        segment_store.precompute(store.db_path())
+        store.clear_caches()
         try:
-            card = _shared.current_card()
+            card = models.current_card()
         except BankmlError:
             card = None
         messages = [
@@ -120,19 +120,19 @@ if submitted:
                     "retrain it on the Model performance page.",
                 )
             )
-        _ui.flash_and_rerun(*messages)
+        sidebar.flash_and_rerun(*messages)
 
-info = _shared.require_bank()
+info = store.require_bank()
 st.subheader("How hard this bank is")
 st.caption(
     "The ceilings every model here is measured against, computed from the hidden truth when "
     "the bank was generated (see docs/data-dictionary.md)."
 )
-_review.show_difficulty({"oracle_auc": info.oracle_auc, **info.difficulty})
+review.show_difficulty({"oracle_auc": info.oracle_auc, **info.difficulty})
 
 st.subheader("Tables")
 name = st.selectbox("Table", list(info.row_counts) + ["meta"], key="browse_table")
-frame = _shared.table(name, info)
+frame = store.table(name, info)
 st.caption(f"{len(frame):,} rows × {frame.shape[1]} columns (first 500 shown)")
 st.dataframe(frame.head(500), hide_index=True)
 
@@ -144,12 +144,12 @@ st.caption(
 )
 upload = st.file_uploader("Loans CSV", type=["csv", "txt"], key="byod_upload")
 if st.session_state.get(NOTICE):  # from the last training, shown once after its rerun
-    st.info(_shared.literal(st.session_state.pop(NOTICE)))
+    st.info(safe.literal(st.session_state.pop(NOTICE)))
 if upload is not None:
     try:
-        frame = _shared.byod_frame(upload.getvalue(), upload.name)
+        frame = store.byod_frame(upload.getvalue(), upload.name)
     except BankmlError as exc:
-        _shared.show_error(exc)
+        safe.show_error(exc)
     else:
         from bankml.default import target as targets  # here: the model libraries load only now
 
@@ -191,20 +191,20 @@ if upload is not None:
                         frame,
                         target,
                         upload.name,
-                        _shared.models_path(),
+                        store.models_path(),
                         progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
                         use_protected=tuple(c for c in opted if c in found),
                     )
                     bar.progress(1.0, text="Preparing the Model performance view...")
-                    _ui.store_first_views()
+                    sidebar.store_first_views()
                 except BankmlError as exc:
                     bar.empty()
-                    _shared.show_error(exc)
+                    safe.show_error(exc)
                 else:
-                    _shared.clear_caches()
+                    store.clear_caches()
                     st.session_state[NOTICE] = result.diagnostics.get("protected_notice", "")
                     auc = result.metrics().get("roc_auc", float("nan"))
-                    _ui.flash_and_rerun(
+                    sidebar.flash_and_rerun(
                         (
                             "success",
                             f"Model {folder.name} ({result.chosen}) is now active: ROC AUC "

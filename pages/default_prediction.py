@@ -11,12 +11,12 @@ from bankml.default import batch_summary, behaviour
 from bankml.default.drift import TOO_FEW
 from bankml.default.scoring import applicant_from_loan, score_applicant
 from bankml.errors import BankmlError
-from pages import _review, _shared, _ui
+from dashboard import charts, models, review, safe, store
 
 st.title("Default prediction")
 st.caption("Probability of default for one applicant or a CSV batch, with the reasons behind it.")
-info = _shared.current_bank()
-model, card = _shared.require_model()
+info = store.current_bank()
+model, card = models.require_model()
 schema = model.schema_
 st.caption(
     f"Model {card.get('id', '?')} ({card.get('algorithm', '')}), "
@@ -67,7 +67,7 @@ def values_tag(values: dict) -> str:
 def load_applicant() -> None:
     try:
         values = applicant_from_loan(
-            _shared.booked_loans(info), st.session_state.load_loan_id, schema
+            store.booked_loans(info), st.session_state.load_loan_id, schema
         )
     except BankmlError as exc:
         st.session_state.load_error = str(exc)
@@ -106,12 +106,12 @@ def show_result(result) -> None:
         "refer to an underwriter from 0.8 to 1.25 times it, decline above that.",
     )
     reasons = result.reasons(6)
-    data, spec = _ui.reason_chart(reasons)
+    data, spec = charts.reason_chart(reasons)
     st.vega_lite_chart(data, spec, width="stretch")
     stated = result.decision_reasons(4)["text"]
-    st.markdown("\n".join(f"- {_shared.literal(text)}" for text in stated))
+    st.markdown("\n".join(f"- {safe.literal(text)}" for text in stated))
     if result.counterfactual:
-        st.info(_review.counterfactual_text(result.counterfactual))
+        st.info(review.counterfactual_text(result.counterfactual))
     elif result.decision != "approve":
         st.info("No allowed change of loan amount or term brings this applicant under the cut-off.")
 
@@ -164,7 +164,7 @@ def single_applicant() -> None:
         cols[0].number_input("Load an existing applicant by loan ID", 1, step=1, key="load_loan_id")
         cols[1].button("Load applicant", key="load_loan", on_click=load_applicant)
         if st.session_state.get("load_error"):
-            _shared.show_error(st.session_state.load_error)
+            safe.show_error(st.session_state.load_error)
     version, shown = state["version"], state["values"]
     with st.form(f"applicant_form_{version}"):
         values, cols = {}, st.columns(3)
@@ -200,7 +200,7 @@ def single_applicant() -> None:
             show_result(base)
             what_if(base, state["values"])
         except BankmlError as exc:
-            _shared.show_error(exc)
+            safe.show_error(exc)
     elif state.get("source"):
         st.caption(f"Loaded {state['source']}: check the fields, then score it.")
 
@@ -211,7 +211,7 @@ def show_batch(result, name: str) -> None:
     kind, text = batch_summary.outcome(
         summary["rows_in"], summary["scored"], summary["rejected"], summary["warnings"]
     )
-    {"success": st.success, "warning": st.warning, "error": st.error}[kind](_shared.literal(text))
+    {"success": st.success, "warning": st.warning, "error": st.error}[kind](safe.literal(text))
     if len(result.scored):
         counts = batch_summary.decision_counts(result.scored)
         cols = st.columns(4)
@@ -233,7 +233,7 @@ def show_batch(result, name: str) -> None:
                 "reason_1": st.column_config.TextColumn("Top reason"),
             },
         )
-        st.altair_chart(_ui.pd_chart(result.scored["pd"], model.cutoff_), width="stretch")
+        st.altair_chart(charts.pd_chart(result.scored["pd"], model.cutoff_), width="stretch")
         st.download_button(
             "Download scored CSV", batch_summary.export_csv(result.scored),
             f"scored_{name.rsplit('.', 1)[0]}.csv", "text/csv", key="batch_download",
@@ -244,7 +244,7 @@ def show_batch(result, name: str) -> None:
         st.dataframe(result.issues(), hide_index=True)
     if result.report.extra_columns:
         extra = ", ".join(result.report.extra_columns)
-        st.caption(f"Carried through, not used by the model: {_shared.literal(extra)}")
+        st.caption(f"Carried through, not used by the model: {safe.literal(extra)}")
     if len(result.scored) and result.drift is not None:
         st.subheader("Drift against the training data")
         st.caption(
@@ -253,7 +253,7 @@ def show_batch(result, name: str) -> None:
             "from chance."
         )
         st.dataframe(
-            result.drift, hide_index=True, key="batch_drift", column_config=_review.DRIFT_COLUMNS
+            result.drift, hide_index=True, key="batch_drift", column_config=review.DRIFT_COLUMNS
         )
         if (result.drift["band"] == TOO_FEW).any():
             st.caption(
@@ -268,7 +268,7 @@ with single:
 
 with batch:
     st.download_button(
-        "Download a CSV template", _shared.applicant_template(model, card), "applicants_template.csv", "text/csv",
+        "Download a CSV template", models.applicant_template(model, card), "applicants_template.csv", "text/csv",
         key="template_download", on_click="ignore",
     )  # fmt: skip
     upload = st.file_uploader(
@@ -277,8 +277,8 @@ with batch:
     )  # fmt: skip
     if upload is not None:
         try:
-            result = _shared.score_upload(upload.getvalue(), upload.name, model, card, info)
+            result = models.score_upload(upload.getvalue(), upload.name, model, card, info)
         except BankmlError as exc:
-            _shared.show_error(exc)
+            safe.show_error(exc)
         else:
             show_batch(result, upload.name)

@@ -10,7 +10,7 @@ from bankml import formatting, registry
 from bankml.config import DEFAULT_ECONOMICS
 from bankml.default import byod
 from bankml.errors import BankmlError
-from pages import _review, _shared, _ui
+from dashboard import charts, models, review, safe, sidebar, store
 
 # Plain names and help for the fairness table's columns (the data keeps its short names).
 FAIRNESS_COLUMNS = {
@@ -47,21 +47,21 @@ METRIC_COLUMNS = {
 
 st.title("Model performance")
 st.caption("How good the default model is, what its cut-off costs and earns, and who it affects.")
-_ui.show_flash()
-info = _shared.require_bank()
+sidebar.show_flash()
+info = store.require_bank()
 
 try:  # the verified card is enough: the first view never unpickles the model
-    card = _shared.current_card()
+    card = models.current_card()
 except BankmlError as exc:
-    _shared.show_error(exc)
+    safe.show_error(exc)
     card = None
 if card is None:
     st.info("No usable model is registered. Train one on this bank (about 10 seconds).")
     if st.button("Train a model", key="train_first", type="primary"):
-        _ui.train_with_progress(info)
+        sidebar.train_with_progress(info)
     st.stop()
 # Every first-view table, stored beside the model at training (built here once if missing).
-stored = _shared.performance_view(card)
+stored = models.performance_view(card)
 model_cutoff = float(card["cutoff"])
 
 cols = st.columns(4)
@@ -89,7 +89,7 @@ if byod.model_is_stale(card, info.content_hash):
     st.warning("This model was trained on an earlier version of this bank: retrain it below.")
 elif card.get("data_hash") != info.content_hash:
     st.info(
-        f"This model was trained on {_shared.literal(card.get('source', 'uploaded data'))}, not on "
+        f"This model was trained on {safe.literal(card.get('source', 'uploaded data'))}, not on "
         "the synthetic bank: the figures below are its own out-of-fold validation on that file."
     )
 
@@ -121,9 +121,9 @@ if stored and stored["has_blend"]:
 
 st.subheader("Vintage curves")
 try:
-    curves = _shared.vintages(info)
+    curves = models.vintages(info)
 except BankmlError as exc:
-    _shared.show_error(exc)
+    safe.show_error(exc)
     curves = None
 if curves is not None and len(curves):
     st.line_chart(
@@ -153,7 +153,7 @@ if stored is not None:
     st.dataframe(stored["metrics"], hide_index=True, column_config=METRIC_COLUMNS)
 
     st.subheader("Calibration")
-    st.altair_chart(_ui.calibration_chart(stored["reliability"]), width="stretch")
+    st.altair_chart(charts.calibration_chart(stored["reliability"]), width="stretch")
     st.caption(
         "Each dot is a group of loans with similar PDs: on the dashed diagonal the predicted PD "
         "equals the default rate observed. Expected calibration error (the average gap, weighted "
@@ -176,7 +176,7 @@ if stored is not None:
         f"What-if only: the model scores with its own cut-off {formatting.pd_text(model_cutoff)}"
         + ("." if cutoff == stored["cutoff"] else f"; shown here at {cutoff:.1%}.")
     )
-    at_cutoff = stored if cutoff == stored["cutoff"] else _shared.cutoff_tables(card, cutoff)
+    at_cutoff = stored if cutoff == stored["cutoff"] else models.cutoff_tables(card, cutoff)
     view = at_cutoff["business"]
     locale = info.locale if str(card.get("source", "")).startswith("bank ") else None
     money = formatting.currency(locale) if locale else "amount units"
@@ -203,7 +203,7 @@ if stored is not None:
     left, right = st.columns(2)
     left.markdown("**Profit by cut-off**")
     left.altair_chart(
-        _ui.profit_chart(stored["profit"], model_cutoff, cutoff, money),
+        charts.profit_chart(stored["profit"], model_cutoff, cutoff, money),
         width="stretch",
     )
     left.caption(
@@ -229,13 +229,13 @@ if diagnostics.get("protected_notice") or diagnostics.get("proxy_check"):
     if stored is None:
         st.subheader("Fairness")
     if diagnostics.get("protected_notice"):
-        st.info(_shared.literal(diagnostics["protected_notice"]))
+        st.info(safe.literal(diagnostics["protected_notice"]))
     if diagnostics.get("proxy_check"):
         st.markdown("**Proxy check: can the inputs stand in for a protected attribute?**")
         proxies = pd.DataFrame(diagnostics["proxy_check"])
         st.dataframe(
-            _review.highlight_flagged(proxies), hide_index=True, key="proxy_check",
-            column_config=_review.PROXY_COLUMNS,
+            review.highlight_flagged(proxies), hide_index=True, key="proxy_check",
+            column_config=review.PROXY_COLUMNS,
         )  # fmt: skip
         if proxies["flagged"].any():
             st.warning(
@@ -252,17 +252,17 @@ if card.get("importance"):  # recorded at training: also right for a model train
     )  # fmt: skip
 else:
     try:
-        model = _shared.require_model()[0]  # an older card without importance: load the model
-        importance = model.feature_importance(_shared.loan_frame(info).head(2000))
+        model = models.require_model()[0]  # an older card without importance: load the model
+        importance = model.feature_importance(store.loan_frame(info).head(2000))
         st.bar_chart(importance, x="feature", y="importance", horizontal=True, sort="-importance")
     except BankmlError as exc:  # an older card, from a CSV whose columns the bank lacks
-        _shared.show_error(exc)
+        safe.show_error(exc)
 scaling = diagnostics.get("scorecard_scaling") or {}
 if card.get("scorecard_points") or scaling:
     role = str(scaling.get("role", "in use"))
     st.subheader(f"Scorecard ({role})")
     st.caption(
-        f"{_review.SCORECARD_ROLES.get(role, role).capitalize()}. "
+        f"{review.SCORECARD_ROLES.get(role, role).capitalize()}. "
         + (f"Scaling: {scaling['text']}." if scaling.get("text") else "")
     )
 if card.get("scorecard_points"):
@@ -278,7 +278,7 @@ if diagnostics.get("scorecard_screening"):
     )
     st.dataframe(
         pd.DataFrame(diagnostics["scorecard_screening"]), hide_index=True,
-        key="scorecard_screening", column_config=_review.screening_columns(min_iv, max_corr),
+        key="scorecard_screening", column_config=review.screening_columns(min_iv, max_corr),
     )  # fmt: skip
 
 st.subheader("Validation report")
@@ -291,10 +291,10 @@ if st.button("Build the validation report", key="build_report"):
     try:
         st.session_state["validation_report"] = (
             card["sha256"],
-            _shared.validation_report(card, info),
+            models.validation_report(card, info),
         )
     except BankmlError as exc:
-        _shared.show_error(exc)
+        safe.show_error(exc)
 built = st.session_state.get("validation_report")
 if built and built[0] == card["sha256"]:
     st.download_button(
@@ -303,20 +303,20 @@ if built and built[0] == card["sha256"]:
     )  # fmt: skip
 
 st.subheader("Model registry")
-models = registry.list_models()
-st.dataframe(models, hide_index=True)
+registered = registry.list_models()
+st.dataframe(registered, hide_index=True)
 left, right = st.columns([3, 1])
-choice = left.selectbox("Model", models["id"], key="switch_model")
+choice = left.selectbox("Model", registered["id"], key="switch_model")
 if right.button("Make current", key="make_current"):
     try:
         registry.set_current(choice)
     except BankmlError as exc:
-        _shared.show_error(exc)
+        safe.show_error(exc)
     else:
-        _shared.clear_caches()
-        _ui.flash_and_rerun(("success", f"Model {choice} is now current."))
+        store.clear_caches()
+        sidebar.flash_and_rerun(("success", f"Model {choice} is now current."))
 with st.expander("Card of the current model"):
     st.json(card, expanded=False)
 which = st.radio("Retrain with", ["quick", "all"], horizontal=True, key="retrain_which")
 if st.button("Retrain and register", key="retrain"):
-    _ui.train_with_progress(info, which)
+    sidebar.train_with_progress(info, which)

@@ -6,12 +6,12 @@ import altair as alt
 import streamlit as st
 
 from bankml import formatting
-from pages import _shared, _ui
+from dashboard import charts, store
 
 st.title("Overview")
 st.caption("The bank at a glance: customers, lending, risk, spending and products.")
-info = _shared.require_bank()
-figures = _shared.overview(info)
+info = store.require_bank()
+figures = store.overview(info)
 
 summary, locale = figures["summary"], info.locale
 money = formatting.currency(locale)
@@ -60,7 +60,7 @@ with right:
         alt.Chart(by_purpose)
         .mark_bar()
         .encode(
-            y=alt.Y("purpose:N", title="Purpose", sort="-x", axis=alt.Axis(**_ui.FULL_LABELS)),
+            y=alt.Y("purpose:N", title="Purpose", sort="-x", axis=alt.Axis(**charts.FULL_LABELS)),
             x=alt.X("default_rate:Q", title="Default rate", axis=alt.Axis(format="%")),
             tooltip=["purpose", "loans", alt.Tooltip("default_rate:Q", format=".2%")],
         ),
@@ -74,7 +74,7 @@ st.altair_chart(
     .encode(
         x=alt.X("month:T", title="Month"),
         y=alt.Y("spend:Q", title=f"Spend per month ({money})", stack=True),
-        color=_ui.palette("category:N", "Category"),
+        color=charts.palette("category:N", "Category"),
         tooltip=[
             "month:T",
             "category",
@@ -89,9 +89,9 @@ st.altair_chart(
     alt.Chart(figures["penetration"])
     .mark_bar()
     .encode(
-        y=alt.Y("product:N", title=None, sort="-x", axis=alt.Axis(**_ui.FULL_LABELS)),
+        y=alt.Y("product:N", title=None, sort="-x", axis=alt.Axis(**charts.FULL_LABELS)),
         x=alt.X("penetration:Q", title="Share of customers holding it", axis=alt.Axis(format="%")),
-        color=_ui.palette("family:N", "Family"),
+        color=charts.palette("family:N", "Family"),
         tooltip=["product", "family", alt.Tooltip("penetration:Q", format=".1%")],
     ),
     width="stretch",

@@ -6,7 +6,7 @@ import streamlit as st
 
 from bankml import recommend
 from bankml.errors import BankmlError
-from pages import _shared, _ui
+from dashboard import charts, customers, safe, store
 
 st.title("Recommendations")
 st.caption(
@@ -15,7 +15,7 @@ st.caption(
     "income, tenure, life stage) weigh in together, with business rules, a risk check on lending "
     "offers and an evaluation against the strongest baseline."
 )
-info = _shared.require_bank()
+info = store.require_bank()
 use_segments = st.toggle(
     "Use customer segments",
     value=True,
@@ -23,9 +23,9 @@ use_segments = st.toggle(
     help="Adds each customer's segment (from the Customer segments page) to the model's context.",
 )
 try:
-    context = _shared.recommender(info, use_segments)
+    context = customers.recommender(info, use_segments)
 except BankmlError as exc:
-    _shared.show_error(exc)
+    safe.show_error(exc)
     st.stop()
 
 left, right = st.columns([1, 2])
@@ -34,7 +34,7 @@ search = left.text_input(
 )
 matches = recommend.find_customers(search, context, limit=50)
 if matches.empty:
-    left.warning(f"No customer matches {_shared.literal(search)}.")
+    left.warning(f"No customer matches {safe.literal(search)}.")
     st.stop()
 names = dict(zip(matches["customer_id"], matches["name"], strict=True))
 customer = left.selectbox(
@@ -48,17 +48,17 @@ try:
     offers = recommend.recommend_for_customer(customer, context, n=top_n)
     decisions = recommend.offer_decisions(customer, context)
 except BankmlError as exc:
-    _shared.show_error(exc)
+    safe.show_error(exc)
     st.stop()
 
 with right:
-    st.subheader(_shared.literal(profile["name"]))
+    st.subheader(safe.literal(profile["name"]))
     cols = st.columns(3)
     cols[0].metric("Age", f"{profile['age']:.0f}")
     cols[1].metric("Annual income", f"{profile['annual_income']:,.0f}")
     cols[2].metric("Credit score", f"{profile['credit_score']:.0f}")
     # a line, not a metric: segment names are long and a metric cuts them off
-    st.markdown(f"**Segment:** {_shared.literal(profile.get('segment', 'segments off'))}")
+    st.markdown(f"**Segment:** {safe.literal(profile.get('segment', 'segments off'))}")
     st.markdown("**Holds**")
     if holdings.empty:
         st.info("No products yet: offers come from customers like them (their context).")
@@ -66,8 +66,11 @@ with right:
         st.dataframe(
             holdings,
             hide_index=True,
+            column_order=["name", "family", "opened_date"],
             column_config={
-                "opened_date": st.column_config.DatetimeColumn("Opened", format="YYYY-MM-DD")
+                "name": "Product",
+                "family": "Family",
+                "opened_date": st.column_config.DateColumn("Opened", format="YYYY-MM-DD"),
             },
         )
 
@@ -104,9 +107,9 @@ if not blocked.empty:
 
 st.subheader("How good are the recommendations?")
 try:
-    evaluation = _shared.recommender_evaluation(info, k=5, use_segments=use_segments)
+    evaluation = customers.recommender_evaluation(info, k=5, use_segments=use_segments)
 except BankmlError as exc:
-    _shared.show_error(exc)
+    safe.show_error(exc)
     st.stop()
 summary = recommend.strongest_baseline(evaluation).to_dict(orient="records")
 for column, row in zip(st.columns(len(summary)), summary, strict=True):
@@ -123,7 +126,7 @@ st.caption(
     "on holdings opened before a date and scores the products opened after it. The oracle ranks "
     "by the generator's true propensities."
 )
-st.altair_chart(_ui.evaluation_chart(evaluation), width="stretch")
+st.altair_chart(charts.evaluation_chart(evaluation), width="stretch")
 st.dataframe(evaluation, hide_index=True)
 
 st.subheader("Which products go together")
@@ -131,4 +134,4 @@ st.caption(
     "Learned weight: how much holding the row's product raises the model's score for the "
     "column's product (blue raises, red lowers)."
 )
-st.altair_chart(_ui.similarity_heatmap(recommend.similarity_frame(context)), width="stretch")
+st.altair_chart(charts.similarity_heatmap(recommend.similarity_frame(context)), width="stretch")

@@ -68,17 +68,20 @@ def free_port() -> int:
 
 
 def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    """`streamlit run` as `make run` starts it, waiting for `/_stcore/health` to say ok."""
+    """The server as `make run` starts it (`python -m dashboard.serve`: start-up, warm caches, then
+    `streamlit run`), waiting for `/_stcore/health` to say ok."""
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
+        sys.executable, "-m", "dashboard.serve",
         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true",
         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
     server = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with {server.returncode} before answering")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
                 if r.read() == b"ok":
@@ -86,7 +89,7 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise RuntimeError(f"streamlit did not start on port {port} within 60 s")
+    raise RuntimeError(f"streamlit did not start on port {port} within 300 s")
 
 
 @dataclass

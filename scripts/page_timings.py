@@ -4,10 +4,12 @@
 
 Builds a bank of the given size and a quick model in a temp folder (`bankml.startup`, which also
 stores the Model performance view), then either renders each page once in AppTest to fill the
-caches and times a fresh session's first view of each page, or (--browser) starts a new
-`streamlit run` server per page and times Chromium from navigation to the last element drawn
-(the script finished and no spinner left), then the same page's second view on that server as the
-baseline. `bankml bench --section app` runs it.
+caches and times a fresh session's first view of each page, or (--browser) starts a new server
+per page as `make run` starts it (`python -m dashboard.serve`: caches warmed before it listens;
+the seconds until it answers are reported too) and times Chromium from navigation to the last
+element drawn (the script finished and no spinner left), then the same page's second view on that
+server; the baseline is the page's first view on a bare `streamlit run` (no warm-up), started
+right after on the same bank. `bankml bench --section app` runs it.
 """
 
 from __future__ import annotations
@@ -87,10 +89,14 @@ def prepare(folder: Path, customers: int) -> dict[str, str]:
 
 
 def drawn(page, started: float, timeout: float = 120.0) -> float:
-    """Seconds from `started` until the title is up, the script has finished and no spinner is
-    left."""
+    """Seconds from `started` until the title is up, the script has finished, no spinner is left
+    and no element is still a loading placeholder (Streamlit's skeleton, e.g. a chart)."""
     page.wait_for_selector("h1", timeout=timeout * 1000)
-    busy = '[data-testid="stStatusWidget"], [data-testid="stSpinner"], .stSpinner'
+    # running, a spinner, or an element still a placeholder (a chart whose code is loading)
+    busy = (
+        '[data-testid="stStatusWidget"], [data-testid="stSpinner"], .stSpinner, '
+        '[data-testid="stSkeleton"]'
+    )
     stable, done = 0, None
     while time.perf_counter() - started < timeout:
         if page.locator(busy).count() == 0:
@@ -104,11 +110,38 @@ def drawn(page, started: float, timeout: float = 120.0) -> float:
     raise TimeoutError(f"{page.url} still running after {timeout:.0f} s")
 
 
+def views_on_fresh_server(browser, env: dict, slug: str, warm: bool, count: int) -> dict:
+    """Start a server (warm: as `make run`; else a bare `streamlit run`), then time `count` views
+    of one page, each in a new tab; seconds to ready and per view, and whether one raised."""
+    from tests.browser.conftest import start_server
+
+    launched = time.perf_counter()
+    process, url = start_server({k: env[k] for k in ("BANKML_DB", "BANKML_MODELS")}, warm=warm)
+    ready = time.perf_counter() - launched  # with warm: start-up and warm-up before it listens
+    views, failed = [], False
+    try:
+        for _ in range(count):
+            tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+            started = time.perf_counter()
+            tab.goto(f"{url}/{slug}", wait_until="commit")
+            views.append(drawn(tab, started))
+            failed = failed or tab.locator('[data-testid="stException"]').count() > 0
+            tab.close()
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a loaded machine: do not leave it behind
+            process.kill()
+            process.wait(timeout=10)
+    return {"ready_s": ready, "views": views, "exception": failed}
+
+
 def browser_main(args) -> int:
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT))  # the browser tests' server launcher and Chromium flags
-    from tests.browser.conftest import ARGS, CHROMIUM, start_server
+    from tests.browser.conftest import ARGS, CHROMIUM
 
     timings: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
@@ -116,28 +149,23 @@ def browser_main(args) -> int:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for page_path in PAGES:
             slug = Path(page_path).stem
-            process, url = start_server({k: env[k] for k in ("BANKML_DB", "BANKML_MODELS")})
-            try:
-                views = []
-                for _ in range(2):  # the fresh server's first view, then a second one
-                    tab = browser.new_page(viewport={"width": 1400, "height": 1000})
-                    started = time.perf_counter()
-                    tab.goto(f"{url}/{slug}", wait_until="commit")
-                    views.append(drawn(tab, started))
-                    failed = tab.locator('[data-testid="stException"]').count() > 0
-                    tab.close()
-                timings[page_path] = {
-                    "first_s": views[0], "second_s": views[1], "exception": failed
-                }  # fmt: skip
-            finally:
-                process.terminate()
-                process.wait(timeout=10)
+            warm = views_on_fresh_server(browser, env, slug, warm=True, count=2)
+            bare = views_on_fresh_server(browser, env, slug, warm=False, count=1)
+            timings[page_path] = {
+                "first_s": warm["views"][0], "second_s": warm["views"][1],
+                "ready_s": warm["ready_s"], "bare_first_s": bare["views"][0],
+                "bare_ready_s": bare["ready_s"], "exception": warm["exception"] or bare["exception"],
+            }  # fmt: skip
         browser.close()
     if args.json:
         print(json.dumps({"customers": args.customers, "browser": True, "pages": timings}))
     else:
         for page, row in timings.items():
-            print(f"{page:<36} first {row['first_s']:6.2f} s  second {row['second_s']:6.2f} s")
+            print(
+                f"{page:<36} first {row['first_s']:6.2f} s  second {row['second_s']:6.2f} s  "
+                f"bare first {row['bare_first_s']:6.2f} s  ready {row['ready_s']:5.1f} s "
+                f"(bare {row['bare_ready_s']:4.1f} s)"
+            )
     return 0
 
 

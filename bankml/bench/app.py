@@ -42,8 +42,9 @@ def run(quick: bool = False) -> list[BenchRow]:
 
 
 def _browser_rows(customers: int) -> list[BenchRow]:
-    """First view per page in Chromium, each on a freshly started server, beside the same page's
-    second view on that server (the warm baseline). Empty without Chromium."""
+    """First view per page in Chromium, each on a freshly started server as `make run` starts it,
+    beside the same page's first view on a bare `streamlit run` (no warm-up); the second view and
+    the time to ready as medians. Empty without Chromium."""
     if not Path("/usr/bin/chromium").exists():
         return [BenchRow("app", "Chromium first views: /usr/bin/chromium not found", float("nan"))]
     result = subprocess.run(
@@ -58,8 +59,23 @@ def _browser_rows(customers: int) -> list[BenchRow]:
     for page, timing in report["pages"].items():
         rows.append(
             BenchRow("app", f"{Path(page).stem} first view in Chromium, fresh server ({customers // 1000}k bank)",
-                     timing["first_s"], "s", baseline=timing["second_s"],
-                     baseline_name="second view, same server", target="<= 3 s",
+                     timing["first_s"], "s", baseline=timing["bare_first_s"],
+                     baseline_name="first view on a bare streamlit run (no warm-up)", target="<= 3 s",
                      passed=timing["first_s"] <= 3 and not timing["exception"])
         )  # fmt: skip
+    timings = list(report["pages"].values())
+
+    def median(key: str) -> float:
+        values = sorted(t[key] for t in timings)
+        return values[len(values) // 2]
+
+    rows.append(
+        BenchRow("app", f"second view in Chromium, median of {len(timings)} pages", median("second_s"), "s",
+                 baseline=median("first_s"), baseline_name="first view, same servers")
+    )  # fmt: skip
+    rows.append(
+        BenchRow("app", f"server start to ready, median of {len(timings)} (start-up and cache warm-up "
+                 f"before it listens; {customers // 1000}k bank)", median("ready_s"), "s",
+                 baseline=median("bare_ready_s"), baseline_name="bare streamlit run")
+    )  # fmt: skip
     return rows

@@ -55,7 +55,7 @@ def labelled(widgets, label: str):
 
 
 def _shared_literal(text: str) -> str:
-    from pages._shared import literal
+    from dashboard.safe import literal
 
     return literal(text)
 

@@ -143,7 +143,7 @@ def test_scorecard_review_and_fair_lending_are_shown(monkeypatch, small_bank_pat
 def test_flagged_proxies_are_shaded():
     import pandas as pd
 
-    from pages._review import highlight_flagged
+    from dashboard.review import highlight_flagged
 
     table = pd.DataFrame(
         {"attribute": ["age", "gender"], "proxy_auc": [0.9, 0.5], "flagged": [True, False]}

@@ -74,3 +74,20 @@ def test_pages_without_a_model_never_load_it(monkeypatch, small_bank_path, tmp_p
     assert loads == []
     at.switch_page("pages/default_prediction.py").run()  # the form does need the model
     assert len(loads) == 1 and not at.exception
+
+
+def test_pages_folder_holds_only_routed_pages():
+    """Streamlit lists every file of pages/ in the sidebar while a page loads: helpers live in
+    dashboard/, so pages/ holds the router's pages and nothing else."""
+    import ast
+
+    tree = ast.parse((ROOT / "streamlit_app.py").read_text())
+    routed = {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.startswith("pages/")
+    }
+    files = {p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py")}
+    assert files - {"pages/__init__.py"} == routed

@@ -118,3 +118,12 @@ def test_segment_names_shown_and_segments_can_be_turned_off(page, small_bank):
     assert not page.exception, [e.message for e in page.exception]
     assert segment_shown(page) == ["segments off"]
     assert not offers_frame(page)["reason"].str.contains(segment, regex=False).any()
+
+
+def test_holdings_read_plainly_and_the_segment_name_has_its_full_text(page):
+    holds = [d for d in page.dataframe if "opened_date" in d.value.columns][0]
+    shown = json.loads(holds.proto.columns)
+    assert shown["name"]["label"] == "Product" and shown["opened_date"]["label"] == "Opened"
+    assert list(holds.proto.column_order) == ["name", "family", "opened_date"]  # no raw ids
+    metric = next(m for m in page.metric if m.label == "Segment")
+    assert metric.value != "segments off" and metric.help == f"Full name: {metric.value}"

@@ -33,20 +33,27 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(env: dict, extra_args: tuple[str, ...] = ()) -> tuple[subprocess.Popen, str]:
+def start_server(
+    env: dict, extra_args: tuple[str, ...] = (), timeout: float = 300, warm: bool = True
+) -> tuple[subprocess.Popen, str]:
+    """`python -m dashboard.serve` (as `make run`: caches warmed before it listens; warm=False: a
+    bare `streamlit run`, the page-timing baseline) on a free port; returns once /_stcore/health
+    answers."""
     port = _free_port()
+    launcher = ["dashboard.serve"] if warm else ["streamlit", "run", str(ROOT / "streamlit_app.py")]
     process = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"),
-            "--server.headless", "true", "--server.port", str(port),
+            sys.executable, "-m", *launcher, "--server.headless", "true", "--server.port", str(port),
             "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none", *extra_args,
         ],
         cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
+    deadline = time.time() + timeout
     while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode} before answering")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
                 if response.read().decode().strip() == "ok":
@@ -54,7 +61,18 @@ def start_server(env: dict, extra_args: tuple[str, ...] = ()) -> tuple[subproces
         except OSError:
             time.sleep(0.3)
     process.kill()
-    raise RuntimeError("streamlit did not answer /_stcore/health within 60 s")
+    raise RuntimeError(f"streamlit did not answer /_stcore/health within {timeout:.0f} s")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """Terminate a server and wait for it (a warm server frees a larger heap on the way out, and
+    a loaded machine is slow to); killed if it has not exited after 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -79,11 +97,7 @@ def browser_bank(tmp_path_factory):
 def server(browser_bank):
     process, url = start_server(browser_bank)
     yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_server(process)
 
 
 @pytest.fixture(scope="session")

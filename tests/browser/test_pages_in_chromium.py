@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS, settle
+from tests.browser.conftest import SCREENSHOTS, settle, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -86,5 +86,4 @@ def test_a_deep_link_as_the_first_request_still_goes_through_the_router(browser_
         assert page.get_by_text("Bank in use").count() == 1
         page.close()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_server(process)

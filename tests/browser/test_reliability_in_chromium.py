@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.browser.conftest import settle, start_server
+from tests.browser.conftest import settle, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -25,8 +25,7 @@ def _open_batch_tab(page, url: str) -> None:
 def small_limit_server(browser_bank):
     process, url = start_server(browser_bank, ("--server.maxUploadSize", "1"))
     yield url
-    process.terminate()
-    process.wait(timeout=10)
+    stop_server(process)
 
 
 def test_file_over_the_upload_limit_is_refused_by_the_widget(small_limit_server, browser, tmp_path):

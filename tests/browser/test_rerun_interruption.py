@@ -12,7 +12,6 @@ switching to a new one only once a regeneration has swapped it in.
 from __future__ import annotations
 
 import fcntl
-import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -22,7 +21,7 @@ import pytest
 from bankml import data
 from bankml.bank import regenerate
 from synth import BankParams
-from tests.browser.conftest import settle, start_server
+from tests.browser.conftest import settle, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -38,11 +37,7 @@ def rerun_server(tmp_path_factory):
     regenerate(BankParams(customers=800, seed=21, txn_per_customer=2), db)
     process, url = start_server({"BANKML_DB": str(db), "BANKML_MODELS": str(folder / "models")})
     yield url, db
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    stop_server(process)
 
 
 def _lock_is_free(db: Path) -> bool:

@@ -12,7 +12,7 @@ import shutil
 import pytest
 
 from tests.app.test_data_page import foreign_loans
-from tests.browser.conftest import settle, start_server
+from tests.browser.conftest import settle, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
@@ -25,8 +25,7 @@ def own_server(browser_bank, tmp_path_factory):
     shutil.copytree(browser_bank["BANKML_MODELS"], models)
     process, url = start_server({"BANKML_DB": str(db), "BANKML_MODELS": str(models)})
     yield url, folder, db
-    process.terminate()
-    process.wait(timeout=10)
+    stop_server(process)
 
 
 def sidebar_text(page) -> str:
@@ -46,7 +45,7 @@ def test_sidebar_follows_regeneration_and_csv_training(own_server, browser):
     customers.fill("800")
     page.get_by_role("spinbutton", name="Seed").fill("9")
     page.get_by_role("button", name="Regenerate").click()
-    page.get_by_text("New bank in use").wait_for(timeout=120_000)
+    page.get_by_text("New bank in use").wait_for(timeout=300_000)  # a loaded machine
     settle(page)
     side = sidebar_text(page)
     assert "800 customers" in side and "Stale" in side, side

@@ -136,13 +136,13 @@ def test_no_disk_persisted_caches_and_no_server_set_option():
 def test_cached_tables_are_copies(small_bank_path):
     os.environ["BANKML_DB"] = str(small_bank_path)
     try:
-        from pages import _shared
+        from dashboard import store
 
         info = data.bank_info(small_bank_path)
-        first = _shared.table("customers", info)
+        first = store.table("customers", info)
         first.drop(columns=["age"], inplace=True)
         first.attrs["tampered"] = True
-        second = _shared.table("customers", info)
+        second = store.table("customers", info)
         assert "age" in second.columns
         assert "tampered" not in second.attrs
     finally:

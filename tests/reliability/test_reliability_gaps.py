@@ -17,6 +17,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import joblib
 import numpy as np
@@ -351,11 +352,11 @@ def test_eight_threads_and_two_processes_see_whole_banks_through_swaps(tmp_path)
 def shared(monkeypatch, small_bank_path, models):
     monkeypatch.setenv("BANKML_DB", str(small_bank_path))
     monkeypatch.setenv("BANKML_MODELS", str(models))
-    from pages import _shared
+    from dashboard import customers, models, store
 
-    _shared.clear_caches()
-    yield _shared
-    _shared.clear_caches()
+    store.clear_caches()
+    yield SimpleNamespace(store=store, models=models, customers=customers)
+    store.clear_caches()
 
 
 def _tamper(obj) -> None:
@@ -400,17 +401,19 @@ def _assert_same(got, expected) -> None:
 
 def test_every_cached_loader_returns_a_copy(shared, small_bank_path, monkeypatch):
     info = data.bank_info(small_bank_path)
-    model, card = shared.current_model()
+    model, card = shared.models.current_model()
     upload = (ROOT / "tests/bad_inputs/files/base.csv").read_bytes()
     loaders = {
-        "table": lambda: shared.table("loans", info),
-        "query": lambda: shared.query("SELECT customer_id, age FROM customers LIMIT 50", info),
-        "overview": lambda: shared.overview(info),
-        "loan_frame": lambda: shared.loan_frame(info),
-        "segments": lambda: shared.segments(info, 3),
-        "model_validation": lambda: shared.model_validation(card),
-        "byod_frame": lambda: shared.byod_frame(upload, "base.csv"),
-        "score_upload": lambda: shared.score_upload(upload, "base.csv", model, card, info),
+        "table": lambda: shared.store.table("loans", info),
+        "query": lambda: shared.store.query(
+            "SELECT customer_id, age FROM customers LIMIT 50", info
+        ),
+        "overview": lambda: shared.store.overview(info),
+        "loan_frame": lambda: shared.store.loan_frame(info),
+        "segments": lambda: shared.customers.segments(info, 3),
+        "model_validation": lambda: shared.models.model_validation(card),
+        "byod_frame": lambda: shared.store.byod_frame(upload, "base.csv"),
+        "score_upload": lambda: shared.models.score_upload(upload, "base.csv", model, card, info),
     }
     for name, load in loaders.items():
         first, reference = load(), load()
@@ -424,7 +427,7 @@ def test_every_cached_loader_returns_a_copy(shared, small_bank_path, monkeypatch
     # and these really are cache hits, not fresh reads (the library is not called again)
     calls = []
     monkeypatch.setattr(data, "read_table", lambda *a, **k: calls.append(a))
-    shared.table("loans", info)
+    shared.store.table("loans", info)
     assert calls == []
 
 
@@ -433,13 +436,13 @@ def test_eight_threads_through_the_cached_model_match_one_thread(shared, small_b
 
     rows = loan_frame(small_bank_path).head(300)
     with ThreadPoolExecutor(max_workers=8) as pool:  # a cold cache: all eight ask at once
-        found = list(pool.map(lambda _: shared.current_model(), range(8)))
+        found = list(pool.map(lambda _: shared.models.current_model(), range(8)))
     model = found[0][0]
     assert all(m is model for m, _ in found)  # one shared object, loaded once
     expected_pd, expected_frame = model.predict_pd(rows), model.score_frame(rows)
 
     def work(_: int):
-        m, _card = shared.current_model()
+        m, _card = shared.models.current_model()
         return [(m.predict_pd(rows), m.score_frame(rows)) for _ in range(3)]
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -448,7 +451,7 @@ def test_eight_threads_through_the_cached_model_match_one_thread(shared, small_b
         for pd_, frame in repeats:
             assert np.array_equal(pd_, expected_pd)
             pd.testing.assert_frame_equal(frame, expected_frame)
-    assert np.array_equal(shared.current_model()[0].predict_pd(rows), expected_pd)
+    assert np.array_equal(shared.models.current_model()[0].predict_pd(rows), expected_pd)
 
 
 # ---- 26: no protected attribute of the whole list is a model input ----------------------------

@@ -1,7 +1,7 @@
 """Drawing helpers for the credit-risk review: scorecard screening, proxy check, batch drift,
 counterfactual advice and the bank's difficulty figures (plain names and help text).
 
-Kept apart from pages/_ui.py so each module stays short; this module only draws.
+Kept apart from dashboard.charts so each module stays short; this module only draws.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import streamlit as st
 
 from bankml import formatting
 from bankml.default.fairness import STRONG_PROXY_AUC
-from pages._shared import literal
+from dashboard.safe import literal
 
 # Credit-risk review tables: plain column names and help (the data keeps its short names).
 SCORECARD_ROLES = {

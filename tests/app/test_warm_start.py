@@ -1,0 +1,90 @@
+"""A warm start: `dashboard.serve` runs start-up, fills the caches (dashboard.warm) and only then
+serves; after the warm-up no page's first view loads, reads, fits or evaluates anything."""
+
+from __future__ import annotations
+
+from streamlit.runtime.pages_manager import PagesManager
+
+from tests.app._apptest import open_page
+from tests.bad_inputs.helpers import trained_registry
+
+PAGES = (
+    "pages/overview.py",
+    "pages/data.py",
+    "pages/default_prediction.py",
+    "pages/model_performance.py",
+    "pages/customer_segments.py",
+    "pages/recommendations.py",
+)
+
+
+def _forbid(monkeypatch, module, name: str) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"{module.__name__}.{name} ran on a first view after the warm-up")
+
+    monkeypatch.setattr(module, name, refuse)
+
+
+def test_after_the_warm_up_no_first_view_computes(monkeypatch, small_bank_path):
+    import bankml.default
+    import bankml.overview
+    import bankml.recommend
+    import bankml.registry
+    import bankml.segment
+    from bankml import startup
+    from bankml.default import performance_view
+    from dashboard import store, warm
+
+    models = trained_registry(str(small_bank_path))
+    monkeypatch.setenv("BANKML_DB", str(small_bank_path))
+    monkeypatch.setenv("BANKML_MODELS", str(models))
+    store.clear_caches()
+    assert startup.main() == 0  # the stored first views (segments, model performance)
+    notes: list[str] = []
+    timings = warm.warm(log=notes.append)
+    assert not [n for n in notes if "skipped" in n], notes
+    expected = {"imports", "Overview figures", "segments (auto k)", "Model performance view"}
+    assert expected <= set(timings)
+    assert {"recommender (segments on)", "recommender evaluation (segments off)"} <= set(timings)
+
+    for module, names in (
+        (bankml.registry, ["load_model", "load_validation"]),
+        (bankml.default, ["loan_frame"]),
+        (performance_view, ["load", "ensure"]),
+        (bankml.overview, ["summary", "monthly_spend_by_category"]),
+        (bankml.segment, ["stored_or_fit", "segment_customers"]),
+        (bankml.recommend, ["read_bank", "build_context", "evaluate_recommenders"]),
+    ):
+        for name in names:
+            _forbid(monkeypatch, module, name)
+    try:
+        for page in PAGES:  # a new session per page, as a new browser tab
+            at = open_page(monkeypatch, small_bank_path, models, page)
+            assert at.title, page
+    finally:
+        store.clear_caches()
+
+
+def test_serve_warms_before_it_serves(monkeypatch):
+    import streamlit.web.cli
+
+    from bankml import startup
+    from dashboard import serve, warm
+
+    calls = []
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", None)
+    monkeypatch.setattr(startup, "main", lambda: calls.append("start-up") or 0)
+    monkeypatch.setattr(warm, "warm", lambda: calls.append("warm") or {})
+
+    def run(args, prog_name):
+        calls.append(("run", args, PagesManager.uses_pages_directory))
+        return 0
+
+    monkeypatch.setattr(streamlit.web.cli, "main", run)
+    assert serve.main(["--server.port", "8999"]) == 0
+    assert calls == [
+        "start-up",
+        "warm",
+        ("run", ["run", str(serve.APP), "--server.port", "8999"], False),
+    ]
+    assert serve.APP.name == "streamlit_app.py" and serve.APP.is_file()
