@@ -14,6 +14,7 @@ from sklearn.model_selection import ParameterSampler
 from bankml import evaluate
 from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
+from bankml.default import economics as economics_mod
 from bankml.default import fairness, scorecard
 from bankml.default.behaviour import behaviour_columns
 from bankml.default.blend import BlendModel, beats_blend, choose_blend, with_blend_members
@@ -282,7 +283,7 @@ def train_default(
     model = _fit_chosen(winner, spec, X, y, folds, member_oof, cv, economics, random_state)
     points, diagnostics = _scorecard_review(model, compared, X, y, folds, spec, cv, random_state)
     validation = pd.DataFrame({"y": y, "pd": model.validation_pd_, "score": logit(winner.proba)})
-    validation["amount"] = X[model.amount_column_].to_numpy(float) if model.amount_column_ else 1.0
+    validation = validation.assign(**economics_mod.validation_columns(model, frame))
     for column in (*spec.protected, "loan_id"):
         if column in frame.columns:
             validation[column] = frame[column].to_numpy()
@@ -319,7 +320,8 @@ def train_default(
             "group_column": group_column,
             "calibration": model.calibration_,
             "classifier_params": winner.params or {},
-            "economics": vars(economics),
+            "economics": dict(vars(model.economics_)),
+            "pricing_policy": model.policy_,
         },
     )
 
