@@ -24,14 +24,15 @@ st.caption(
     f"cut-off PD {formatting.pd_text(model.cutoff_)}"
 )
 with st.expander("Master scale of risk grades"):
-    st.dataframe(
-        master_scale(), hide_index=True,
-        column_config={
-            "grade": st.column_config.TextColumn("Grade"),
-            "pd_from": st.column_config.NumberColumn("PD from", format="percent"),
-            "pd_to": st.column_config.NumberColumn("PD below", format="percent"),
-        },
-    )  # fmt: skip
+    scale = master_scale()
+    st.table(
+        scale.assign(
+            pd_from=scale["pd_from"].map(formatting.pd_text),
+            pd_to=scale["pd_to"].map(formatting.pd_text),
+        )
+        .rename(columns={"grade": "Grade", "pd_from": "PD from", "pd_to": "PD below"})
+        .set_index("Grade")
+    )
 
 
 def applicant() -> dict:

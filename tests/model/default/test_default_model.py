@@ -231,6 +231,10 @@ def test_any_csv_frame_with_yes_no_target(frame):
     assert set(out.model.features_) == {"dti", "score", "amount", "purpose"}
     assert "applicant_id" in out.spec.dropped
     assert out.validation["y"].sum() == (foreign["bad"] == "yes").sum()
+    # no rate or term column: the stated neutral policy, not the bank's pricing; it breaks even
+    # at the training default rate, so the expected-value cut-off sits there
+    assert "neutral policy" in out.model.policy_
+    assert out.model.cutoff_ == pytest.approx(out.validation["y"].mean(), abs=0.01)
     from bankml.default import fairness_by_group
 
     report = fairness_by_group(out.validation, out.model.cutoff_)
