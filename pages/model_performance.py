@@ -80,6 +80,7 @@ if card is None:
 # Every first-view table, stored beside the model at training (built here once if missing).
 stored = _shared.performance_view(card)
 model_cutoff = float(card["cutoff"])
+retrain_economics = None  # the Lending economics inputs, when shown: retraining prices with them
 
 cols = st.columns(4)
 cols[0].metric("Model", card["algorithm"])
@@ -186,6 +187,7 @@ if stored is not None:
         economics, loss_given_default=lgd, funding_cost=funding, horizon_months=int(horizon)
     )
     what_if_economics = model_economics is not None and chosen_economics != model_economics
+    retrain_economics = chosen_economics
     money_view = stored
     if what_if_economics:
         money_view = _shared.economics_view(card, chosen_economics)
@@ -194,8 +196,8 @@ if stored is not None:
             f"Under these settings the expected-value cut-off would be "
             f"{formatting.pd_text(money_view['cutoff'])} (refer band "
             f"{formatting.pd_text(low)}-{formatting.pd_text(high)}). The model keeps scoring with "
-            f"its own {formatting.pd_text(model_cutoff)} until retrained with them "
-            f"(`bankml train --lgd {lgd:g} --funding-cost {funding:g} --horizon-months {horizon}`)."
+            f"its own {formatting.pd_text(model_cutoff)} until retrained with them (Retrain below, "
+            f"or `bankml train --lgd {lgd:g} --funding-cost {funding:g} --horizon-months {horizon}`)."
         )
     elif card.get("refer_band"):
         low, high = card["refer_band"]
@@ -365,5 +367,9 @@ if right.button("Make current", key="make_current"):
 with st.expander("Card of the current model"):
     st.json(card, expanded=False)
 which = st.radio("Retrain with", ["quick", "all"], horizontal=True, key="retrain_which")
-if st.button("Retrain and register", key="retrain"):
-    _ui.train_with_progress(info, which)
+if st.button(
+    "Retrain and register",
+    key="retrain",
+    help="Retrains on this bank, pricing the cut-off with the lending economics set above.",
+):
+    _ui.train_with_progress(info, which, retrain_economics)

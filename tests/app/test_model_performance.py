@@ -83,6 +83,25 @@ def test_what_if_economics_move_the_cutoff_and_the_expected_loss(
     assert {m.label: m.value for m in at.metric}["Bad debt avoided"] != before["Bad debt avoided"]
 
 
+def test_retraining_prices_the_cutoff_with_the_economics_set_on_the_page(
+    monkeypatch, small_bank_path, registry_dir, tmp_path
+):
+    import shutil
+
+    from bankml import registry
+
+    models = tmp_path / "models"
+    shutil.copytree(registry_dir, models)
+    at = _open(monkeypatch, small_bank_path, models)
+    at.number_input(key="econ_lgd").set_value(0.9)
+    at.number_input(key="econ_horizon").set_value(24).run()
+    at.button(key="retrain").click().run(timeout=600)  # trains a model: generous under load
+    assert not at.exception, [e.message for e in at.exception]
+    card = registry.verify(models)
+    assert card["economics"]["loss_given_default"] == 0.9
+    assert card["economics"]["horizon_months"] == 24
+
+
 def test_no_model_offers_training_and_registers_one(monkeypatch, small_bank_path, tmp_path):
     from bankml import registry
 
