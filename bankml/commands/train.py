@@ -168,8 +168,10 @@ def print_board(result) -> None:
         f"chosen {result.chosen} (calibrated: Brier {m['brier']:.4f}, ECE {m['ece']:.4f});"
         f" cut-off PD {result.model.cutoff_:.3f}, approval rate {m['approval_rate']:.1%}"
     )
-    low, high = result.model.refer_band_
-    print(f"refer band PD {low:.3f}-{high:.3f}; pricing: {result.model.policy_}")
+    band = getattr(result.model, "refer_band_", None)
+    if band is not None:
+        low, high = band
+        print(f"refer band PD {low:.3f}-{high:.3f}; pricing: {result.model.policy_}")
 
 
 def run(args: argparse.Namespace) -> int:

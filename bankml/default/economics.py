@@ -26,7 +26,7 @@ RATE_COLUMN = "interest_rate"
 TERM_COLUMN = "term_months"
 # what `validation_columns` adds to the validation rows (never a protected group)
 VALIDATION_COLUMNS = ("amount", "rate", "term", "ead", "gain", "loss", "grade", "vintage")
-CUTOFF_GRID = np.round(np.arange(1, 2001) / 2000, 6)  # 0.05 % steps up to 100 %
+CUTOFF_GRID = np.round(np.arange(1, 1001) / 1000, 6)  # 0.1 % steps: the page slider's grid
 
 
 @dataclass(frozen=True)
