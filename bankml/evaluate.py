@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as skm
 
-from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
 from bankml.errors import InputError
 
 DISPARATE_IMPACT_FLAG = 0.8
@@ -134,37 +133,29 @@ def ece(y, pd_, bins: int = 10) -> float:
     return float(np.sum(weights * np.abs(curve["observed"] - curve["mean_pd"])))
 
 
-def profit_curve(
-    y,
-    pd_,
-    amount,
-    economics: LendingEconomics = DEFAULT_ECONOMICS,
-    cutoffs: np.ndarray | None = None,
-) -> pd.DataFrame:
+def profit_curve(y, pd_, gain, loss, cutoffs: np.ndarray | None = None) -> pd.DataFrame:
     """Realised profit of approving every loan with PD < cut-off, for a grid of cut-offs.
 
-    A good loan earns amount x margin x years; a default loses amount x LGD. Vectorised with a
-    sort and cumulative sums, so the whole curve costs one pass.
+    A repaid loan earns its `gain`, a default loses its `loss` (per loan, e.g. from
+    `bankml.default.economics.loan_values`). Vectorised with a sort and cumulative sums, so the
+    whole curve costs one pass. A back-test of a cut-off, not how it is chosen (by expected value).
     """
     y, pd_ = _arrays(y, pd_)
-    amount = np.broadcast_to(np.asarray(amount, dtype=float), y.shape)
+    gain = np.broadcast_to(np.asarray(gain, dtype=float), y.shape)
+    loss = np.broadcast_to(np.asarray(loss, dtype=float), y.shape)
     if cutoffs is None:
         cutoffs = np.round(np.linspace(0.0, 1.0, 201), 4)
         cutoffs[-1] = 1.0 + 1e-9
-    gain = np.where(
-        y == 1,
-        -amount * economics.loss_given_default,
-        amount * economics.interest_margin * economics.years,
-    )
+    outcome = np.where(y == 1, -loss, gain)
     order = np.argsort(pd_, kind="stable")
     sorted_pd = pd_[order]
-    cum_gain = np.concatenate([[0.0], np.cumsum(gain[order])])
+    cum_gain = np.concatenate([[0.0], np.cumsum(outcome[order])])
     cum_bad = np.concatenate([[0], np.cumsum(y[order])])
-    cum_bad_amount = np.concatenate([[0.0], np.cumsum((amount * y)[order])])
+    cum_bad_loss = np.concatenate([[0.0], np.cumsum((loss * y)[order])])
     approved = np.searchsorted(sorted_pd, cutoffs, side="left")
     total_bad = max(int(y.sum()), 1)
-    all_profit = float(gain.sum())
-    bad_amount = float((amount * y).sum())
+    all_profit = float(outcome.sum())
+    bad_loss = float((loss * y).sum())
     profit = cum_gain[approved]
     return pd.DataFrame(
         {
@@ -174,22 +165,9 @@ def profit_curve(
             "profit": profit,
             "profit_vs_approve_all": profit - all_profit,
             "defaulters_caught": 1.0 - cum_bad[approved] / total_bad,
-            "bad_debt_avoided": (bad_amount - cum_bad_amount[approved])
-            * economics.loss_given_default,
+            "bad_debt_avoided": bad_loss - cum_bad_loss[approved],
         }
     )
-
-
-def best_cutoff(
-    y,
-    pd_,
-    amount,
-    economics: LendingEconomics = DEFAULT_ECONOMICS,
-    cutoffs: np.ndarray | None = None,
-) -> float:
-    """The cut-off with the highest realised profit (the lowest such cut-off on ties)."""
-    curve = profit_curve(y, pd_, amount, economics, cutoffs)
-    return float(curve["cutoff"].iloc[int(np.argmax(curve["profit"].to_numpy()))])
 
 
 def fairness_report(y, pd_, cutoff: float, group) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-PD_FLOOR = 0.001
+PD_FLOOR = 0.0003  # the model's own PD floor and cap (bankml.default.cutoff)
 PD_CAP = 0.999
 
 # Currency of each locale the synthetic bank can be generated in (synth.params.SUPPORTED_LOCALES).
@@ -71,15 +71,16 @@ def percent(value: object, decimals: int | None = None) -> str:
 
 
 def pd_text(value: object) -> str:
-    """A probability of default: 12.9%, or "<0.1%" / ">99.9%" outside the floor and cap."""
+    """A probability of default: 12.9%, 0.45% below 1 % (never "0.0%"), or "<0.03%" / ">99.9%"
+    outside the floor and cap."""
     number = _finite(value)
     if number is None:
         return "n/a"
     if number < PD_FLOOR:
-        return f"<{PD_FLOOR:.1%}"
+        return f"<{PD_FLOOR:.2%}"
     if number > PD_CAP:
         return f">{PD_CAP:.1%}"
-    return f"{number:.1%}"
+    return f"{number:.2%}" if number < 0.01 else f"{number:.1%}"
 
 
 def pd_change(before: float, after: float) -> str | None:

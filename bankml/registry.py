@@ -103,6 +103,9 @@ def make_card(result, data_hash: str, source: str, frame: pd.DataFrame | None = 
         "parameters": result.parameters,
         "seed": result.parameters.get("random_state", 0),
         "cutoff": float(model.cutoff_),
+        "refer_band": [float(v) for v in getattr(model, "refer_band_", ())],
+        "economics": dict(vars(model.economics_)) if hasattr(model, "economics_") else None,
+        "pricing_policy": getattr(model, "policy_", None),
         "metrics": {k: float(v) for k, v in result.metrics().items()},
         "oracle": result.oracle,
         "leaderboard": json.loads(board.to_json(orient="records")),
@@ -287,6 +290,10 @@ def load_model(
             ) from None
     if list(getattr(model, "features_", [])) != list(card["features"]):
         raise ModelError(f"model {card.get('id')} does not match its card's features: retrain")
+    if hasattr(model, "calibrator_") and not hasattr(model, "economics_"):
+        raise ModelError(
+            f"model {card.get('id')} predates per-loan economics and the PD master scale: retrain"
+        )
     return model, card
 
 

@@ -144,11 +144,15 @@ def validation_report(card: dict, info: BankInfo) -> str:
 
 
 @st.cache_data(show_spinner="Recomputing at this cut-off...", max_entries=32)
-def _cutoff_tables(folder: str, sha256: str, cutoff: float) -> dict:
+def _cutoff_tables(folder: str, sha256: str, cutoff: float, economics: tuple | None) -> dict:
+    from bankml.config import LendingEconomics
+    from bankml.default import economics as econ
     from bankml.default import fairness_by_group, report
     from bankml.registry import load_validation
 
     validation = load_validation(folder)
+    if economics is not None:  # the what-if economics re-price the same loans
+        validation = econ.revalue(validation, LendingEconomics(*economics))
     return {
         "business": report.business_view(validation, cutoff),
         "confusion": report.confusion_frame(validation, cutoff),
@@ -156,9 +160,26 @@ def _cutoff_tables(folder: str, sha256: str, cutoff: float) -> dict:
     }
 
 
-def cutoff_tables(card: dict, cutoff: float) -> dict:
-    """Business view, confusion matrix and fairness at a what-if cut-off (cached per model)."""
-    return _cutoff_tables(str(config.models_dir() / card["id"]), card["sha256"], float(cutoff))
+def cutoff_tables(card: dict, cutoff: float, economics=None) -> dict:
+    """Business view, confusion matrix and fairness at a what-if cut-off (cached per model), under
+    what-if economics (a LendingEconomics) when given."""
+    key = tuple(vars(economics).values()) if economics is not None else None
+    return _cutoff_tables(str(config.models_dir() / card["id"]), card["sha256"], float(cutoff), key)
+
+
+@st.cache_data(show_spinner="Re-pricing the loans...", max_entries=16)
+def _economics_view(folder: str, sha256: str, economics: tuple) -> dict:
+    from bankml.config import LendingEconomics
+    from bankml.default import report
+    from bankml.registry import load_validation
+
+    return report.economics_view(load_validation(folder), LendingEconomics(*economics))
+
+
+def economics_view(card: dict, economics) -> dict:
+    """Cut-off, refer band, profit curve and expected loss under what-if economics (cached)."""
+    key = tuple(vars(economics).values())
+    return _economics_view(str(config.models_dir() / card["id"]), card["sha256"], key)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

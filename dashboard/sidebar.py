@@ -77,9 +77,10 @@ def store_first_views() -> None:
     performance_view.ensure(config.models_dir())
 
 
-def train_with_progress(info: BankInfo, candidates: str = "quick") -> None:
+def train_with_progress(info: BankInfo, candidates: str = "quick", economics=None) -> None:
     """Train on the bank with a progress bar, register the model as current, then rerun fresh
-    with a message naming the new model (never a silent rerun)."""
+    with a message naming the new model (never a silent rerun). `economics`: a LendingEconomics
+    to price the cut-off with (None: the default policy)."""
     from bankml.default import train_bank_model
 
     bar = st.progress(0.0, text="Starting...")
@@ -89,6 +90,7 @@ def train_with_progress(info: BankInfo, candidates: str = "quick") -> None:
             config.models_dir(),
             candidates=candidates,
             progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
+            **({"economics": economics} if economics is not None else {}),
         )
         bar.progress(1.0, text="Preparing the Model performance view...")
         store_first_views()

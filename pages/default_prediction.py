@@ -8,6 +8,7 @@ import streamlit as st
 
 from bankml import formatting
 from bankml.default import batch_summary, behaviour
+from bankml.default.cutoff import master_scale
 from bankml.default.drift import TOO_FEW
 from bankml.default.scoring import applicant_from_loan, score_applicant
 from bankml.errors import BankmlError
@@ -22,6 +23,16 @@ st.caption(
     f"Model {card.get('id', '?')} ({card.get('algorithm', '')}), "
     f"cut-off PD {formatting.pd_text(model.cutoff_)}"
 )
+with st.expander("Master scale of risk grades"):
+    scale = master_scale()
+    st.table(
+        scale.assign(
+            pd_from=scale["pd_from"].map(formatting.pd_text),
+            pd_to=scale["pd_to"].map(formatting.pd_text),
+        )
+        .rename(columns={"grade": "Grade", "pd_from": "PD from", "pd_to": "PD below"})
+        .set_index("Grade")
+    )
 
 
 def applicant() -> dict:
@@ -94,17 +105,44 @@ def show_result(result) -> None:
     cols[0].metric(
         "Probability of default",
         formatting.pd_text(result.pd),
-        help="Chance this loan defaults, calibrated on past loans; shown between 0.1% and 99.9%.",
+        help="Chance this loan defaults, calibrated on past loans; always between 0.03% and 99.9%.",
     )
+    scale = master_scale().set_index("grade")
+    low, high = scale.loc[result.grade, "pd_from"], scale.loc[result.grade, "pd_to"]
     cols[1].metric(
-        "Risk grade", result.grade, help="A (safest) to E, by the PD relative to the cut-off."
+        "Risk grade",
+        result.grade,
+        help=f"A (safest) to {scale.index[-1]} on the fixed master scale: grade {result.grade} is a "
+        f"PD from {formatting.pd_text(low)} to below {formatting.pd_text(high)}.",
     )
+    refer_low, refer_high = model.refer_band_
     cols[2].metric(
         "Decision",
         result.decision.title(),
-        help=f"Against the cut-off PD {formatting.pd_text(model.cutoff_)}: approve below 0.8 times it, "
-        "refer to an underwriter from 0.8 to 1.25 times it, decline above that.",
+        help=f"Approve below a PD of {formatting.pd_text(refer_low)}, refer to an underwriter up to "
+        f"{formatting.pd_text(refer_high)}, decline from there: the band around the cut-off "
+        f"{formatting.pd_text(model.cutoff_)} where the decision is worth little expected profit.",
     )
+    if result.economics:
+        money = result.economics
+        bank = info is not None and str(card.get("source", "")).startswith("bank ")
+        locale = info.locale if bank else None
+        cols = st.columns(3)
+        cols[0].metric(
+            "Exposure at default",
+            formatting.money(money["ead"], locale),
+            help="Mean amortising balance over the horizon: what a default would leave unpaid.",
+        )
+        cols[1].metric(
+            "Break-even PD",
+            formatting.pd_text(money["break_even_pd"]),
+            help="The PD at which this loan's expected profit is zero, from its own rate and term.",
+        )
+        cols[2].metric(
+            "Expected profit",
+            formatting.money(money["expected_profit"], locale, signed=True),
+            help=f"(1 - PD) x profit if repaid - PD x loss if it defaults. {model.policy_}.",
+        )
     reasons = result.reasons(6)
     data, spec = charts.reason_chart(reasons)
     st.vega_lite_chart(data, spec, width="stretch")

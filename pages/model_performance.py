@@ -3,11 +3,13 @@ in money, fairness, feature importance, the scorecard, the validation report and
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
 from bankml import formatting, registry
-from bankml.config import DEFAULT_ECONOMICS
+from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
 from bankml.default import byod
 from bankml.errors import BankmlError
 from dashboard import charts, models, review, safe, sidebar, store
@@ -45,6 +47,21 @@ METRIC_COLUMNS = {
     "ece": st.column_config.NumberColumn("Calibration error", format="%.4f", help="Expected calibration error: average gap between predicted PD and observed rate."),
 }  # fmt: skip
 
+EL_COLUMNS = {
+    "grade": st.column_config.TextColumn("Grade"),
+    "vintage": st.column_config.TextColumn("Vintage"),
+    "loans": st.column_config.NumberColumn("Loans", format="localized"),
+    "mean_pd": st.column_config.NumberColumn("Mean PD", format="percent"),
+    "exposure": st.column_config.NumberColumn("Exposure (EAD)", format="localized"),
+    "expected_loss": st.column_config.NumberColumn("Expected loss", format="localized"),
+    "el_rate": st.column_config.NumberColumn("Loss / exposure", format="percent"),
+}
+SCALE_COLUMNS = {
+    "grade": st.column_config.TextColumn("Grade"),
+    "pd_from": st.column_config.NumberColumn("PD from", format="percent"),
+    "pd_to": st.column_config.NumberColumn("PD below", format="percent"),
+}
+
 st.title("Model performance")
 st.caption("How good the default model is, what its cut-off costs and earns, and who it affects.")
 sidebar.show_flash()
@@ -63,6 +80,7 @@ if card is None:
 # Every first-view table, stored beside the model at training (built here once if missing).
 stored = models.performance_view(card)
 model_cutoff = float(card["cutoff"])
+retrain_economics = None  # the Lending economics inputs, when shown: retraining prices with them
 
 cols = st.columns(4)
 cols[0].metric("Model", card["algorithm"])
@@ -160,6 +178,53 @@ if stored is not None:
         f"by loans) {formatting.percent(stored['ece'], 2)}."
     )
 
+    st.subheader("Lending economics")
+    model_economics = LendingEconomics(**card["economics"]) if card.get("economics") else None
+    economics = model_economics or DEFAULT_ECONOMICS
+    st.caption(
+        f"Pricing: {safe.literal(card.get('pricing_policy') or 'not recorded')}. A repaid loan "
+        "earns its rate minus the funding cost on its amortising balance over the horizon; a "
+        "default loses the loss given default of its exposure at default (EAD). The model's "
+        "cut-off and refer band maximise the expected profit from the PDs; change the settings to "
+        "see what another policy would choose."
+    )
+    cols = st.columns(3)
+    lgd = cols[0].number_input(
+        "Loss given default", 0.0, 1.0, float(economics.loss_given_default), 0.05,
+        format="%.2f", key="econ_lgd", help="Share of the exposure lost when a loan defaults.",
+    )  # fmt: skip
+    funding = cols[1].number_input(
+        "Funding cost (a year)", 0.0, 0.5, float(economics.funding_cost), 0.005,
+        format="%.3f", key="econ_funding", help="What the bank pays for the money it lends.",
+    )  # fmt: skip
+    horizon = cols[2].number_input(
+        "Horizon (months)", 1, 480, int(economics.horizon_months), 1, key="econ_horizon",
+        help="Months of interest earned and of exposure to default (the PD's own horizon).",
+    )  # fmt: skip
+    chosen_economics = replace(
+        economics, loss_given_default=lgd, funding_cost=funding, horizon_months=int(horizon)
+    )
+    what_if_economics = model_economics is not None and chosen_economics != model_economics
+    retrain_economics = chosen_economics
+    money_view = stored
+    if what_if_economics:
+        money_view = models.economics_view(card, chosen_economics)
+        low, high = money_view["refer_band"]
+        st.info(
+            f"Under these settings the expected-value cut-off would be "
+            f"{formatting.pd_text(money_view['cutoff'])} (refer band "
+            f"{formatting.pd_text(low)}-{formatting.pd_text(high)}). The model keeps scoring with "
+            f"its own {formatting.pd_text(model_cutoff)} until retrained with them (Retrain below, "
+            f"or `bankml train --lgd {lgd:g} --funding-cost {funding:g} --horizon-months {horizon}`)."
+        )
+    elif card.get("refer_band"):
+        low, high = card["refer_band"]
+        st.caption(
+            f"Refer band: PDs from {formatting.pd_text(low)} to {formatting.pd_text(high)} go to an "
+            "underwriter: approving or declining them moves the expected profit by less than "
+            f"{formatting.percent(economics.refer_tolerance)} of its best value."
+        )
+
     st.subheader("Cut-off and money")
     cutoff = st.slider(
         "What if the cut-off were... (decline when PD is at least)",
@@ -176,7 +241,12 @@ if stored is not None:
         f"What-if only: the model scores with its own cut-off {formatting.pd_text(model_cutoff)}"
         + ("." if cutoff == stored["cutoff"] else f"; shown here at {cutoff:.1%}.")
     )
-    at_cutoff = stored if cutoff == stored["cutoff"] else models.cutoff_tables(card, cutoff)
+    if cutoff == stored["cutoff"] and not what_if_economics:
+        at_cutoff = stored
+    else:
+        at_cutoff = models.cutoff_tables(
+            card, cutoff, chosen_economics if what_if_economics else None
+        )
     view = at_cutoff["business"]
     locale = info.locale if str(card.get("source", "")).startswith("bank ") else None
     money = formatting.currency(locale) if locale else "amount units"
@@ -192,25 +262,25 @@ if stored is not None:
     cols[2].metric(
         "Bad debt avoided",
         formatting.money(view["bad_debt_avoided"], locale),
-        help="Loss given default on the declined loans that would have defaulted.",
+        help="Loss given default on the exposure of the declined loans that would have defaulted.",
     )
     cols[3].metric(
         "Profit vs approve-all",
         formatting.money(view["profit_vs_approve_all"], locale, signed=True),
         help="Profit at this cut-off minus the profit of approving every loan.",
     )
-    economics = DEFAULT_ECONOMICS
     left, right = st.columns(2)
     left.markdown("**Profit by cut-off**")
     left.altair_chart(
-        charts.profit_chart(stored["profit"], model_cutoff, cutoff, money),
+        charts.profit_chart(money_view["profit"], model_cutoff, cutoff, money),
         width="stretch",
     )
     left.caption(
-        f"Assumes each repaid loan earns a {formatting.percent(economics.interest_margin)} interest "
-        f"margin over {economics.years:g} year and each default loses "
-        f"{formatting.percent(economics.loss_given_default)} of the amount (loss given default); "
-        "out-of-fold loans. The model's cut-off is the most profitable one under these assumptions."
+        f"Realised on out-of-fold loans: each repaid loan earns its rate minus "
+        f"{formatting.percent(chosen_economics.funding_cost)} funding over "
+        f"{chosen_economics.horizon_months} months; each default loses "
+        f"{formatting.percent(chosen_economics.loss_given_default)} of its exposure. A back-test: "
+        "the cut-off itself is chosen by expected profit."
     )
     right.markdown("**Confusion matrix at this cut-off**")
     right.dataframe(at_cutoff["confusion"])
@@ -223,6 +293,24 @@ if stored is not None:
     for name, table in at_cutoff["fairness"].items():
         st.markdown(f"**By {formatting.label_text(name).lower()}**")
         st.dataframe(table, hide_index=True, column_config=FAIRNESS_COLUMNS)
+
+    st.subheader("Portfolio: expected loss")
+    st.caption(
+        "Expected loss = PD x loss given default x exposure at default, over the out-of-fold loans, "
+        "by grade on the fixed master scale and by application quarter (vintage)."
+    )
+    left, right = st.columns(2)
+    if "portfolio_by_grade" in money_view:
+        left.markdown("**By grade**")
+        left.dataframe(money_view["portfolio_by_grade"], hide_index=True, column_config=EL_COLUMNS)
+    if "portfolio_by_vintage" in money_view:
+        right.markdown("**By vintage**")
+        right.dataframe(
+            money_view["portfolio_by_vintage"], hide_index=True, column_config=EL_COLUMNS
+        )
+    if "master_scale" in stored:
+        st.markdown("**Master scale**: every PD maps to one fixed grade, whatever the cut-off")
+        st.dataframe(stored["master_scale"], hide_index=True, column_config=SCALE_COLUMNS)
 
 diagnostics = card.get("diagnostics") or {}
 if diagnostics.get("protected_notice") or diagnostics.get("proxy_check"):
@@ -318,5 +406,9 @@ if right.button("Make current", key="make_current"):
 with st.expander("Card of the current model"):
     st.json(card, expanded=False)
 which = st.radio("Retrain with", ["quick", "all"], horizontal=True, key="retrain_which")
-if st.button("Retrain and register", key="retrain"):
-    sidebar.train_with_progress(info, which)
+if st.button(
+    "Retrain and register",
+    key="retrain",
+    help="Retrains on this bank, pricing the cut-off with the lending economics set above.",
+):
+    sidebar.train_with_progress(info, which, retrain_economics)

@@ -77,10 +77,10 @@ with right:
 st.subheader(f"Top {top_n} offers")
 st.caption(context.risk.note)
 for rank, offer in enumerate(offers.itertuples(index=False), start=1):  # at most 10 offers
-    note = f"  \n*{_shared.literal(offer.note)}*" if offer.note else ""
+    note = f"  \n*{safe.literal(offer.note)}*" if offer.note else ""
     st.markdown(
-        f"**{rank}. {_shared.literal(offer.name)}** ({_shared.literal(offer.family)}): "
-        f"{_shared.literal(offer.reason)}{note}"
+        f"**{rank}. {safe.literal(offer.name)}** ({safe.literal(offer.family)}): "
+        f"{safe.literal(offer.reason)}{note}"
     )
 with st.expander("Scores and the model's terms behind each offer"):
     st.dataframe(

@@ -59,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     # cvxpy (pulled in by optbinning) logs solver-import notices to stderr at import time and
     # resets its logger's level while doing so; disabling the logger keeps errors to one line.
     logging.getLogger("__cvxpy__").disabled = True
+    from bankml.default.cutoff import master_scale
     from bankml.default.scoring import score_batch
     from bankml.registry import load_model
 
@@ -107,6 +108,10 @@ def run(args: argparse.Namespace) -> int:
         "out": str(out),
         "errors_file": str(errors_path) if len(issues) else None,
         "drift": result.drift.to_dict(orient="records") if result.drift is not None else None,
+        "cutoff": float(model.cutoff_),
+        "refer_band": [float(v) for v in model.refer_band_],
+        "pricing_policy": model.policy_,
+        "master_scale": master_scale().to_dict(orient="records"),
     }
     if args.json:
         print_json(payload)

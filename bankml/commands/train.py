@@ -33,6 +33,47 @@ def add_data_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0, help="random_state (default 0)")
     p.add_argument("--include-age", action="store_true", help="use age as a feature (recorded)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    money = p.add_argument_group(
+        "lending economics (price the cut-off; default: the stated policy)"
+    )
+    money.add_argument("--economics", help="JSON file of economics settings (flags below override)")
+    money.add_argument("--lgd", type=float, help="loss given default, 0-1 (default 0.6)")
+    money.add_argument("--funding-cost", type=float, help="cost of funds a year, 0-0.5 (0.03)")
+    money.add_argument("--horizon-months", type=int, help="months of interest and risk (12)")
+    money.add_argument(
+        "--rate",
+        type=float,
+        help="%% a year for data without an interest_rate column (else the neutral policy)",
+    )
+    money.add_argument("--term-months", type=int, help="term for data without term_months")
+
+
+def economics_from(args: argparse.Namespace):
+    """The LendingEconomics of --economics FILE and the flags (flags win); validated."""
+    import json
+    from pathlib import Path
+
+    from bankml.config import LendingEconomics
+    from bankml.errors import InputError
+
+    values: dict = {}
+    if getattr(args, "economics", None):
+        path = Path(args.economics)
+        try:
+            values = json.loads(path.read_text())
+        except (OSError, ValueError) as exc:
+            raise InputError(f"--economics {path}: not a readable JSON file ({exc})") from None
+        if not isinstance(values, dict):
+            raise InputError(f"--economics {path}: must hold one JSON object of settings")
+    flags = {
+        "loss_given_default": getattr(args, "lgd", None),
+        "funding_cost": getattr(args, "funding_cost", None),
+        "horizon_months": getattr(args, "horizon_months", None),
+        "rate": getattr(args, "rate", None),
+        "term_months": getattr(args, "term_months", None),
+    }
+    values.update({k: v for k, v in flags.items() if v is not None})
+    return LendingEconomics.from_mapping(values)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -66,7 +107,12 @@ def common_options(args: argparse.Namespace) -> dict:
     if args.csv and not args.target:
         raise InputError("--csv needs --target COL naming the binary target column")
     protected = tuple(c.strip() for c in args.protected.split(",")) if args.protected else None
-    options = {"random_state": args.seed, "include_age": args.include_age, "cv": args.cv}
+    options = {
+        "random_state": args.seed,
+        "include_age": args.include_age,
+        "cv": args.cv,
+        "economics": economics_from(args),
+    }
     if protected is not None:
         options["protected"] = protected
     if args.positive:
@@ -86,6 +132,9 @@ def summary(result) -> dict:
         "chosen": result.chosen,
         "calibrated": {k: float(v) for k, v in result.metrics().items()},
         "cutoff": float(result.model.cutoff_),
+        "refer_band": [float(v) for v in result.model.refer_band_],
+        "economics": dict(vars(result.model.economics_)),
+        "pricing_policy": result.model.policy_,
         "columns_used": list(result.model.features_),
         "columns_dropped": list(result.spec.dropped),
         "protected": list(result.spec.protected),
@@ -126,6 +175,10 @@ def print_board(result) -> None:
         f"chosen {result.chosen} (calibrated: Brier {m['brier']:.4f}, ECE {m['ece']:.4f});"
         f" cut-off PD {result.model.cutoff_:.3f}, approval rate {m['approval_rate']:.1%}"
     )
+    band = getattr(result.model, "refer_band_", None)
+    if band is not None:
+        low, high = band
+        print(f"refer band PD {low:.3f}-{high:.3f}; pricing: {result.model.policy_}")
 
 
 def run(args: argparse.Namespace) -> int:

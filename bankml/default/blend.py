@@ -108,7 +108,7 @@ class BlendModel(PDModel):
         probas = [
             member_oof[n]
             if n in member_oof
-            else out_of_fold(m._factory(self.spec_), X, y, folds).proba
+            else out_of_fold(m._factory(self.spec_), X[self.features_], y, folds).proba
             for n, m in zip(names, members, strict=True)
         ]
         self.members_ = [

@@ -21,10 +21,10 @@ from sklearn.utils.validation import (
 )
 from threadpoolctl import threadpool_limits
 
-from bankml import evaluate
 from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
 from bankml.default import cutoff as cut
+from bankml.default import economics as econ
 from bankml.default import explain, reasons, scorecard
 from bankml.default.calibration import Calibrator, calibration_method, cross_calibrated, logit
 from bankml.default.crossval import make_folds, out_of_fold
@@ -53,8 +53,10 @@ class PDModel(ClassifierMixin, BaseEstimator):
     Subclasses fit their score and call `_start_fit` / `_finish_fit`, and implement `_raw_score`
     and `_contributions` on a prepared frame. Attributes after fit: calibrator_ (log-odds -> PD,
     fitted on out-of-fold scores: what CalibratedClassifierCV(ensemble=False) does, reusing the
-    comparison's folds), validation_pd_ (cross-calibrated out-of-fold PDs), cutoff_ (PD cut-off
-    with the highest back-tested profit), schema_, features_, amount_column_, base_rate_.
+    comparison's folds), validation_pd_ (cross-calibrated out-of-fold PDs), economics_ and
+    policy_ (how loans are priced), cutoff_ and refer_band_ (the PD cut-off with the highest
+    expected profit on those PDs, and the PDs an underwriter reviews), schema_, features_,
+    amount_column_, base_rate_.
     """
 
     def _start_fit(self, X, y) -> tuple[pd.DataFrame, np.ndarray]:
@@ -87,22 +89,54 @@ class PDModel(ClassifierMixin, BaseEstimator):
         binary = y.dtype == bool or set(classes.tolist()) == {0, 1}
         self.classes_ = np.array([0, 1]) if binary else classes
         self.n_features_in_ = len(self.features_)
-        return X[self.features_], (y == classes[1]).astype(int)
+        self.amount_column_ = amount_column(self.spec_)
+        pricing = [c for c in (econ.RATE_COLUMN, econ.TERM_COLUMN) if c in X.columns]
+        self.pricing_columns_ = [c for c in pricing if c not in self.features_]
+        # the loan's own pricing (rate, term) prices the cut-off even when it is not an input
+        return X[self.features_ + self.pricing_columns_], (y == classes[1]).astype(int)
 
     def _folds(self, y: np.ndarray, folds):
         return folds or make_folds(y, self.cv, self.random_state)
 
     def _finish_fit(self, X: pd.DataFrame, y: np.ndarray, oof_proba: np.ndarray, folds) -> None:
+        """Calibrate on out-of-fold scores; price every loan and choose the cut-off and refer
+        band by expected profit on the cross-calibrated out-of-fold PDs (not realised profit)."""
         score = logit(oof_proba)
         self.calibration_ = calibration_method(self.calibration, y)
         self.calibrator_ = Calibrator(self.calibration_).fit(score, y)
         self.validation_pd_ = cross_calibrated(score, y, self.calibration_, folds)
-        self.schema_ = build_schema(X, self.spec_)
-        self.amount_column_ = amount_column(self.spec_)
-        amount = X[self.amount_column_].to_numpy(float) if self.amount_column_ else 1.0
-        economics = self.economics or DEFAULT_ECONOMICS
-        self.cutoff_ = evaluate.best_cutoff(y, self.validation_pd_, amount, economics)
+        self.schema_ = build_schema(X[self.features_], self.spec_)
         self.base_rate_ = float(y.mean())
+        self.economics_ = self.economics or DEFAULT_ECONOMICS
+        terms = econ.loan_terms(X, self.amount_column_, self.economics_)
+        self.policy_ = terms.policy
+        values = econ.loan_values(terms, self.economics_, self.base_rate_)
+        chosen = econ.choose_cutoff(self.validation_pd_, values, self.economics_)
+        self.cutoff_ = chosen.cutoff
+        self.refer_band_ = (chosen.refer_low, chosen.refer_high)
+
+    def loan_values(self, frame: pd.DataFrame) -> econ.LoanValues:
+        """Gain if repaid, loss if defaulted and exposure at default of every row's loan under the
+        model's economics (`bankml.default.economics`); the policy used is `policy_`."""
+        check_is_fitted(self, "economics_")
+        terms = econ.loan_terms(frame, self.amount_column_, self.economics_)
+        return econ.loan_values(terms, self.economics_, self.base_rate_)
+
+    def loan_economics(self, frame: pd.DataFrame, pd_=None) -> pd.DataFrame:
+        """Per applicant: EAD, profit if repaid, loss if defaulted, break-even PD and expected
+        profit at its PD (computed when not given)."""
+        pd_ = self.predict_pd(frame) if pd_ is None else np.asarray(pd_, dtype=float)
+        values = self.loan_values(frame)
+        return pd.DataFrame(
+            {
+                "ead": values.ead,
+                "profit_if_repaid": values.gain,
+                "loss_if_default": values.loss,
+                "break_even_pd": values.gain / np.maximum(values.gain + values.loss, 1e-12),
+                "expected_profit": values.expected(pd_),
+            },
+            index=frame.index,
+        )
 
     # ---- scoring -------------------------------------------------------------------------
     def _prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -168,12 +202,17 @@ class PDModel(ClassifierMixin, BaseEstimator):
         return tags
 
     def grade(self, pd_) -> np.ndarray:
+        """Grade on the fixed master scale (`bankml.default.cutoff.master_scale`)."""
         check_is_fitted(self, "cutoff_")
-        return cut.grade(pd_, self.cutoff_)
+        return cut.grade(pd_)
 
     def decision(self, pd_) -> np.ndarray:
+        """approve / refer / decline around the expected-value refer band."""
         check_is_fitted(self, "cutoff_")
-        return cut.decision(pd_, self.cutoff_)
+        band = getattr(self, "refer_band_", None)
+        if band is None:  # a model saved before the band was chosen by expected value
+            band = tuple(f * self.cutoff_ for f in cut.LEGACY_REFER_BAND)
+        return cut.decision(pd_, *band)
 
     # ---- explanation (bankml.default.explain) -----------------------------------------------
     def contributions(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -261,8 +300,9 @@ class DefaultModel(PDModel):
         X, y = self._start_fit(X, y)
         folds = self._folds(y, folds)
         if oof_proba is None:
-            oof_proba = out_of_fold(self._make, X, y, folds).proba
+            oof_proba = out_of_fold(self._make, X[self.features_], y, folds).proba
         self._finish_fit(X, y, oof_proba, folds)
+        X = X[self.features_]
         with warnings.catch_warnings(), threadpool_limits(1):
             warnings.simplefilter("ignore")
             self.pipeline_ = self._make().fit(X, y)

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from bankml import evaluate
+from bankml.default.economics import VALIDATION_COLUMNS
 
-NOT_GROUPS = ("y", "pd", "score", "amount", "loan_id", "oracle_pd")
+NOT_GROUPS = ("y", "pd", "score", "loan_id", "oracle_pd", *VALIDATION_COLUMNS)
 
 
 def fairness_by_group(validation: pd.DataFrame, cutoff: float) -> dict[str, pd.DataFrame]:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 FOLDER = "performance_view"
-VERSION = 1
+VERSION = 2
 
 
 def slider_cutoff(cutoff: float) -> float:
@@ -29,10 +29,14 @@ def slider_cutoff(cutoff: float) -> float:
 def build(validation: pd.DataFrame, card: dict) -> dict:
     """Every table the first view draws, at the model's own cut-off (heavy imports happen here)."""
     from bankml import evaluate
+    from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
     from bankml.default import LEADERBOARD_COLUMNS, fairness_by_group, report
     from bankml.default.candidates import BLEND_NAME
+    from bankml.default.cutoff import master_scale
 
     cutoff = slider_cutoff(card["cutoff"])
+    recorded = card.get("economics")
+    economics = LendingEconomics(**recorded) if recorded else DEFAULT_ECONOMICS
     curves = report.curve_frames(validation)
     return {
         "version": VERSION,
@@ -49,6 +53,8 @@ def build(validation: pd.DataFrame, card: dict) -> dict:
         "business": report.business_view(validation, cutoff),
         "confusion": report.confusion_frame(validation, cutoff),
         "fairness": fairness_by_group(validation, cutoff),
+        "master_scale": master_scale(),
+        **report.portfolio_frames(validation, economics),
     }
 
 

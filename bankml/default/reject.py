@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from bankml import data, evaluate
-from bankml.config import DEFAULT_ECONOMICS
+from bankml import data
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
+from bankml.default import economics as econ
 from bankml.default import reasons
 from bankml.default.behaviour import behaviour_features
 from bankml.default.calibration import Calibrator, logit
@@ -133,19 +133,7 @@ def parcel(p: np.ndarray, random_state: int = 0) -> np.ndarray:
 
 def weighted_calibrator(method: str, score: np.ndarray, y: np.ndarray, w: np.ndarray) -> Calibrator:
     """A `Calibrator` fitted with sample weights (a fuzzy row counts as its weight)."""
-    from sklearn.isotonic import IsotonicRegression
-    from sklearn.linear_model import LogisticRegression
-
-    calibrator = Calibrator(method)
-    if method == "isotonic":
-        calibrator.model_ = IsotonicRegression(out_of_bounds="clip", y_min=1e-4, y_max=1 - 1e-4)
-        calibrator.model_.fit(score, y, sample_weight=w)
-    else:
-        fitted = LogisticRegression(C=1e6, max_iter=1000)
-        fitted.fit(score.reshape(-1, 1), y, sample_weight=w)
-        calibrator.slope_ = float(fitted.coef_[0, 0])
-        calibrator.intercept_ = float(fitted.intercept_[0])
-    return calibrator
+    return Calibrator(method).fit(score, y, sample_weight=w)
 
 
 class WeightedDefaultModel(DefaultModel):
@@ -167,29 +155,35 @@ class WeightedDefaultModel(DefaultModel):
         folds = self._folds(y, folds)
         oof = np.zeros(len(y))
         for train, test in folds:
-            oof[test] = self._fit_weighted(X.iloc[train], y[train], w[train]).predict_proba(
-                X.iloc[test]
+            inputs = X[self.features_]
+            oof[test] = self._fit_weighted(inputs.iloc[train], y[train], w[train]).predict_proba(
+                inputs.iloc[test]
             )[:, 1]
-        self._finish_fit(X, y, oof, folds)  # schema, amount column; calibration redone below
+        # schema, pricing, calibration and cut-off on every row; calibration and cut-off redone
+        # below: weighted, and the cut-off priced on the known rows only (real outcomes, real money)
+        self._finish_fit(X, y, oof, folds)
         score = logit(oof)
         self.calibrator_ = weighted_calibrator(self.calibration_, score, y, w)
         self.validation_pd_ = np.zeros(len(y))
         for train, test in folds:
             part = weighted_calibrator(self.calibration_, score[train], y[train], w[train])
             self.validation_pd_[test] = part.transform(score[test])
-        amount = X[self.amount_column_].to_numpy(float) if self.amount_column_ else np.ones(len(y))
-        economics = self.economics or DEFAULT_ECONOMICS
-        self.cutoff_ = evaluate.best_cutoff(
-            y[known], self.validation_pd_[known], amount[known], economics
+        values = self.loan_values(X)
+        chosen = econ.choose_cutoff(
+            self.validation_pd_[known],
+            econ.LoanValues(values.gain[known], values.loss[known], values.ead[known]),
+            self.economics_,
         )
+        self.cutoff_ = chosen.cutoff
+        self.refer_band_ = (chosen.refer_low, chosen.refer_high)
         self.base_rate_ = float(np.average(y, weights=w))
         self.oof_proba_ = oof
-        self.pipeline_ = self._fit_weighted(X, y, w)
+        self.pipeline_ = self._fit_weighted(X[self.features_], y, w)
         prep = self.pipeline_.named_steps["prep"]
         self.attribution_ = reasons.attribution_matrix(
             reasons.parents_of(prep, self.features_), self.features_
         )
-        self.train_mean_ = np.asarray(self._transform(X).mean(axis=0)).ravel()
+        self.train_mean_ = np.asarray(self._transform(X[self.features_]).mean(axis=0)).ravel()
         return self
 
     def _fit_weighted(self, X: pd.DataFrame, y: np.ndarray, w: np.ndarray):

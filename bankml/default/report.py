@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from bankml import evaluate
-from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
+from bankml.config import LendingEconomics
+from bankml.default import economics as econ
 
 
 def curve_frames(validation: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -37,12 +38,19 @@ def metrics_table(validation: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).T.reset_index(names="scored by")
 
 
-def business_view(
-    validation: pd.DataFrame, cutoff: float, economics: LendingEconomics = DEFAULT_ECONOMICS
-) -> dict[str, float]:
-    """What a cut-off means in money: approval rate, defaulters caught, bad debt avoided, profit."""
+def _money(validation: pd.DataFrame) -> tuple:
+    """Per-loan gain and loss of the validation rows (rows saved without them: 1 and 1)."""
+    if "gain" in validation.columns:
+        return validation["gain"], validation["loss"]
+    return 1.0, 1.0
+
+
+def business_view(validation: pd.DataFrame, cutoff: float) -> dict[str, float]:
+    """What a cut-off means in money: approval rate, defaulters caught, bad debt avoided, profit
+    realised on the out-of-fold loans (a back-test of the expected-value choice)."""
+    gain, loss = _money(validation)
     row = evaluate.profit_curve(
-        validation["y"], validation["pd"], validation["amount"], economics, np.array([cutoff])
+        validation["y"], validation["pd"], gain, loss, np.array([cutoff])
     ).iloc[0]
     return {
         "cutoff": float(cutoff),
@@ -54,11 +62,10 @@ def business_view(
     }
 
 
-def profit_frame(
-    validation: pd.DataFrame, economics: LendingEconomics = DEFAULT_ECONOMICS
-) -> pd.DataFrame:
-    """Profit and approval rate for every cut-off on a 0.005 grid (for the profit chart)."""
-    return evaluate.profit_curve(validation["y"], validation["pd"], validation["amount"], economics)
+def profit_frame(validation: pd.DataFrame) -> pd.DataFrame:
+    """Realised profit and approval rate for every cut-off on a 0.005 grid (the profit chart)."""
+    gain, loss = _money(validation)
+    return evaluate.profit_curve(validation["y"], validation["pd"], gain, loss)
 
 
 def confusion_frame(validation: pd.DataFrame, cutoff: float) -> pd.DataFrame:
@@ -68,3 +75,33 @@ def confusion_frame(validation: pd.DataFrame, cutoff: float) -> pd.DataFrame:
         {"approved": [c["tn"], c["fn"]], "declined": [c["fp"], c["tp"]]},
         index=["repaid", "defaulted"],
     )
+
+
+def economics_view(validation: pd.DataFrame, economics: LendingEconomics) -> dict:
+    """The money views under `economics` (the page's what-if): the validation loans re-priced, the
+    expected-value cut-off and refer band they imply, the realised profit curve and the portfolio's
+    expected loss by grade and vintage."""
+    priced = econ.revalue(validation, economics)
+    values = econ.LoanValues(
+        priced["gain"].to_numpy(float),
+        priced["loss"].to_numpy(float),
+        priced["ead"].to_numpy(float),
+    )
+    chosen = econ.choose_cutoff(priced["pd"].to_numpy(float), values, economics)
+    return {
+        "cutoff": chosen.cutoff,
+        "refer_band": [chosen.refer_low, chosen.refer_high],
+        "expected_profit": chosen.expected_profit,
+        "profit": profit_frame(priced),
+        "business": business_view(priced, chosen.cutoff),
+        **portfolio_frames(priced, economics),
+    }
+
+
+def portfolio_frames(validation: pd.DataFrame, economics: LendingEconomics) -> dict:
+    """Expected loss = PD x LGD x EAD by grade and by vintage, keyed portfolio_by_grade / _vintage
+    (rows saved without exposures: none)."""
+    if "ead" not in validation.columns or "grade" not in validation.columns:
+        return {}
+    view = econ.portfolio_view(validation, economics)
+    return {f"portfolio_{key}": frame for key, frame in view.items()}

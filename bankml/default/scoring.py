@@ -152,6 +152,9 @@ class ApplicantResult:
     decision: str
     explanation: pd.DataFrame | None
     counterfactual: dict | None
+    economics: dict | None = (
+        None  # EAD, profit if repaid, loss if default, break-even PD, E[profit]
+    )
 
     def reasons(self, k: int = 4) -> pd.DataFrame:
         """The k largest factors either way (feature, contribution, points, text), signed."""
@@ -193,6 +196,7 @@ def score_applicant(values: dict, model, explain: bool = True) -> ApplicantResul
         decision=str(model.decision(np.array([pd_]))[0]),
         explanation=explanation,
         counterfactual=counterfactual,
+        economics=model.loan_economics(frame, [pd_]).iloc[0].to_dict() if explain else None,
     )
 
 

@@ -246,7 +246,17 @@ def test_every_field_at_its_upper_bound_scores(app, small_bank_path):
     app.form_submit_button[0].click().run()
     no_traceback(app)
     assert not app.error
-    assert {m.label for m in app.metric} >= {"Probability of default", "Risk grade", "Decision"}
+    assert {m.label for m in app.metric} >= {
+        "Probability of default",
+        "Risk grade",
+        "Decision",
+        "Exposure at default",
+        "Break-even PD",
+        "Expected profit",
+    }
+    # the fixed master scale is printed beside the grade, floor to cap
+    scale = app.table[0].value
+    assert list(scale.index) == list("ABCDEFGHI") and scale["PD from"].iloc[0] == "0.03%"
 
 
 def _declined(small_bank_path, with_advice: bool) -> tuple[int, object]:

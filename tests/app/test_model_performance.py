@@ -38,9 +38,17 @@ def test_page_renders_every_section(monkeypatch, small_bank_path, registry_dir):
         "Calibration",
         "Cut-off and money",
         "Fairness",
+        "Lending economics",
+        "Portfolio: expected loss",
         "Model registry",
     ):
         assert section in headers
+    tables = [t.value for t in at.dataframe]
+    by_grade = next(t for t in tables if "expected_loss" in t.columns and "grade" in t.columns)
+    assert by_grade["grade"].iloc[-1] == "all" and (by_grade["expected_loss"] > 0).all()
+    assert any("vintage" in t.columns and "expected_loss" in t.columns for t in tables)
+    scale = next(t for t in tables if "pd_from" in t.columns)
+    assert list(scale["grade"]) == list("ABCDEFGHI")
     assert {
         "Approval rate",
         "Defaulters caught",
@@ -61,6 +69,37 @@ def test_moving_the_cutoff_changes_the_business_view(monkeypatch, small_bank_pat
     assert after["Approval rate"] != before["Approval rate"]
     assert float(after["Approval rate"].rstrip("%")) < float(before["Approval rate"].rstrip("%"))
     assert after["Defaulters caught"] != before["Defaulters caught"]
+
+
+def test_what_if_economics_move_the_cutoff_and_the_expected_loss(
+    monkeypatch, small_bank_path, registry_dir
+):
+    at = _open(monkeypatch, small_bank_path, registry_dir)
+    before = {m.label: m.value for m in at.metric}
+    at.number_input(key="econ_lgd").set_value(0.95).run()
+    assert not at.exception, [e.message for e in at.exception]
+    # a harsher loss given default: a stricter expected-value cut-off is proposed, not deployed
+    assert any("would be" in i.value and "until retrained" in i.value for i in at.info)
+    assert {m.label: m.value for m in at.metric}["Bad debt avoided"] != before["Bad debt avoided"]
+
+
+def test_retraining_prices_the_cutoff_with_the_economics_set_on_the_page(
+    monkeypatch, small_bank_path, registry_dir, tmp_path
+):
+    import shutil
+
+    from bankml import registry
+
+    models = tmp_path / "models"
+    shutil.copytree(registry_dir, models)
+    at = _open(monkeypatch, small_bank_path, models)
+    at.number_input(key="econ_lgd").set_value(0.9)
+    at.number_input(key="econ_horizon").set_value(24).run()
+    at.button(key="retrain").click().run(timeout=600)  # trains a model: generous under load
+    assert not at.exception, [e.message for e in at.exception]
+    card = registry.verify(models)
+    assert card["economics"]["loss_given_default"] == 0.9
+    assert card["economics"]["horizon_months"] == 24
 
 
 def test_no_model_offers_training_and_registers_one(monkeypatch, small_bank_path, tmp_path):

@@ -84,6 +84,24 @@ def test_train_on_the_bank_registers_a_verifiable_model(bankml_cli, small_bank_p
     assert model.cutoff_ == pytest.approx(payload["cutoff"])
 
 
+def test_train_takes_the_lending_economics_from_flags_and_a_file(
+    bankml_cli, small_bank_path, tmp_path
+):
+    settings = tmp_path / "economics.json"
+    settings.write_text(json.dumps({"loss_given_default": 0.9, "horizon_months": 24}))
+    done = bankml_cli(
+        "train", "--db", str(small_bank_path), "--out", str(tmp_path / "m"), "--cv", "3",
+        "--models", "logistic", "--economics", str(settings), "--funding-cost", "0.01", "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["economics"]["loss_given_default"] == 0.9
+    assert payload["economics"]["horizon_months"] == 24
+    assert payload["economics"]["funding_cost"] == 0.01
+    bad = bankml_cli("train", "--db", str(small_bank_path), "--lgd", "1.5")
+    assert bad.returncode == 2 and "loss_given_default must be between" in bad.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [

@@ -9,7 +9,6 @@ import pytest
 from sklearn import metrics as skm
 
 from bankml import evaluate
-from bankml.config import LendingEconomics
 
 
 @pytest.fixture()
@@ -47,23 +46,23 @@ def test_calibrated_scores_have_small_ece_and_shifted_ones_do_not(scored):
     assert len(curve) == 10 and (curve["lower"] <= curve["observed"]).all()
 
 
-def test_best_cutoff_maximises_profit_on_a_known_example():
+def test_profit_curve_is_the_realised_profit_of_each_cutoff_on_a_known_example():
     y = np.array([0, 0, 1, 0, 1, 1])
     pd_ = np.array([0.05, 0.10, 0.20, 0.30, 0.60, 0.90])
-    amount = np.array([100.0, 100, 100, 1000, 100, 100])
-    econ = LendingEconomics(interest_margin=0.1, loss_given_default=0.5)
+    gain = np.array([10.0, 10, 10, 100, 10, 10])  # per-loan profit if repaid
+    loss = np.array([50.0, 50, 50, 500, 50, 50])  # per-loan loss if it defaults
     cutoffs = np.array([0.0, 0.07, 0.15, 0.25, 0.5, 0.7, 1.01])
-    chosen = evaluate.best_cutoff(y, pd_, amount, econ, cutoffs)
 
     def brute(c):
         approved = pd_ < c
-        return np.sum(np.where(y == 1, -0.5 * amount, 0.1 * amount) * approved)
+        return np.sum(np.where(y == 1, -loss, gain) * approved)
 
-    assert brute(chosen) == max(brute(c) for c in cutoffs)
-    assert chosen == 0.5  # approving the 1,000 good loan outweighs the 100 bad one before it
-    curve = evaluate.profit_curve(y, pd_, amount, econ, cutoffs)
+    curve = evaluate.profit_curve(y, pd_, gain, loss, cutoffs)
     np.testing.assert_allclose(curve["profit"], [brute(c) for c in cutoffs])
+    # approving the 100-gain good loan outweighs the 50-loss bad one before it
+    assert curve["cutoff"].iloc[int(curve["profit"].argmax())] == 0.5
     assert curve["defaulters_caught"].iloc[0] == 1.0 and curve["defaulters_caught"].iloc[-1] == 0.0
+    np.testing.assert_allclose(curve["bad_debt_avoided"].iloc[0], 150.0)
 
 
 def test_fairness_report_matches_fairlearn(scored):

@@ -18,7 +18,8 @@ def test_counts_and_money_have_separators_and_the_banks_currency():
 
 
 def test_pd_is_never_shown_as_certain():
-    assert formatting.pd_text(0.0) == "<0.1%"
+    assert formatting.pd_text(0.0) == "<0.03%"
+    assert formatting.pd_text(0.0004) == "0.04%"  # never "0.0%"
     assert formatting.pd_text(1.0) == ">99.9%"
     assert formatting.pd_text(0.1294) == "12.9%"
     assert formatting.pd_text(None) == "n/a"

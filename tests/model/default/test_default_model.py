@@ -9,8 +9,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import check_estimator
 
 from bankml import evaluate
-from bankml.default import DefaultModel, bank_spec, loan_frame, oracle_pd, train_default
+from bankml.default import DefaultModel, bank_spec, economics, loan_frame, oracle_pd, train_default
 from bankml.default.candidates import ALL, QUICK
+from bankml.default.cutoff import GRADES
 from bankml.default.learners import Subsampled
 
 
@@ -141,7 +142,7 @@ def test_score_frame_reasons_are_model_inputs_never_protected(result, frame):
     scored = result.model.score_frame(frame.head(400))
     assert list(scored.columns) == ["pd", "grade", "decision", "reason_1", "reason_2", "reason_3"]
     assert scored["pd"].between(0, 1).all()
-    assert set(scored["grade"]) <= set("ABCDE")
+    assert set(scored["grade"]) <= set(GRADES)
     labels = {evaluate_label(f) for f in (*result.model.features_, "loan_to_income")}
     reasons = pd.unique(scored[["reason_1", "reason_2", "reason_3"]].to_numpy().ravel())
     named = [r for r in reasons if r]
@@ -189,14 +190,21 @@ def test_counterfactual_brings_pd_under_the_cutoff(result, frame):
         moved = row.assign(**{f: c["to"] for f, c in applied.items() if f in row.columns})
         assert model.predict_pd(moved)[0] < model.cutoff_
     assert found
-    approved = frame[pds < model.cutoff_ * 0.5].iloc[[0]]
+    approved = frame.iloc[[int(np.argmin(pds))]]  # the safest applicant
     assert model.counterfactual(approved) is None
 
 
-def test_cutoff_is_the_profit_maximum_of_validation(result):
-    v = result.validation
-    curve = evaluate.profit_curve(v["y"], v["pd"], v["amount"])
-    assert result.model.cutoff_ == pytest.approx(curve.loc[curve["profit"].idxmax(), "cutoff"])
+def test_cutoff_is_the_expected_profit_maximum_of_validation(result):
+    """Chosen by expected value on the out-of-fold PDs (not the best realised profit)."""
+    v, model = result.validation, result.model
+    values = economics.LoanValues(v["gain"].to_numpy(), v["loss"].to_numpy(), v["ead"].to_numpy())
+    curve = economics.expected_profit_curve(v["pd"], values)
+    assert model.cutoff_ == pytest.approx(curve.loc[curve["expected_profit"].idxmax(), "cutoff"])
+    low, high = model.refer_band_
+    assert low <= model.cutoff_ <= high
+    assert list(model.decision([low / 2, high])) == ["approve", "decline"]
+    if high > low:
+        assert model.decision([(low + high) / 2])[0] == "refer"
 
 
 def test_calibration_in_the_large(result):
@@ -222,6 +230,10 @@ def test_any_csv_frame_with_yes_no_target(frame):
     assert set(out.model.features_) == {"dti", "score", "amount", "purpose"}
     assert "applicant_id" in out.spec.dropped
     assert out.validation["y"].sum() == (foreign["bad"] == "yes").sum()
+    # no rate or term column: the stated neutral policy, not the bank's pricing; it breaks even
+    # at the training default rate, so the expected-value cut-off sits there
+    assert "neutral policy" in out.model.policy_
+    assert out.model.cutoff_ == pytest.approx(out.validation["y"].mean(), abs=0.01)
     from bankml.default import fairness_by_group
 
     report = fairness_by_group(out.validation, out.model.cutoff_)

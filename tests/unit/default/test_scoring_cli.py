@@ -96,6 +96,11 @@ def test_cli_scores_writes_errors_and_safe_output(tmp_path, registry, batch, cap
     assert code == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["scored"] == 298 and payload["rejected"] == 2 and payload["rows_in"] == 300
+    # the fixed PD master scale and the expected-value refer band travel with every scoring run
+    assert [g["grade"] for g in payload["master_scale"]] == list("ABCDEFGHI")
+    assert payload["master_scale"][0]["pd_from"] == 0.0003
+    low, high = payload["refer_band"]
+    assert low <= payload["cutoff"] <= high and "own rate" in payload["pricing_policy"]
     scored = pd.read_csv(out)
     assert len(scored) == 298
     assert scored["input_row"].tolist() == [i for i in range(1, 301) if i not in (5, 10)]
