@@ -1,7 +1,7 @@
 """Transactions: the spending mix of the customer's (blended) segment plus the signs of fragility.
 
 A customer's hidden resilience raises or lowers the share of gambling, fees (overdraft and late
-fees) and cash withdrawals and the volatility of amounts, so customer-grain behavioural features
+fees), transfers to savings and cash withdrawals and the volatility of amounts, so customer-grain behavioural features
 carry the part of the true PD the application does not show. Transactions start when the
 customer joined (or the window start) and follow weekday and seasonal weights.
 """
@@ -112,7 +112,7 @@ def transactions(
     u = rng.random(total, dtype=np.float32)
     v = rng.random(total, dtype=np.float32)
     is_cash = category_idx == cat.CATEGORIES.index("cash")
-    is_fee = category_idx == cat.CATEGORIES.index("fees")
+    is_fee = np.isin(category_idx, [cat.CATEGORIES.index(c) for c in ("fees", "savings")])
     is_digital = u < digital[customer_idx]
     channel_idx = np.where(
         is_cash,

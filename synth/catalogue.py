@@ -23,9 +23,10 @@ CATEGORIES = (
     "business",
     "gambling",
     "fees",
+    "savings",
 )
 CATEGORY_MEDIAN_AMOUNT = np.array(
-    [45, 32, 240, 55, 95, 28, 65, 55, 130, 120, 190, 90, 260, 30, 18], float
+    [45, 32, 240, 55, 95, 28, 65, 55, 130, 120, 190, 90, 260, 30, 18, 150], float
 )
 CHANNELS = ("pos", "online", "mobile", "atm", "branch")
 EDUCATION = ("high_school", "bachelor", "master", "doctorate")
@@ -80,13 +81,18 @@ SEGMENT_SPEND_MIX = np.array(
     ]
 )
 SPEND_MIX_CONCENTRATION = 16.0
-SPEND_CATEGORIES = 13  # the first 13 categories follow the segment's mix; the rest are risk events
-# Risk events on top of spending, per active month at resilience 0, and their log-multiplier per
-# standard deviation of fragility (-resilience) at behaviour_signal 1: rare for resilient customers,
-# concentrated in fragile ones (one sd more fragile: 6x gambling, 9x fees; capped at 5 a month).
-# Settled on seeds 1 and 2: gambling ~8 % and fees ~5 % of all rows; far denser events (~40 % of
-# rows) lift the behaviour ceiling by only ~0.005 AUC ratio and are not plausible.
-RISK_EVENTS = {"gambling": (0.03, 1.8), "fees": (0.009, 2.2)}
+SPEND_CATEGORIES = (
+    13  # the first 13 categories follow the segment's mix; the rest are behavioural events
+)
+# Behavioural events on top of spending, per active month at resilience 0, and their log-multiplier
+# per standard deviation of fragility (-resilience) at behaviour_signal 1: gambling and fees are rare
+# for resilient customers and concentrated in fragile ones (one sd more fragile: 6x gambling, 9x
+# fees); transfers to savings rise with resilience (one sd more resilient: 2.7x), so the stream
+# also tells resilient customers apart, where fragility events are all zero. Capped at 5 a month.
+# Settled on the choose seeds 1 and 2: gambling ~7 %, fees ~5 % and savings ~7 % of all rows; far
+# denser events (~40 % of rows) lift the behaviour ceiling by only ~0.005 AUC ratio and are not
+# plausible.
+RISK_EVENTS = {"gambling": (0.03, 1.8), "fees": (0.009, 2.2), "savings": (0.08, -1.0)}
 # Fragile customers also take more of their spending out in cash (log-multiplier per sd).
 FRAGILITY_CASH = 0.45
 

@@ -23,7 +23,7 @@ HARD_RULES = (
     ("loan_above_income", lambda a: a["loan_amount"] > a["annual_income"]),
 )
 OUTCOMES = ("performing", "defaulted", "immature")
-HIDDEN_WEIGHT = 0.6  # log-odds per standard deviation of resilience, at behaviour_signal 1
+HIDDEN_WEIGHT = 0.9  # log-odds per standard deviation of resilience, at behaviour_signal 1
 
 
 def true_pd_score(frame: pd.DataFrame, behaviour_signal: float = 1.0) -> np.ndarray:

@@ -212,6 +212,17 @@ def test_behaviour_shows_fragility(bank):
     assert txns["category"].isin(["gambling", "fees"]).mean() < 0.15  # plausible, not dominant
 
 
+def test_savings_transfers_rise_with_resilience(bank):
+    """The resilient end is visible too: fragility events are all zero there, savings are not."""
+    txns = bank.tables["transactions"]
+    truth = bank.tables["truth_segments"].set_index("customer_id")["resilience"]
+    share = pd.crosstab(txns["customer_id"], txns["category"] == "savings", normalize="index")[True]
+    share = share.reindex(truth.index).fillna(0)
+    assert share[truth > 1].mean() > 2 * share[truth.between(-0.5, 0.5)].mean()
+    assert share[truth.between(-0.5, 0.5)].mean() > 2 * share[truth < -1].mean()
+    assert (txns["category"] == "savings").mean() < 0.12
+
+
 def test_holdings_have_a_history_and_a_per_customer_oracle(bank):
     holdings = bank.tables["holdings"]
     first = holdings.groupby("customer_id")["opened_date"].transform("min")
