@@ -126,14 +126,18 @@ def attribution_matrix(parents: list[tuple[str, ...]], features: list[str]) -> n
     return matrix
 
 
-def value_text(frame: pd.DataFrame, feature: str) -> np.ndarray:
+def value_text(frame: pd.DataFrame, feature: str, rows: np.ndarray | None = None) -> np.ndarray:
     """Human formatting of one input column, vectorised: 48%, 25000 style money, 3, 'car'.
 
+    `rows` (positions) formats only those rows: a batch's reasons name a column for a few rows.
     numpy's string functions rather than pandas': a single applicant's reasons are formatted on
     every dashboard scoring, where pandas' per-call overhead was most of the explanation's time.
     """
-    values = frame[feature].to_numpy()
-    if not pd.api.types.is_numeric_dtype(frame[feature].dtype):
+    column = frame[feature]
+    values = column.to_numpy()
+    if rows is not None:
+        values = values[rows]
+    if not pd.api.types.is_numeric_dtype(column.dtype):
         text = np.char.replace(values.astype(str), "_", " ")
         return np.where(pd.isna(values), "missing", text).astype(object)
     numbers = values.astype(float)
@@ -178,25 +182,31 @@ def reason_texts(frame: pd.DataFrame, contributions: np.ndarray, features: list[
     return np.column_stack(columns) if columns else np.empty((len(frame), 0), dtype=object)
 
 
+def _top_k(contributions: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(columns, values) of each row's k largest contributions, largest first, ties to the
+    earlier column: the first k of a stable argsort of -contributions, by k argmax passes
+    instead of a full sort. NaN ranks last (as in the sort) and never counts as positive."""
+    work = np.where(np.isnan(contributions), -np.inf, contributions)
+    rows = np.arange(len(work))
+    order = np.empty((len(work), k), dtype=np.intp)
+    for slot in range(k):  # k passes over the matrix, rows vectorised
+        order[:, slot] = np.argmax(work, axis=1)
+        work[rows, order[:, slot]] = -np.inf
+    return order, np.take_along_axis(contributions, order, axis=1)
+
+
 def top_reasons(
     frame: pd.DataFrame, contributions: np.ndarray, features: list[str], k: int = 3
 ) -> np.ndarray:
     """Top k PD-raising factors per row (empty string when fewer than k raise the PD)."""
     out = np.full((len(frame), k), "", dtype=object)
     kk = min(k, contributions.shape[1])
-    if kk == 0:
+    if kk == 0 or len(frame) == 0:
         return out
-    order = np.argsort(-contributions, axis=1, kind="stable")[:, :kk]
-    chosen = np.take_along_axis(contributions, order, axis=1)
-    head = out[:, :kk]
-    for j, feature in enumerate(features):  # a loop over columns; rows stay vectorised
-        mask = (order == j) & (chosen > 0)
-        rows = np.flatnonzero(mask.any(axis=1))
-        if len(rows):  # format only the rows where this column is a top reason
-            text = label(feature) + " " + value_text(frame.iloc[rows], feature)
-            sub = mask[rows]
-            block = head[rows]
-            block[sub] = np.broadcast_to(text[:, None], sub.shape)[sub]
-            head[rows] = block
-    out[:, :kk] = head
+    order, chosen = _top_k(np.asarray(contributions, dtype=float), kk)
+    order = np.where(chosen > 0, order, -1)  # a reason only where the factor raises the PD
+    for j in np.unique(order[order >= 0]):  # a loop over named columns; rows stay vectorised
+        rows, slots = np.nonzero(order == j)
+        feature = features[j]  # format only the rows where this column is a top reason
+        out[rows, slots] = label(feature) + " " + value_text(frame, feature, rows)
     return out
