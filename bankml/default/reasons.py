@@ -221,10 +221,12 @@ def _top_k(contributions: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     work = np.where(np.isnan(contributions), -np.inf, contributions)
     rows = np.arange(len(work))
     order = np.empty((len(work), k), dtype=np.intp)
+    chosen = np.empty((len(work), k))
     for slot in range(k):  # k passes over the matrix, rows vectorised
         order[:, slot] = np.argmax(work, axis=1)
+        chosen[:, slot] = work[rows, order[:, slot]]  # -inf once a row has run out
         work[rows, order[:, slot]] = -np.inf
-    return order, np.take_along_axis(contributions, order, axis=1)
+    return order, chosen
 
 
 def top_reasons(
