@@ -6,13 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from optbinning import BinningProcess
+from optbinning import BinningProcess  # first: optbinning before anything importing cvxpy
 
-from bankml.default import (
-    candidates,  # noqa: F401  (optbinning before anything else)
-    fastbin,
-    reasons,
-)
+from bankml.default import fastbin, reasons
 from bankml.default.features import MONEY_FEATURES, PERCENT_FEATURES
 
 
