@@ -124,11 +124,14 @@ class PDModel(ClassifierMixin, BaseEstimator):
             raise InputError(f"column {missing[0]!r} is missing: required {self.features_}")
         X = frame[self.features_]
         converted = {}
+        dtypes = X.dtypes  # once: per-column access was a single applicant's main cost
         for f in self.schema_.numeric:  # convert only what is not numeric already (fast path)
-            if not pd.api.types.is_numeric_dtype(X[f.name]) or X[f.name].dtype == bool:
+            if not pd.api.types.is_numeric_dtype(dtypes[f.name]) or pd.api.types.is_bool_dtype(
+                dtypes[f.name]
+            ):
                 converted[f.name] = pd.to_numeric(X[f.name], errors="coerce").astype(float)
         for f in self.schema_.categorical:
-            if not pd.api.types.is_string_dtype(X[f.name]):
+            if not pd.api.types.is_string_dtype(dtypes[f.name]):
                 converted[f.name] = X[f.name].astype("str").where(X[f.name].notna(), np.nan)
         return X.assign(**converted) if converted else X
 

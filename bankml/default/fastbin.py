@@ -50,19 +50,36 @@ class CompiledBinning:
         # column-major, as the process's DataFrame output converts: numpy's row sums (the
         # score) then add in the same order, so scores are bit-identical too
         out = np.empty((len(X), len(self.variables)), order="F")
+        numeric = [v.name for v in self.variables if v.numeric]
+        # one conversion for every numeric column: per-column pandas access was most of the
+        # time of a single applicant
+        matrix = X[numeric].to_numpy(dtype=float, na_value=np.nan) if numeric else None
+        at = {name: i for i, name in enumerate(numeric)}
         for j, var in enumerate(self.variables):  # a loop over columns; rows stay vectorised
-            column = X[var.name]
             if var.numeric:
-                x = column.to_numpy(dtype=float, na_value=np.nan)
+                x = matrix[:, at[var.name]]
                 out[:, j] = var.values[np.searchsorted(var.splits, x, side="right")]
                 missing = np.isnan(x)
             else:
-                codes = pd.Categorical(column, categories=var.categories).codes
-                out[:, j] = var.values[codes]  # code -1 (unseen) takes the last entry
-                missing = column.isna().to_numpy()
+                x = X[var.name].to_numpy(dtype=object)
+                missing = np.asarray(pd.isna(x), dtype=bool)
+                out[:, j] = var.values[_codes(var, np.where(missing, UNSEEN, x))]
             if missing.any():
                 out[missing, j] = var.missing
         return out
+
+
+def _codes(var: _Variable, x: np.ndarray) -> np.ndarray:
+    """Position of each value among the variable's categories, -1 when unseen (exact string
+    equality, as optbinning's isin): a binary search of the sorted categories."""
+    if not len(var.categories):
+        return np.full(len(x), -1)
+    ordered = np.argsort(var.categories.to_numpy(dtype=object), kind="stable")
+    keys = var.categories.to_numpy(dtype=object)[ordered]
+    # a non-string value equals no (string) category: unseen, as in optbinning
+    x = np.array([v if isinstance(v, str) else UNSEEN for v in x.tolist()], dtype=object)
+    at = np.minimum(np.searchsorted(keys, x), len(keys) - 1)
+    return np.where(keys[at] == x, ordered[at], -1)
 
 
 def _compilable(process) -> bool:
@@ -74,14 +91,15 @@ def _compilable(process) -> bool:
     return all(type(process.get_binned_variable(n)).__name__ == "OptimalBinning" for n in names)
 
 
-def _categories(binning) -> list[str]:
-    """Every category placed in a bin (others pooled included), from the binning table."""
+def _categories(binning) -> list | None:
+    """Every category placed in a bin (others pooled included), from the binning table; None
+    when one is not a string (not modelled here)."""
     table = binning.binning_table.build()
     found: list[str] = []
     for cell in table["Bin"]:
         if not isinstance(cell, str):  # "Special", "Missing" and the totals row are strings
-            found.extend(str(c) for c in cell)
-    return found
+            found.extend(cell)
+    return found if all(isinstance(c, str) for c in found) else None
 
 
 def compile_binning(process) -> CompiledBinning | None:
@@ -100,9 +118,10 @@ def compile_binning(process) -> CompiledBinning | None:
             probes[name] = [-np.inf, *splits.tolist(), np.nan]
             plans.append((name, True, splits, pd.Index([], dtype=object)))
         else:
-            categories = pd.Index(_categories(binning), dtype=object)
-            if categories.has_duplicates:
+            known = _categories(binning)
+            if known is None or len(set(known)) != len(known):
                 return None
+            categories = pd.Index(known, dtype=object)
             probes[name] = [*categories.tolist(), UNSEEN, np.nan]
             plans.append((name, False, np.empty(0), categories))
     length = max(len(p) for p in probes.values())
