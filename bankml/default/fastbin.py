@@ -61,25 +61,23 @@ class CompiledBinning:
                 out[:, j] = var.values[np.searchsorted(var.splits, x, side="right")]
                 missing = np.isnan(x)
             else:
-                x = X[var.name].to_numpy(dtype=object)
-                missing = np.asarray(pd.isna(x), dtype=bool)
-                out[:, j] = var.values[_codes(var, np.where(missing, UNSEEN, x))]
+                codes, missing = _codes(var, X[var.name])
+                out[:, j] = var.values[codes]
             if missing.any():
                 out[missing, j] = var.missing
         return out
 
 
-def _codes(var: _Variable, x: np.ndarray) -> np.ndarray:
-    """Position of each value among the variable's categories, -1 when unseen (exact string
-    equality, as optbinning's isin): a binary search of the sorted categories."""
-    if not len(var.categories):
-        return np.full(len(x), -1)
-    ordered = np.argsort(var.categories.to_numpy(dtype=object), kind="stable")
-    keys = var.categories.to_numpy(dtype=object)[ordered]
-    # a non-string value equals no (string) category: unseen, as in optbinning
-    x = np.array([v if isinstance(v, str) else UNSEEN for v in x.tolist()], dtype=object)
-    at = np.minimum(np.searchsorted(keys, x), len(keys) - 1)
-    return np.where(keys[at] == x, ordered[at], -1)
+def _codes(var: _Variable, column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(position of each value among the variable's categories, -1 when unseen; missing mask).
+
+    Each distinct value is looked up once (exact equality, as optbinning's isin: a value that is
+    not a string equals no category), then spread back to the rows.
+    """
+    found, distinct = pd.factorize(column)  # missing values get -1
+    index = {c: i for i, c in enumerate(var.categories.tolist())}
+    lookup = np.array([*(index.get(v, -1) for v in distinct.tolist()), -1], dtype=np.intp)
+    return lookup[found], found == -1
 
 
 def _compilable(process) -> bool:
