@@ -38,3 +38,14 @@ def test_a_model_pickled_without_the_compiled_binning_compiles_it_on_first_use(f
     del model.__dict__["binning_"]  # as unpickled from before the compiled binning existed
     pd.testing.assert_frame_equal(model.score_frame(frame.head(50)), expected)
     assert model.binning_ is not None
+
+
+def test_bench_speed_rows_judge_the_issue_targets(frame):
+    from bankml.bench.default import _speed_rows
+
+    model = DefaultModel(candidate="scorecard", cv=3).fit(frame, frame["defaulted"])
+    single, batch = _speed_rows(model, frame.head(300))
+    assert "counterfactual" in single.metric and single.target == "< 10 ms"
+    assert single.passed == (single.value < 10)
+    assert batch.target == ">= 100,000 rows/s" and batch.passed == (batch.value >= 100_000)
+    assert batch.baseline > 0 and batch.baseline_name == "PD only, no reasons"
