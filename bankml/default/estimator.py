@@ -25,7 +25,7 @@ from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
 from bankml.default import cutoff as cut
 from bankml.default import economics as econ
-from bankml.default import explain, reasons, scorecard
+from bankml.default import explain, fastbin, reasons, scorecard
 from bankml.default.calibration import Calibrator, calibration_method, cross_calibrated, logit
 from bankml.default.crossval import make_folds, out_of_fold
 from bankml.default.features import FeatureSpec, bank_spec, build_schema
@@ -158,11 +158,14 @@ class PDModel(ClassifierMixin, BaseEstimator):
             raise InputError(f"column {missing[0]!r} is missing: required {self.features_}")
         X = frame[self.features_]
         converted = {}
+        dtypes = X.dtypes  # once: per-column access was a single applicant's main cost
         for f in self.schema_.numeric:  # convert only what is not numeric already (fast path)
-            if not pd.api.types.is_numeric_dtype(X[f.name]) or X[f.name].dtype == bool:
+            if not pd.api.types.is_numeric_dtype(dtypes[f.name]) or pd.api.types.is_bool_dtype(
+                dtypes[f.name]
+            ):
                 converted[f.name] = pd.to_numeric(X[f.name], errors="coerce").astype(float)
         for f in self.schema_.categorical:
-            if not pd.api.types.is_string_dtype(X[f.name]):
+            if not pd.api.types.is_string_dtype(dtypes[f.name]):
                 converted[f.name] = X[f.name].astype("str").where(X[f.name].notna(), np.nan)
         return X.assign(**converted) if converted else X
 
@@ -307,13 +310,24 @@ class DefaultModel(PDModel):
             warnings.simplefilter("ignore")
             self.pipeline_ = self._make().fit(X, y)
         prep = self.pipeline_.named_steps["prep"]
+        self.__dict__.pop("binning_", None)  # a refit recompiles the binning
         self.attribution_ = reasons.attribution_matrix(
             reasons.parents_of(prep, self.features_), self.features_
         )
         self.train_mean_ = np.asarray(self._transform(X).mean(axis=0)).ravel()
         return self
 
+    def _compiled_binning(self) -> fastbin.CompiledBinning | None:
+        """The scorecard's binning as lookup tables (None for other preprocessors); compiled at
+        fit, or on first use for a model pickled before it was (a pure cache of fitted state)."""
+        if "binning_" not in self.__dict__:
+            self.binning_ = fastbin.compile_binning(self.pipeline_.named_steps["prep"])
+        return self.binning_
+
     def _transform(self, X: pd.DataFrame) -> np.ndarray:
+        binning = self._compiled_binning()
+        if binning is not None:  # equal to optbinning's transform, without its pandas overhead
+            return binning.transform(X)
         return np.asarray(self.pipeline_.named_steps["prep"].transform(X), dtype=float)
 
     def _clf(self):

@@ -126,24 +126,60 @@ def attribution_matrix(parents: list[tuple[str, ...]], features: list[str]) -> n
     return matrix
 
 
-def value_text(frame: pd.DataFrame, feature: str) -> np.ndarray:
+def value_text(frame: pd.DataFrame, feature: str, rows: np.ndarray | None = None) -> np.ndarray:
     """Human formatting of one input column, vectorised: 48%, 25000 style money, 3, 'car'.
 
-    numpy's string functions rather than pandas': a single applicant's reasons are formatted on
-    every dashboard scoring, where pandas' per-call overhead was most of the explanation's time.
+    `rows` (positions) formats only those rows: a batch's reasons name a column for a few rows.
+    Numbers are formatted once per distinct printed value (`_rounded_text`), categories by
+    Python's str methods: the text is exactly what %-formatting each value gives.
     """
-    values = frame[feature].to_numpy()
-    if not pd.api.types.is_numeric_dtype(frame[feature].dtype):
-        text = np.char.replace(values.astype(str), "_", " ")
-        return np.where(pd.isna(values), "missing", text).astype(object)
+    column = frame[feature]
+    values = column.to_numpy()
+    if rows is not None:
+        values = values[rows]
+    if not pd.api.types.is_numeric_dtype(column.dtype):
+        text = np.array([str(v).replace("_", " ") for v in values.tolist()], dtype=object)
+        text[np.asarray(pd.isna(values), dtype=bool)] = "missing"
+        return text.reshape(values.shape)
     numbers = values.astype(float)
     if feature in PERCENT_FEATURES or feature in DERIVED:
-        text = np.char.mod("%.0f%%", numbers * 100)
+        out = _rounded_text(numbers * 100, 0, "%")
     elif feature in MONEY_FEATURES:
-        text = np.char.mod("%.0f", numbers)
+        out = _rounded_text(numbers, 0, "")
     else:  # two decimals without trailing zeros: 2.5, 3, 0.25
-        text = np.char.rstrip(np.char.rstrip(np.char.mod("%.2f", numbers), "0"), ".")
-    return np.where(np.isfinite(numbers), text, "missing").astype(object)
+        out = _rounded_text(numbers, 2, "", strip=True)
+    out[~np.isfinite(numbers)] = "missing"
+    return out
+
+
+def _rounded_text(
+    numbers: np.ndarray, decimals: int, suffix: str, strip: bool = False
+) -> np.ndarray:
+    """`"%.{decimals}f" % v + suffix` for every value, formatting each distinct printed value once.
+
+    The printed text depends only on v correctly rounded to `decimals` (round half to even on
+    the exact binary value, sign kept), which is np.rint(v * 10**decimals) unless v * 10**decimals
+    lies within rounding error of a half (then the product's own rounding may cross it): those
+    rare values, and huge ones, are formatted directly. `strip` drops trailing zeros and point.
+    """
+
+    def text(value: float) -> str:
+        out = fmt % value
+        return out.rstrip("0").rstrip(".") if strip else out
+
+    fmt = f"%.{decimals}f" + suffix.replace("%", "%%")
+    scale = 10.0**decimals
+    scaled = numbers * scale if decimals else numbers
+    keys = np.rint(scaled)
+    with np.errstate(invalid="ignore"):
+        tie = np.abs(np.abs(scaled - np.floor(scaled)) - 0.5) <= 2 * np.abs(np.spacing(scaled))
+        direct = np.flatnonzero((tie & bool(decimals)) | (np.abs(scaled) >= 2.0**52))
+    keys[direct] = 0.0
+    distinct, inverse = np.unique(keys.view(np.int64), return_inverse=True)  # -0.0 kept apart
+    texts = [text(k / scale if decimals else k) for k in distinct.view(np.float64).tolist()]
+    out = np.array(texts, dtype=object)[inverse.reshape(numbers.shape)]
+    out[direct] = [text(v) for v in numbers[direct].tolist()]
+    return out
 
 
 def label(feature: str) -> str:
@@ -178,25 +214,37 @@ def reason_texts(frame: pd.DataFrame, contributions: np.ndarray, features: list[
     return np.column_stack(columns) if columns else np.empty((len(frame), 0), dtype=object)
 
 
+def _top_k(contributions: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(columns, values) of each row's k largest contributions, largest first, ties to the
+    earlier column: the first k of a stable argsort of -contributions, by k argmax passes
+    instead of a full sort. NaN ranks last (as in the sort) and never counts as positive."""
+    work = np.where(np.isnan(contributions), -np.inf, contributions)
+    rows = np.arange(len(work))
+    order = np.empty((len(work), k), dtype=np.intp)
+    chosen = np.empty((len(work), k))
+    for slot in range(k):  # k passes over the matrix, rows vectorised
+        order[:, slot] = np.argmax(work, axis=1)
+        chosen[:, slot] = work[rows, order[:, slot]]  # -inf once a row has run out
+        work[rows, order[:, slot]] = -np.inf
+    return order, chosen
+
+
 def top_reasons(
     frame: pd.DataFrame, contributions: np.ndarray, features: list[str], k: int = 3
 ) -> np.ndarray:
     """Top k PD-raising factors per row (empty string when fewer than k raise the PD)."""
     out = np.full((len(frame), k), "", dtype=object)
     kk = min(k, contributions.shape[1])
-    if kk == 0:
+    if kk == 0 or len(frame) == 0:
         return out
-    order = np.argsort(-contributions, axis=1, kind="stable")[:, :kk]
-    chosen = np.take_along_axis(contributions, order, axis=1)
-    head = out[:, :kk]
-    for j, feature in enumerate(features):  # a loop over columns; rows stay vectorised
-        mask = (order == j) & (chosen > 0)
-        rows = np.flatnonzero(mask.any(axis=1))
-        if len(rows):  # format only the rows where this column is a top reason
-            text = label(feature) + " " + value_text(frame.iloc[rows], feature)
-            sub = mask[rows]
-            block = head[rows]
-            block[sub] = np.broadcast_to(text[:, None], sub.shape)[sub]
-            head[rows] = block
-    out[:, :kk] = head
+    order, chosen = _top_k(np.asarray(contributions, dtype=float), kk)
+    cells = np.flatnonzero(chosen > 0)  # a reason only where the factor raises the PD
+    named = order.ravel()[cells]
+    by_column = np.argsort(named, kind="stable")  # cells grouped by column, in row order
+    cells, named = cells[by_column], named[by_column]
+    starts = np.flatnonzero(np.r_[True, named[1:] != named[:-1]]) if len(named) else []
+    for start, stop in zip(starts, [*starts[1:], len(named)], strict=True):
+        rows, slots = np.divmod(cells[start:stop], kk)  # one loop step per named column
+        feature = features[named[start]]  # format only the rows where it is a top reason
+        out[rows, slots] = label(feature) + " " + value_text(frame, feature, rows)
     return out
