@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum |
 # `make run` needs only the library and the dashboard (no test tools, no PySpark)
 RUN_STAMP := $(VENV)/.run-installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PORT ?= 8501
+# pytest-xdist workers: whole test files go to one of JOBS processes (module fixtures are built
+# once); JOBS=0 runs in this process, as `python -m pytest` does without -n.
+JOBS ?= 2
+PYTEST_JOBS = -n $(JOBS) --dist loadfile
 
 .PHONY: help install run chromium test test-fast lint format bench bench-quick clean
 
@@ -39,12 +43,12 @@ chromium: ## install Debian's chromium for the browser tests if missing (root), 
 test: chromium $(STAMP) ## lint, then the whole test suite (unit, data, model, app, browser, notebooks, load)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(PYTEST_JOBS)
 
 test-fast: $(STAMP) ## lint, then unit, data, model and AppTest tests (no browser, notebook, load or slow)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest -q -m "not browser and not notebook and not load and not slow"
+	$(BIN)/python -m pytest -q -m "not browser and not notebook and not load and not slow" $(PYTEST_JOBS)
 
 lint: $(STAMP) ## ruff check and format check
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

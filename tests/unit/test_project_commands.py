@@ -65,6 +65,21 @@ def test_fast_tier_is_a_marker_expression_of_registered_markers():
         assert re.search(rf'"{marker}: ', registered), f"marker {marker} is not registered"
 
 
+def test_both_tiers_run_whole_files_on_pinned_xdist_workers():
+    """The time budgets rest on two pytest-xdist workers, each taking whole files (a module's
+    fixtures are built once): both tiers pass the options, and the plugin is pinned."""
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^JOBS \?= 2$", makefile, re.M)
+    assert re.search(r"^PYTEST_JOBS = -n \$\(JOBS\) --dist loadfile$", makefile, re.M)
+    for target in ("test", "test-fast"):
+        recipe = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.M)
+        assert recipe is not None, target
+        runs = [line for line in recipe.group(1).splitlines() if "pytest" in line]
+        assert len(runs) == 1 and runs[0].endswith("$(PYTEST_JOBS)"), (target, runs)
+    assert re.search(r"^pytest-xdist==[\d.]+$", (ROOT / "constraints.txt").read_text(), re.M)
+    assert '"pytest-xdist>=' in (ROOT / "pyproject.toml").read_text()
+
+
 def test_a_notebook_run_writes_only_ignored_files(tmp_path, monkeypatch):
     """A notebook executed from notebooks/ regenerates the default bank beside it: every file that
     makes must be ignored by git, so the tree stays clean."""

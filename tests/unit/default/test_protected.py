@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -88,9 +90,27 @@ def test_proxy_check_flags_an_input_that_reveals_the_attribute(card_csv):
     assert not table.loc["SEX", "flagged"] and table.loc["SEX", "proxy_auc"] < 0.6
 
 
-def test_cli_excludes_protected_columns_unless_opted_in(bankml_cli, card_csv, tmp_path):
-    import json
+def test_cli_flags_exclude_and_opt_in_protected_columns(card_csv, tmp_path, capsys):
+    """The CLI's flags, run in this process (the subprocess run below is the slow tier's)."""
+    from bankml.cli import main
 
+    csv = tmp_path / "cards.csv"
+    card_csv.to_csv(csv, index=False)
+    base = ["evaluate", "--csv", str(csv), "--target", "default.payment.next.month"]
+    assert main([*base, "--models", "logistic", "--cv", "3", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert not {"SEX", "AGE", "MARRIAGE"} & set(payload["columns_used"])
+    assert "MARRIAGE (marital status)" in payload["protected_notice"]
+    opted = [*base, "--models", "logistic", "--cv", "3", "--use-protected", "AGE", "--json"]
+    assert main(opted) == 0
+    assert "AGE" in json.loads(capsys.readouterr().out)["columns_used"]
+    assert main([*base, "--models", "logistic", "--use-protected", "AGEE"]) == 2
+    wrong = capsys.readouterr().err.strip().splitlines()
+    assert "AGEE" in wrong[-1] and wrong[-1].startswith("bankml evaluate: error:"), wrong
+
+
+@pytest.mark.slow  # three interpreter start-ups: the in-process test above keeps the flags fast
+def test_cli_excludes_protected_columns_unless_opted_in(bankml_cli, card_csv, tmp_path):
     csv = tmp_path / "cards.csv"
     card_csv.to_csv(csv, index=False)
     base = ("evaluate", "--csv", str(csv), "--target", "default.payment.next.month")
