@@ -27,22 +27,9 @@ import numpy as np
 import pandas as pd
 
 from bankml.errors import InputError
+from synth.common import TABLE_ORDER
 
-TABLES = (
-    "customers",
-    "applications",
-    "loans",
-    "transactions",
-    "products",
-    "holdings",
-    "macro",
-    "truth_applications",
-    "truth_loans",
-    "truth_segments",
-    "truth_affinity",
-    "truth_propensity",
-    "meta",
-)
+TABLES = (*TABLE_ORDER, "meta")  # the generator's tables, then the bank's metadata
 PARTITIONED = {"transactions": "month"}
 ONCE = ("products", "macro", "truth_affinity")  # bank-wide tables: the first chunk's
 # customers per generation: about 60 transactions each, so a chunk holds ~6M transactions (~1.5 GB

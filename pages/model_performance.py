@@ -12,55 +12,7 @@ from bankml import formatting, registry
 from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
 from bankml.default import byod
 from bankml.errors import BankmlError
-from dashboard import charts, models, review, safe, sidebar, store
-
-# Plain names and help for the fairness table's columns (the data keeps its short names).
-FAIRNESS_COLUMNS = {
-    "group": st.column_config.TextColumn("Group"),
-    "n": st.column_config.NumberColumn("Loans", format="localized"),
-    "default_rate": st.column_config.NumberColumn("Default rate", format="percent"),
-    "approval_rate": st.column_config.NumberColumn("Approval rate", format="percent"),
-    "tpr": st.column_config.NumberColumn(
-        "Defaulters declined", format="percent",
-        help="True positive rate: share of this group's defaulters the cut-off declines.",
-    ),
-    "fpr": st.column_config.NumberColumn(
-        "Good payers declined", format="percent",
-        help="False positive rate: share of this group's good payers the cut-off declines.",
-    ),
-    "disparate_impact": st.column_config.NumberColumn(
-        "Approval ratio to best group", format="%.2f",
-        help="Disparate impact: this group's approval rate divided by the highest group's; "
-        "below 0.8 is flagged (the four-fifths rule).",
-    ),
-    "flagged": st.column_config.CheckboxColumn("Below 0.8"),
-}  # fmt: skip
-
-METRIC_COLUMNS = {
-    "scored by": st.column_config.TextColumn("Scored by"),
-    "roc_auc": st.column_config.NumberColumn("ROC AUC", format="%.3f", help="Ranking quality: 0.5 coin flip, 1 perfect."),
-    "pr_auc": st.column_config.NumberColumn("PR AUC", format="%.3f", help="Precision-recall area: ranking quality focused on the defaulters."),
-    "gini": st.column_config.NumberColumn("Gini", format="%.3f", help="2 x AUC - 1, the banking convention."),
-    "ks": st.column_config.NumberColumn("KS", format="%.3f", help="Largest gap between the PD distributions of defaulters and good payers."),
-    "brier": st.column_config.NumberColumn("Brier", format="%.4f", help="Mean squared error of the PD: lower is better."),
-    "log_loss": st.column_config.NumberColumn("Log loss", format="%.4f", help="Penalises confident wrong PDs: lower is better."),
-    "ece": st.column_config.NumberColumn("Calibration error", format="%.4f", help="Expected calibration error: average gap between predicted PD and observed rate."),
-}  # fmt: skip
-
-EL_COLUMNS = {
-    "grade": st.column_config.TextColumn("Grade"),
-    "vintage": st.column_config.TextColumn("Vintage"),
-    "loans": st.column_config.NumberColumn("Loans", format="localized"),
-    "mean_pd": st.column_config.NumberColumn("Mean PD", format="percent"),
-    "exposure": st.column_config.NumberColumn("Exposure (EAD)", format="localized"),
-    "expected_loss": st.column_config.NumberColumn("Expected loss", format="localized"),
-    "el_rate": st.column_config.NumberColumn("Loss / exposure", format="percent"),
-}
-SCALE_COLUMNS = {
-    "grade": st.column_config.TextColumn("Grade"),
-    "pd_from": st.column_config.NumberColumn("PD from", format="percent"),
-    "pd_to": st.column_config.NumberColumn("PD below", format="percent"),
-}
+from dashboard import charts, columns, models, review, safe, sidebar, store
 
 st.title("Model performance")
 st.caption("How good the default model is, what its cut-off costs and earns, and who it affects.")
@@ -118,7 +70,7 @@ st.dataframe(
     key="leaderboard",
     column_order=stored["leaderboard_columns"] if stored else None,
     column_config={
-        **METRIC_COLUMNS,
+        **columns.METRIC_COLUMNS,
         "name": st.column_config.TextColumn("Candidate"),
         "imbalance": st.column_config.TextColumn("Class weighting"),
         "fit_seconds": st.column_config.NumberColumn("Fit (s)", format="%.2f"),
@@ -168,7 +120,7 @@ if stored is not None:
         stored["pr"], x="recall", y="precision", color="series",
         x_label="Recall (defaulters caught)", y_label="Precision (declined who default)",
     )  # fmt: skip
-    st.dataframe(stored["metrics"], hide_index=True, column_config=METRIC_COLUMNS)
+    st.dataframe(stored["metrics"], hide_index=True, column_config=columns.METRIC_COLUMNS)
 
     st.subheader("Calibration")
     st.altair_chart(charts.calibration_chart(stored["reliability"]), width="stretch")
@@ -292,7 +244,7 @@ if stored is not None:
     )
     for name, table in at_cutoff["fairness"].items():
         st.markdown(f"**By {formatting.label_text(name).lower()}**")
-        st.dataframe(table, hide_index=True, column_config=FAIRNESS_COLUMNS)
+        st.dataframe(table, hide_index=True, column_config=columns.FAIRNESS_COLUMNS)
 
     st.subheader("Portfolio: expected loss")
     st.caption(
@@ -302,15 +254,17 @@ if stored is not None:
     left, right = st.columns(2)
     if "portfolio_by_grade" in money_view:
         left.markdown("**By grade**")
-        left.dataframe(money_view["portfolio_by_grade"], hide_index=True, column_config=EL_COLUMNS)
+        left.dataframe(
+            money_view["portfolio_by_grade"], hide_index=True, column_config=columns.EL_COLUMNS
+        )
     if "portfolio_by_vintage" in money_view:
         right.markdown("**By vintage**")
         right.dataframe(
-            money_view["portfolio_by_vintage"], hide_index=True, column_config=EL_COLUMNS
+            money_view["portfolio_by_vintage"], hide_index=True, column_config=columns.EL_COLUMNS
         )
     if "master_scale" in stored:
         st.markdown("**Master scale**: every PD maps to one fixed grade, whatever the cut-off")
-        st.dataframe(stored["master_scale"], hide_index=True, column_config=SCALE_COLUMNS)
+        st.dataframe(stored["master_scale"], hide_index=True, column_config=columns.SCALE_COLUMNS)
 
 diagnostics = card.get("diagnostics") or {}
 if diagnostics.get("protected_notice") or diagnostics.get("proxy_check"):

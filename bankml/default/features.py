@@ -115,12 +115,23 @@ def loan_frame(
         loans = loans.assign(defaulted=loans["defaulted"].astype("Int64"))
     # Outcome bookkeeping (maturity, status, month of default) would leak the target into a model.
     loans = loans.drop(columns=[c for c in OUTCOME_COLUMNS if c in loans.columns])
+    return with_customer(loans, customers, path, "loans" if behaviour else None)
+
+
+def with_customer(
+    rows: pd.DataFrame,
+    customers: pd.DataFrame,
+    path: str | os.PathLike | None,
+    behaviour_table: str | None,
+) -> pd.DataFrame:
+    """Loans or applications joined with their customer (and, when behaviour_table names the
+    table they come from, the `beh_*` columns by loan_id), categories as plain text."""
     customers = customers.drop(
-        columns=[c for c in customers.columns if c in loans.columns and c != "customer_id"]
+        columns=[c for c in customers.columns if c in rows.columns and c != "customer_id"]
     )
-    frame = loans.merge(customers, on="customer_id", how="left", validate="many_to_one")
-    if behaviour:
-        history = behaviour_features(path)
+    frame = rows.merge(customers, on="customer_id", how="left", validate="many_to_one")
+    if behaviour_table is not None:
+        history = behaviour_features(path, table=behaviour_table)
         if len(history.columns):
             frame = frame.join(history, on="loan_id")
     for column in frame.columns:

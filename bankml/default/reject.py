@@ -28,10 +28,10 @@ from bankml import data
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
 from bankml.default import economics as econ
 from bankml.default import reasons
-from bankml.default.behaviour import behaviour_features
 from bankml.default.calibration import Calibrator, logit
 from bankml.default.crossval import make_folds
 from bankml.default.estimator import DefaultModel
+from bankml.default.features import with_customer
 from bankml.errors import InputError
 
 METHODS = ("fuzzy", "parcelling")
@@ -52,18 +52,7 @@ def application_frame(
     declined = apps["decision"].astype(str).eq("declined").to_numpy()
     apps = apps.drop(columns=[c for c in POLICY_COLUMNS if c in apps.columns])
     apps = apps.rename(columns={"application_id": "loan_id"}).assign(declined=declined)
-    customers = customers.drop(
-        columns=[c for c in customers.columns if c in apps.columns and c != "customer_id"]
-    )
-    frame = apps.merge(customers, on="customer_id", how="left", validate="many_to_one")
-    if behaviour:
-        history = behaviour_features(path, table="applications")
-        if len(history.columns):
-            frame = frame.join(history, on="loan_id")
-    for column in frame.columns:
-        if isinstance(frame[column].dtype, pd.CategoricalDtype):
-            frame[column] = frame[column].astype(str)
-    return frame
+    return with_customer(apps, customers, path, "applications" if behaviour else None)
 
 
 def in_window(applications: pd.DataFrame, booked: pd.DataFrame) -> np.ndarray:

@@ -102,5 +102,5 @@ def test_applicant_result_reads_alone(small_bank_path, monkeypatch, tmp_path):
     assert all(metrics[k].help for k in ("Probability of default", "Risk grade", "Decision"))
     reasons = charts(at)[0]
     assert reasons["encoding"]["y"]["axis"] == {"labelLimit": 0}
-    features = data_values(at, "Contribution to the score", "feature")
+    features = data_values(at, "Points (as on the scorecard", "feature")
     assert features and not any("_" in f for f in features), features
