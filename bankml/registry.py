@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -379,6 +380,14 @@ def save_artefact(obj, file: Path) -> Path:
     finally:
         temp.unlink(missing_ok=True)
     return file
+
+
+def load_verified_bytes(data: bytes, sha256: str, label: str) -> object:
+    """Deserialise bytes only when their sha256 matches the one verified against a model card
+    (the Spark engine's executors load the broadcast model through this, as the driver does)."""
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ModelError(f"checksum mismatch for {label} on the executor: retrain")
+    return joblib.load(io.BytesIO(data))
 
 
 def load_artefact(file: Path):

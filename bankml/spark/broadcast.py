@@ -72,9 +72,7 @@ def load(payload: Payload) -> object:
     cached = _LOADED.get(payload.sha256)
     if cached is not None:
         return cached
-    if hashlib.sha256(payload.data).hexdigest() != payload.sha256:
-        raise ModelError(f"checksum mismatch for {payload.label} on the executor: retrain")
-    obj = joblib.load(io.BytesIO(payload.data))
+    obj = registry.load_verified_bytes(payload.data, payload.sha256, payload.label)
     _LOADED.clear()  # one model per worker at a time: a new one replaces the old
     _LOADED[payload.sha256] = obj
     return obj
