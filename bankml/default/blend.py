@@ -123,8 +123,10 @@ class BlendModel(PDModel):
         # members read the frame prepared by the same schema
         return blend_score([m._raw_score(X) for m in self.members_], self.weights_)
 
-    def _contributions(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        parts = [m._contributions(X) for m in self.members_]
+    def _contributions(
+        self, X: pd.DataFrame, exact_shap: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        parts = [m._contributions(X, exact_shap=exact_shap) for m in self.members_]
         return tuple(blend_score([p[i] for p in parts], self.weights_) for i in range(3))
 
 

@@ -55,20 +55,26 @@ class ProductRules:
     def allows(self, frame: pd.DataFrame) -> np.ndarray:
         """Rows whose amount, term, rate and DTI the product allows."""
         amount = frame["loan_amount"].to_numpy(float)
+        rate = frame["interest_rate"].to_numpy(float)
+        dti = frame["debt_to_income"].to_numpy(float)
         return (
             (amount >= self.min_amount)
             & (amount <= self.max_amount)
             & np.isin(frame["term_months"].to_numpy(float), np.asarray(self.terms, float))
-            & frame["interest_rate"].between(self.min_rate, self.max_rate).to_numpy()
-            & frame["debt_to_income"].between(0.0, self.max_debt_to_income).to_numpy()
+            & (rate >= self.min_rate)
+            & (rate <= self.max_rate)
+            & (dti >= 0.0)
+            & (dti <= self.max_debt_to_income)
         )
 
 
 BANK_PRODUCT = ProductRules()
 
 
-def candidates(row: pd.Series, rules: ProductRules = BANK_PRODUCT) -> pd.DataFrame:
+def candidates(row, rules: ProductRules = BANK_PRODUCT) -> pd.DataFrame:
     """Every (amount, term) the product offers near the application, its rate, payment and DTI.
+
+    `row`: the application's loan amount, term, rate, annual income and DTI (a Series or dict).
 
     Amount: the current amount down to a fifth of it, in the product's steps and limits; term:
     every product term. The current application itself is left out.
@@ -108,42 +114,43 @@ def advise(model, X: pd.DataFrame, current_pd: float, rules: ProductRules = BANK
 
     `X` is one prepared applicant. "Smallest": the least relative cut in amount, then the least
     change of term. Returns None when the model lacks the product's fields or nothing works.
+    The trials are the applicant's prepared row repeated with the changed fields replaced, and
+    are scored without preparing them again (one applicant's main cost was re-preparing them).
     """
     if not all(f in model.features_ for f in REQUIRED):
         return None
-    row = X.iloc[0]
+    row = {c: float(X[c].to_numpy()[0]) for c in REQUIRED}
     options = candidates(row, rules)
-    trial = pd.DataFrame({c: np.repeat(row[c], len(options)) for c in model.features_})
-    for column in (*ACTIONABLE, *DERIVED):
-        trial[column] = options[column].to_numpy()
-    feasible = rules.allows(trial) & _within_schema(model.schema_, trial)
-    if not feasible.any():
+    feasible = np.flatnonzero(rules.allows(options) & _within_schema(model.schema_, options))
+    if not len(feasible):
         return None
-    pds = np.full(len(trial), np.inf)
-    pds[feasible] = model.predict_pd(trial[feasible])
+    trial = X.iloc[np.zeros(len(feasible), dtype=np.intp)]
+    trial = trial.assign(**{c: options[c].to_numpy()[feasible] for c in (*ACTIONABLE, *DERIVED)})
+    pds = np.full(len(options), np.inf)
+    pds[feasible] = model.calibrator_.transform(model._raw_score(trial))
     ok = pds < model.cutoff_
     if not ok.any():
         return None
-    amount, term = float(row["loan_amount"]), float(row["term_months"])
+    amount, term = row["loan_amount"], row["term_months"]
     cut = np.abs(options["loan_amount"].to_numpy() - amount) / max(amount, 1.0)
     stretch = np.abs(options["term_months"].to_numpy() - term) / 12.0
     cost = cut + 0.05 * stretch  # a year of term weighs like a 5 % smaller loan
     best = int(np.flatnonzero(ok)[np.argmin(cost[ok])])
-    chosen = options.iloc[best]
+    chosen = {c: float(options[c].to_numpy()[best]) for c in options.columns}
     before = {
         "loan_amount": amount,
         "term_months": term,
-        "interest_rate": float(row["interest_rate"]),
-        "debt_to_income": float(row["debt_to_income"]),
+        "interest_rate": row["interest_rate"],
+        "debt_to_income": row["debt_to_income"],
         "monthly_payment": float(rules.payment(amount, row["interest_rate"], term)),
     }
     changes = {
-        f: {"from": before[f], "to": float(chosen[f])}
+        f: {"from": before[f], "to": chosen[f]}
         for f in ACTIONABLE
         if not np.isclose(before[f], chosen[f])
     }
     consequences = {
-        f: {"from": before[f], "to": float(chosen[f])}
+        f: {"from": before[f], "to": chosen[f]}
         for f in (*DERIVED, "monthly_payment")
         if not np.isclose(before[f], chosen[f])
     }

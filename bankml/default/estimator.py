@@ -25,7 +25,7 @@ from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
 from bankml.default import cutoff as cut
 from bankml.default import economics as econ
-from bankml.default import explain, fastbin, reasons, scorecard
+from bankml.default import explain, fastbin, fastprep, reasons, scorecard, treepath
 from bankml.default.calibration import Calibrator, calibration_method, cross_calibrated, logit
 from bankml.default.crossval import make_folds, out_of_fold
 from bankml.default.features import FeatureSpec, bank_spec, build_schema
@@ -38,6 +38,15 @@ def _is_matrix(X) -> bool:
     if not isinstance(X, pd.DataFrame):
         return True
     return not all(isinstance(c, str) for c in X.columns)
+
+
+SMALL_BATCH = 2_000  # rows: below this, starting LightGBM's thread pool costs more than the work
+
+
+def _threads(Xt: np.ndarray) -> dict:
+    """LightGBM predict arguments: one thread for small inputs (one applicant's predict took
+    25 ms with the thread pool on a busy machine, 0.3 ms on one thread), its default otherwise."""
+    return {"num_threads": 1} if len(Xt) < SMALL_BATCH else {}
 
 
 def amount_column(spec: FeatureSpec) -> str | None:
@@ -172,7 +181,9 @@ class PDModel(ClassifierMixin, BaseEstimator):
     def _raw_score(self, X: pd.DataFrame) -> np.ndarray:
         raise NotImplementedError
 
-    def _contributions(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _contributions(
+        self, X: pd.DataFrame, exact_shap: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise NotImplementedError
 
     def decision_function(self, frame: pd.DataFrame) -> np.ndarray:
@@ -218,9 +229,15 @@ class PDModel(ClassifierMixin, BaseEstimator):
         return cut.decision(pd_, *band)
 
     # ---- explanation (bankml.default.explain) -----------------------------------------------
-    def contributions(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(score, contributions rows x features_, base) with base + sum(contributions) == score."""
-        return self._contributions(self._prepare(frame))
+    def contributions(
+        self, frame: pd.DataFrame, exact_shap: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(score, contributions rows x features_, base) with base + sum(contributions) == score.
+
+        LightGBM models attribute by their trees' paths (`bankml.default.treepath`: exact in
+        the sum, fast, not Shapley values); `exact_shap=True` asks for exact TreeSHAP instead.
+        """
+        return self._contributions(self._prepare(frame), exact_shap=exact_shap)
 
     def explain(self, frame_one_row: pd.DataFrame) -> pd.DataFrame:
         """One applicant's attribution per input column, largest |contribution| first."""
@@ -310,7 +327,9 @@ class DefaultModel(PDModel):
             warnings.simplefilter("ignore")
             self.pipeline_ = self._make().fit(X, y)
         prep = self.pipeline_.named_steps["prep"]
-        self.__dict__.pop("binning_", None)  # a refit recompiles the binning
+        self.__dict__.pop("binning_", None)  # a refit recompiles the binning and the paths
+        self.__dict__.pop("paths_", None)
+        self.__dict__.pop("columns_", None)
         self.attribution_ = reasons.attribution_matrix(
             reasons.parents_of(prep, self.features_), self.features_
         )
@@ -324,10 +343,33 @@ class DefaultModel(PDModel):
             self.binning_ = fastbin.compile_binning(self.pipeline_.named_steps["prep"])
         return self.binning_
 
+    def _paths(self) -> treepath.PathTable | None:
+        """The LightGBM trees' per-leaf path attributions (None for other classifiers);
+        compiled on first use and kept (a pure cache of fitted state)."""
+        if "paths_" not in self.__dict__:
+            clf = self._clf()
+            booster = getattr(clf, "booster_", None)
+            compiled = (
+                None if booster is None else treepath.compile_paths(booster, self.attribution_)
+            )
+            self.paths_ = compiled
+        return self.paths_
+
+    def _compiled_columns(self) -> fastprep.CompiledColumns | None:
+        """The ColumnTransformer compiled to numpy (None for the scorecard's binning, or what
+        `fastprep` does not reproduce exactly); compiled on first use and kept."""
+        if "columns_" not in self.__dict__:
+            prep = self.pipeline_.named_steps["prep"]
+            self.columns_ = fastprep.compile_columns(prep, fastprep.probe_frame(self.schema_))
+        return self.columns_
+
     def _transform(self, X: pd.DataFrame) -> np.ndarray:
         binning = self._compiled_binning()
         if binning is not None:  # equal to optbinning's transform, without its pandas overhead
             return binning.transform(X)
+        columns = self._compiled_columns()
+        if columns is not None:  # equal to scikit-learn's transform, without its checks
+            return columns.transform(X)
         return np.asarray(self.pipeline_.named_steps["prep"].transform(X), dtype=float)
 
     def _clf(self):
@@ -339,9 +381,9 @@ class DefaultModel(PDModel):
         clf = self._clf()
         if hasattr(clf, "booster_"):
             if contributions:
-                raw = clf.booster_.predict(Xt, pred_contrib=True)
+                raw = clf.booster_.predict(Xt, pred_contrib=True, **_threads(Xt))
                 return raw.sum(axis=1), raw[:, :-1], raw[:, -1]
-            return clf.booster_.predict(Xt, raw_score=True), None, None
+            return clf.booster_.predict(Xt, raw_score=True, **_threads(Xt)), None, None
         if hasattr(clf, "get_feature_importance"):  # CatBoost: exact TreeSHAP of its trees
             if contributions:
                 from catboost import Pool
@@ -361,8 +403,16 @@ class DefaultModel(PDModel):
     def _raw_score(self, X: pd.DataFrame) -> np.ndarray:
         return self._score_and_contrib(self._transform(X), False)[0]
 
-    def _contributions(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        score, contrib, base = self._score_and_contrib(self._transform(X), True)
+    def _contributions(
+        self, X: pd.DataFrame, exact_shap: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        Xt = self._transform(X)
+        paths = None if exact_shap else self._paths()
+        if paths is not None:  # one pred_leaf pass gives the score and the path attributions
+            leaves = self._clf().booster_.predict(Xt, pred_leaf=True, **_threads(Xt))
+            score, contrib = paths.score_and_contributions(leaves)
+            return score, contrib, np.full(len(score), paths.base)
+        score, contrib, base = self._score_and_contrib(Xt, True)
         if contrib is None:
             raise InputError(f"{self.candidate} has no exact additive explanation")
         return score, contrib @ self.attribution_, base

@@ -1,7 +1,8 @@
 """Exact additive attributions of a fitted pipeline's log-odds score, and plain-word reasons.
 
-Linear models: coef x (x - training mean) per transformed column; LightGBM: its native tree SHAP
-values (pred_contrib=True). Transformed columns are mapped back to original input columns with an
+Linear models: coef x (x - training mean) per transformed column; LightGBM: path attributions
+precomputed per leaf (`bankml.default.treepath`: exact in the sum, not Shapley values; exact
+TreeSHAP on request); CatBoost: its exact TreeSHAP values. Transformed columns are mapped back to original input columns with an
 attribution matrix (one-hot children summed; a derived ratio split equally between its parents),
 so base + contributions reproduces the score exactly.
 
@@ -239,10 +240,12 @@ def top_reasons(
         return out
     order, chosen = _top_k(np.asarray(contributions, dtype=float), kk)
     cells = np.flatnonzero(chosen > 0)  # a reason only where the factor raises the PD
+    if not len(cells):  # no factor raises any row's PD (e.g. one very safe applicant)
+        return out
     named = order.ravel()[cells]
     by_column = np.argsort(named, kind="stable")  # cells grouped by column, in row order
     cells, named = cells[by_column], named[by_column]
-    starts = np.flatnonzero(np.r_[True, named[1:] != named[:-1]]) if len(named) else []
+    starts = np.flatnonzero(np.r_[True, named[1:] != named[:-1]])
     for start, stop in zip(starts, [*starts[1:], len(named)], strict=True):
         rows, slots = np.divmod(cells[start:stop], kk)  # one loop step per named column
         feature = features[named[start]]  # format only the rows where it is a top reason
