@@ -91,6 +91,7 @@ class BlendModel(PDModel):
         `member_oof`: the members' out-of-fold probabilities on the same folds (reused, not refit).
         """
         names, self.weights_ = self._checked_members()
+        self.__dict__.pop("derived_reasons_", None)  # a refit recomputes the cached reasons
         X, y = self._start_fit(X, y)
         folds = self._folds(y, folds)
         member_oof = member_oof or {}

@@ -124,8 +124,13 @@ def advise(model, X: pd.DataFrame, current_pd: float, rules: ProductRules = BANK
     feasible = np.flatnonzero(rules.allows(options) & _within_schema(model.schema_, options))
     if not len(feasible):
         return None
-    trial = X.iloc[np.zeros(len(feasible), dtype=np.intp)]
-    trial = trial.assign(**{c: options[c].to_numpy()[feasible] for c in (*ACTIONABLE, *DERIVED)})
+    # the applicant's row repeated as one object block (no per-column pandas work), with the
+    # changed fields replaced; the model's transforms read it as they read a prepared frame
+    grid = np.repeat(X.to_numpy(dtype=object, na_value=np.nan), len(feasible), axis=0)
+    at = {name: i for i, name in enumerate(X.columns)}
+    for column in (*ACTIONABLE, *DERIVED):
+        grid[:, at[column]] = options[column].to_numpy()[feasible]
+    trial = pd.DataFrame(grid, columns=X.columns, dtype=object)
     pds = np.full(len(options), np.inf)
     pds[feasible] = model.calibrator_.transform(model._raw_score(trial))
     ok = pds < model.cutoff_

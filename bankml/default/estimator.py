@@ -37,6 +37,8 @@ def _is_matrix(X) -> bool:
     """A plain matrix (array, or a frame without string column names) rather than a named table."""
     if not isinstance(X, pd.DataFrame):
         return True
+    if X.columns.inferred_type in ("string", "empty"):  # cached by pandas: no walk per call
+        return False
     return not all(isinstance(c, str) for c in X.columns)
 
 
@@ -165,9 +167,10 @@ class PDModel(ClassifierMixin, BaseEstimator):
         missing = [c for c in self.features_ if c not in frame.columns]
         if missing:
             raise InputError(f"column {missing[0]!r} is missing: required {self.features_}")
-        X = frame[self.features_]
+        X = frame if list(frame.columns) == self.features_ else frame[self.features_]
         converted = {}
-        dtypes = X.dtypes  # once: per-column access was a single applicant's main cost
+        # once, as a dict: per-column access was a single applicant's main cost
+        dtypes = dict(zip(X.columns, X.dtypes, strict=True))
         for f in self.schema_.numeric:  # convert only what is not numeric already (fast path)
             if not pd.api.types.is_numeric_dtype(dtypes[f.name]) or pd.api.types.is_bool_dtype(
                 dtypes[f.name]
@@ -229,6 +232,12 @@ class PDModel(ClassifierMixin, BaseEstimator):
         return cut.decision(pd_, *band)
 
     # ---- explanation (bankml.default.explain) -----------------------------------------------
+    def _derived_reasons(self) -> frozenset[str]:
+        """`reasons.derived_in(self)`, computed once (it reads the fitted attribution)."""
+        if "derived_reasons_" not in self.__dict__:
+            self.derived_reasons_ = reasons.derived_in(self)
+        return self.derived_reasons_
+
     def contributions(
         self, frame: pd.DataFrame, exact_shap: bool = False
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -330,10 +339,12 @@ class DefaultModel(PDModel):
         self.__dict__.pop("binning_", None)  # a refit recompiles the binning and the paths
         self.__dict__.pop("paths_", None)
         self.__dict__.pop("columns_", None)
+        self.__dict__.pop("derived_reasons_", None)
         self.attribution_ = reasons.attribution_matrix(
             reasons.parents_of(prep, self.features_), self.features_
         )
         self.train_mean_ = np.asarray(self._transform(X).mean(axis=0)).ravel()
+        self._paths()  # compiled once here rather than on the first scoring call
         return self
 
     def _compiled_binning(self) -> fastbin.CompiledBinning | None:

@@ -28,7 +28,7 @@ def explain_one(model, frame_one_row: pd.DataFrame) -> pd.DataFrame:
         raise InputError(f"explain takes one applicant, got {len(frame_one_row)} rows")
     X = model._prepare(frame_one_row)
     score, contrib, base = model._contributions(X)
-    derived = reasons.derived_in(model)
+    derived = model._derived_reasons()
     shown, contrib, names = reasons.grouped(X, contrib, model.features_, derived)
     texts = reasons.reason_texts(shown, contrib, names)[0]
     inputs = dict(reasons.reason_groups(list(model.features_), derived))
@@ -54,7 +54,7 @@ def score_with_reasons(model, frame: pd.DataFrame) -> pd.DataFrame:
     X = model._prepare(frame)
     score, contrib, _ = model._contributions(X)
     pd_ = model.calibrator_.transform(score)
-    derived = reasons.derived_in(model)
+    derived = model._derived_reasons()
     shown, grouped, names = reasons.grouped(X, contrib, model.features_, derived)
     top = reasons.top_reasons(shown, grouped, names, k=3)
     return pd.DataFrame(
@@ -91,7 +91,7 @@ def feature_importance(model, frame: pd.DataFrame) -> pd.DataFrame:
     grouped as in `explain_one`."""
     X = model._prepare(frame)
     _, contrib, _ = model._contributions(X)
-    _, contrib, names = reasons.grouped(X, contrib, model.features_, reasons.derived_in(model))
+    _, contrib, names = reasons.grouped(X, contrib, model.features_, model._derived_reasons())
     values = np.abs(contrib).mean(axis=0)
     return pd.DataFrame({"feature": names, "importance": values}).sort_values(
         "importance", ascending=False, ignore_index=True

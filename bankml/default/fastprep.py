@@ -54,19 +54,49 @@ class CompiledColumns:
     blocks: tuple
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
+        columns = _Columns(X)
         parts = []
         for block in self.blocks:  # a loop over the few blocks; rows stay vectorised
             if isinstance(block, _Numeric):
-                values = X[block.columns].to_numpy(dtype=float, na_value=np.nan)
+                values = columns.numbers(block.columns)
                 values = np.where(np.isnan(values), block.fill, values)
                 parts.append(_scaled(values, block.mean, block.scale))
             elif isinstance(block, _OneHot):
-                parts.append(block.rows[_codes(block, X[block.column])])
+                parts.append(block.rows[_codes(block, columns.column(block.column))])
             else:
-                values = X[block.columns].to_numpy(dtype=float, na_value=np.nan)
+                values = columns.numbers(block.columns)
                 out = np.asarray(block.func(values, **block.kw_args), dtype=float)
                 parts.append(_scaled(out, block.mean, block.scale))
         return np.hstack(parts) if parts else np.empty((len(X), 0))
+
+
+SMALL_FRAME = 256  # rows: up to this many, one conversion of the whole frame is cheapest
+
+
+class _Columns:
+    """Columns of a frame as numpy arrays. A few rows (one applicant, its counterfactual
+    trials) are converted once as a whole: pandas' per-column access and sub-frame selection
+    cost more than the arithmetic there. A batch is read column by column (no object copy)."""
+
+    def __init__(self, X: pd.DataFrame):
+        self.frame = X
+        self.at = {name: i for i, name in enumerate(X.columns)}
+        small = len(X) <= SMALL_FRAME
+        self.grid = X.to_numpy(dtype=object, na_value=np.nan) if small else None
+
+    def numbers(self, names: list[str]) -> np.ndarray:
+        """(rows x names) floats; missing values are NaN."""
+        if self.grid is not None:
+            return self.grid[:, [self.at[n] for n in names]].astype(float)
+        out = np.empty((len(self.frame), len(names)))
+        for j, name in enumerate(names):
+            out[:, j] = self.frame[name].to_numpy(dtype=float, na_value=np.nan)
+        return out
+
+    def column(self, name: str):
+        if self.grid is not None:
+            return self.grid[:, self.at[name]]
+        return self.frame[name]
 
 
 def _scaled(values: np.ndarray, mean, scale) -> np.ndarray:
