@@ -146,6 +146,7 @@ def show_result(result) -> None:
     reasons = result.reasons(6)
     data, spec = charts.reason_chart(reasons)
     st.vega_lite_chart(data, spec, width="stretch")
+    st.caption(model.reasons_note())
     stated = result.decision_reasons(4)["text"]
     st.markdown("\n".join(f"- {safe.literal(text)}" for text in stated))
     if result.counterfactual:

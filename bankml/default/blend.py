@@ -16,7 +16,7 @@ from bankml.config import LendingEconomics
 from bankml.default import candidates as cands
 from bankml.default.calibration import logit, sigmoid
 from bankml.default.crossval import out_of_fold
-from bankml.default.estimator import DefaultModel, PDModel
+from bankml.default.estimator import EXACT_NOTE, DefaultModel, PDModel
 from bankml.default.features import FeatureSpec
 from bankml.errors import InputError
 
@@ -119,6 +119,11 @@ class BlendModel(PDModel):
             oof_proba = sigmoid(blend_score([logit(p) for p in probas], self.weights_))
         self._finish_fit(X, y, oof_proba, folds)
         return self
+
+    def reasons_note(self) -> str:
+        """How the reasons are computed: path attributions when a member uses them."""
+        notes = {m.reasons_note() for m in self.members_}
+        return next((n for n in notes if n != EXACT_NOTE), EXACT_NOTE)
 
     def _raw_score(self, X: pd.DataFrame) -> np.ndarray:
         # members read the frame prepared by the same schema

@@ -1,8 +1,10 @@
-"""The deployable default-risk estimators: a calibrated PD, a money cut-off and exact reasons.
+"""The deployable default-risk estimator: one candidate's pipeline with a calibrated PD, a money
+cut-off and exact reasons (`DefaultModel`), on the shared `PDModel`
+(`bankml.default.pdmodel`). The blend of several is `bankml.default.blend.BlendModel`.
 
-`PDModel` holds what every deployed model shares (input checks, calibration, cut-off, scoring
-and explanation entry points); `DefaultModel` is one candidate's pipeline refitted on all rows.
-The blend of several of them is `bankml.default.blend.BlendModel`.
+Scoring runs on compiled forms of the fitted pipeline, each equal to what it replaces: the
+scorecard's binning (`fastbin`), the ColumnTransformer (`fastprep`) and, for LightGBM, the
+trees' per-leaf path attributions (`treepath`).
 """
 
 from __future__ import annotations
@@ -11,37 +13,25 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    check_array,
-    check_consistent_length,
-    check_is_fitted,
-    column_or_1d,
-)
 from threadpoolctl import threadpool_limits
 
-from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
+from bankml.config import LendingEconomics
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
-from bankml.default import cutoff as cut
-from bankml.default import economics as econ
-from bankml.default import explain, fastbin, fastprep, reasons, scorecard, treepath
-from bankml.default.calibration import Calibrator, calibration_method, cross_calibrated, logit
-from bankml.default.crossval import make_folds, out_of_fold
-from bankml.default.features import FeatureSpec, bank_spec, build_schema
-from bankml.default.validate import typical_behaviour
+from bankml.default import fastbin, fastprep, reasons, scorecard, treepath
+from bankml.default.calibration import logit
+from bankml.default.crossval import out_of_fold
+from bankml.default.features import FeatureSpec
+from bankml.default.pdmodel import EXACT_NOTE, PDModel, amount_column
 from bankml.errors import InputError
 
+__all__ = ["EXACT_NOTE", "PATH_NOTE", "DefaultModel", "PDModel", "amount_column"]
 
-def _is_matrix(X) -> bool:
-    """A plain matrix (array, or a frame without string column names) rather than a named table."""
-    if not isinstance(X, pd.DataFrame):
-        return True
-    if X.columns.inferred_type in ("string", "empty"):  # cached by pandas: no walk per call
-        return False
-    return not all(isinstance(c, str) for c in X.columns)
-
-
+PATH_NOTE = (
+    "Reasons follow the trees' decision paths: every split this applicant passes moves the "
+    "expected score, and the move is credited to the input split on. They add up exactly to "
+    "the score; they are not Shapley values, and inputs split near the top of the trees can "
+    "get more credit than their fair share."
+)
 SMALL_BATCH = 2_000  # rows: below this, starting LightGBM's thread pool costs more than the work
 
 
@@ -49,227 +39,6 @@ def _threads(Xt: np.ndarray) -> dict:
     """LightGBM predict arguments: one thread for small inputs (one applicant's predict took
     25 ms with the thread pool on a busy machine, 0.3 ms on one thread), its default otherwise."""
     return {"num_threads": 1} if len(Xt) < SMALL_BATCH else {}
-
-
-def amount_column(spec: FeatureSpec) -> str | None:
-    """The loan-amount column the money cut-off weighs losses by (None: every loan counts 1)."""
-    if "loan_amount" in spec.numeric:
-        return "loan_amount"
-    return next((c for c in spec.numeric if "amount" in c.lower()), None)
-
-
-class PDModel(ClassifierMixin, BaseEstimator):
-    """What every deployed default model shares, whatever produces its raw log-odds score.
-
-    Subclasses fit their score and call `_start_fit` / `_finish_fit`, and implement `_raw_score`
-    and `_contributions` on a prepared frame. Attributes after fit: calibrator_ (log-odds -> PD,
-    fitted on out-of-fold scores: what CalibratedClassifierCV(ensemble=False) does, reusing the
-    comparison's folds), validation_pd_ (cross-calibrated out-of-fold PDs), economics_ and
-    policy_ (how loans are priced), cutoff_ and refer_band_ (the PD cut-off with the highest
-    expected profit on those PDs, and the PDs an underwriter reviews), schema_, features_,
-    amount_column_, base_rate_.
-    """
-
-    def _start_fit(self, X, y) -> tuple[pd.DataFrame, np.ndarray]:
-        """The feature columns and 0/1 targets; a plain matrix is taken as numeric columns x0..."""
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None"
-            )
-        self.matrix_input_ = _is_matrix(X)
-        if self.matrix_input_:  # scikit-learn style input: every column numeric, in order
-            matrix = check_array(X, dtype=float, ensure_all_finite="allow-nan")
-            columns = [f"x{i}" for i in range(matrix.shape[1])]
-            X = pd.DataFrame(matrix, columns=columns)
-            self.spec_ = self.spec or FeatureSpec(numeric=tuple(columns), categorical=())
-        else:
-            self.spec_ = self.spec or bank_spec()
-        self.features_ = list(self.spec_.features)
-        missing = [c for c in self.features_ if c not in X.columns]
-        if missing:
-            raise InputError(f"column {missing[0]!r} is missing: required {self.features_}")
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(X, y)
-        check_classification_targets(y)
-        classes = np.unique(y)
-        if len(classes) != 2:
-            raise InputError(
-                f"Only binary classification is supported: the target has {len(classes)} "
-                "class(es), a probability of default needs exactly two"
-            )
-        binary = y.dtype == bool or set(classes.tolist()) == {0, 1}
-        self.classes_ = np.array([0, 1]) if binary else classes
-        self.n_features_in_ = len(self.features_)
-        self.amount_column_ = amount_column(self.spec_)
-        pricing = [c for c in (econ.RATE_COLUMN, econ.TERM_COLUMN) if c in X.columns]
-        self.pricing_columns_ = [c for c in pricing if c not in self.features_]
-        # the loan's own pricing (rate, term) prices the cut-off even when it is not an input
-        return X[self.features_ + self.pricing_columns_], (y == classes[1]).astype(int)
-
-    def _folds(self, y: np.ndarray, folds):
-        return folds or make_folds(y, self.cv, self.random_state)
-
-    def _finish_fit(self, X: pd.DataFrame, y: np.ndarray, oof_proba: np.ndarray, folds) -> None:
-        """Calibrate on out-of-fold scores; price every loan and choose the cut-off and refer
-        band by expected profit on the cross-calibrated out-of-fold PDs (not realised profit)."""
-        score = logit(oof_proba)
-        self.calibration_ = calibration_method(self.calibration, y)
-        self.calibrator_ = Calibrator(self.calibration_).fit(score, y)
-        self.validation_pd_ = cross_calibrated(score, y, self.calibration_, folds)
-        self.schema_ = build_schema(X[self.features_], self.spec_)
-        self.base_rate_ = float(y.mean())
-        self.economics_ = self.economics or DEFAULT_ECONOMICS
-        terms = econ.loan_terms(X, self.amount_column_, self.economics_)
-        self.policy_ = terms.policy
-        values = econ.loan_values(terms, self.economics_, self.base_rate_)
-        chosen = econ.choose_cutoff(self.validation_pd_, values, self.economics_)
-        self.cutoff_ = chosen.cutoff
-        self.refer_band_ = (chosen.refer_low, chosen.refer_high)
-
-    def loan_values(self, frame: pd.DataFrame) -> econ.LoanValues:
-        """Gain if repaid, loss if defaulted and exposure at default of every row's loan under the
-        model's economics (`bankml.default.economics`); the policy used is `policy_`."""
-        check_is_fitted(self, "economics_")
-        terms = econ.loan_terms(frame, self.amount_column_, self.economics_)
-        return econ.loan_values(terms, self.economics_, self.base_rate_)
-
-    def loan_economics(self, frame: pd.DataFrame, pd_=None) -> pd.DataFrame:
-        """Per applicant: EAD, profit if repaid, loss if defaulted, break-even PD and expected
-        profit at its PD (computed when not given)."""
-        pd_ = self.predict_pd(frame) if pd_ is None else np.asarray(pd_, dtype=float)
-        values = self.loan_values(frame)
-        return pd.DataFrame(
-            {
-                "ead": values.ead,
-                "profit_if_repaid": values.gain,
-                "loss_if_default": values.loss,
-                "break_even_pd": values.gain / np.maximum(values.gain + values.loss, 1e-12),
-                "expected_profit": values.expected(pd_),
-            },
-            index=frame.index,
-        )
-
-    # ---- scoring -------------------------------------------------------------------------
-    def _prepare(self, frame: pd.DataFrame) -> pd.DataFrame:
-        check_is_fitted(self, "calibrator_")
-        if _is_matrix(frame):
-            if not getattr(self, "matrix_input_", False):
-                raise InputError("scoring needs a table (DataFrame) with named columns")
-            matrix = check_array(frame, dtype=float, ensure_all_finite="allow-nan")
-            if matrix.shape[1] != len(self.features_):
-                raise ValueError(
-                    f"X has {matrix.shape[1]} features, but {type(self).__name__} is expecting "
-                    f"{len(self.features_)} features as input"
-                )
-            frame = pd.DataFrame(matrix, columns=self.features_)
-        typical = typical_behaviour(self.schema_, frame.columns)  # new customers: typical values
-        frame = frame.assign(**typical) if typical else frame
-        missing = [c for c in self.features_ if c not in frame.columns]
-        if missing:
-            raise InputError(f"column {missing[0]!r} is missing: required {self.features_}")
-        X = frame if list(frame.columns) == self.features_ else frame[self.features_]
-        converted = {}
-        # once, as a dict: per-column access was a single applicant's main cost
-        dtypes = dict(zip(X.columns, X.dtypes, strict=True))
-        for f in self.schema_.numeric:  # convert only what is not numeric already (fast path)
-            if not pd.api.types.is_numeric_dtype(dtypes[f.name]) or pd.api.types.is_bool_dtype(
-                dtypes[f.name]
-            ):
-                converted[f.name] = pd.to_numeric(X[f.name], errors="coerce").astype(float)
-        for f in self.schema_.categorical:
-            if not pd.api.types.is_string_dtype(dtypes[f.name]):
-                converted[f.name] = X[f.name].astype("str").where(X[f.name].notna(), np.nan)
-        return X.assign(**converted) if converted else X
-
-    def _raw_score(self, X: pd.DataFrame) -> np.ndarray:
-        raise NotImplementedError
-
-    def _contributions(
-        self, X: pd.DataFrame, exact_shap: bool = False
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        raise NotImplementedError
-
-    def decision_function(self, frame: pd.DataFrame) -> np.ndarray:
-        """The model's raw log-odds score (what reason codes add up to)."""
-        return self._raw_score(self._prepare(frame))
-
-    def predict_pd(self, frame: pd.DataFrame) -> np.ndarray:
-        """Calibrated PD per row; extra columns ignored, unknown categories handled."""
-        score = self.decision_function(frame)  # first: an unfitted model raises NotFittedError
-        return self.calibrator_.transform(score)
-
-    def pd_from_score(self, score) -> np.ndarray:
-        """Calibrated PD for raw log-odds scores (e.g. the `score` an explanation adds up to)."""
-        check_is_fitted(self, "calibrator_")
-        return self.calibrator_.transform(np.atleast_1d(np.asarray(score, dtype=float)))
-
-    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        p = self.predict_pd(frame)
-        return np.column_stack([1 - p, p])
-
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        """1 = predicted default (PD at or above the cut-off); classes_[1] for other labels."""
-        default = self.predict_pd(frame) >= self.cutoff_
-        return self.classes_[default.astype(int)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True  # missing values are imputed inside every pipeline
-        tags.classifier_tags.multi_class = False  # a probability of default: two classes
-        return tags
-
-    def grade(self, pd_) -> np.ndarray:
-        """Grade on the fixed master scale (`bankml.default.cutoff.master_scale`)."""
-        check_is_fitted(self, "cutoff_")
-        return cut.grade(pd_)
-
-    def decision(self, pd_) -> np.ndarray:
-        """approve / refer / decline around the expected-value refer band."""
-        check_is_fitted(self, "cutoff_")
-        band = getattr(self, "refer_band_", None)
-        if band is None:  # a model saved before the band was chosen by expected value
-            band = tuple(f * self.cutoff_ for f in cut.LEGACY_REFER_BAND)
-        return cut.decision(pd_, *band)
-
-    # ---- explanation (bankml.default.explain) -----------------------------------------------
-    def _derived_reasons(self) -> frozenset[str]:
-        """`reasons.derived_in(self)`, computed once (it reads the fitted attribution)."""
-        if "derived_reasons_" not in self.__dict__:
-            self.derived_reasons_ = reasons.derived_in(self)
-        return self.derived_reasons_
-
-    def contributions(
-        self, frame: pd.DataFrame, exact_shap: bool = False
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(score, contributions rows x features_, base) with base + sum(contributions) == score.
-
-        LightGBM models attribute by their trees' paths (`bankml.default.treepath`: exact in
-        the sum, fast, not Shapley values); `exact_shap=True` asks for exact TreeSHAP instead.
-        """
-        return self._contributions(self._prepare(frame), exact_shap=exact_shap)
-
-    def explain(self, frame_one_row: pd.DataFrame) -> pd.DataFrame:
-        """One applicant's attribution per input column, largest |contribution| first."""
-        return explain.explain_one(self, frame_one_row)
-
-    def score_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """PD, grade, decision and the top three PD-raising reasons for every row (vectorised)."""
-        return explain.score_with_reasons(self, frame)
-
-    def counterfactual(
-        self, frame_one_row: pd.DataFrame, current_pd: float | None = None
-    ) -> dict | None:
-        """Smallest change of loan amount and/or term, priced by the product's rules, that
-        approves (or None): `bankml.default.counterfactual.advise`."""
-        return explain.counterfactual(self, frame_one_row, current_pd)
-
-    def feature_importance(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Global importance: mean |contribution| per input column over a frame (log-odds units)."""
-        return explain.feature_importance(self, frame)
-
-    def scorecard_table(self, role: str = "in use") -> pd.DataFrame | None:
-        """Points per bin of every kept characteristic (scorecard models only, else None)."""
-        return None
 
 
 class DefaultModel(PDModel):
@@ -427,6 +196,10 @@ class DefaultModel(PDModel):
         if contrib is None:
             raise InputError(f"{self.candidate} has no exact additive explanation")
         return score, contrib @ self.attribution_, base
+
+    def reasons_note(self) -> str:
+        """One sentence for the page: how this model's reason codes are computed."""
+        return PATH_NOTE if self._paths() is not None else EXACT_NOTE
 
     def scorecard_table(self, role: str = "in use") -> pd.DataFrame | None:
         """Points per bin of every kept characteristic (scorecard models only; see

@@ -1,7 +1,7 @@
 """Explanations of a fitted PD model: one applicant's reasons, reasons for a batch, the smallest
 change that approves a declined applicant (priced by `counterfactual`) and global importance.
 
-Functions take the fitted model (`bankml.default.estimator.PDModel`): its exact additive
+Functions take the fitted model (`bankml.default.pdmodel.PDModel`): its exact additive
 contributions make every explanation add up to the score the PD is calibrated from.
 """
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from bankml.default.fastprep import Columns
+
 UNSEEN = "\x00bankml-unseen-category\x00"  # a category no training data can contain
 
 
@@ -51,9 +53,10 @@ class CompiledBinning:
         # score) then add in the same order, so scores are bit-identical too
         out = np.empty((len(X), len(self.variables)), order="F")
         numeric = [v.name for v in self.variables if v.numeric]
-        # one conversion for every numeric column: per-column pandas access was most of the
-        # time of a single applicant
-        matrix = X[numeric].to_numpy(dtype=float, na_value=np.nan) if numeric else None
+        # one conversion for every numeric column (a few rows: of the whole frame, as one
+        # object block): pandas' per-column access was most of one applicant's time
+        columns = Columns(X)
+        matrix = columns.numbers(numeric) if numeric else None
         at = {name: i for i, name in enumerate(numeric)}
         for j, var in enumerate(self.variables):  # a loop over columns; rows stay vectorised
             if var.numeric:
@@ -61,14 +64,14 @@ class CompiledBinning:
                 out[:, j] = var.values[np.searchsorted(var.splits, x, side="right")]
                 missing = np.isnan(x)
             else:
-                codes, missing = _codes(var, X[var.name])
+                codes, missing = _codes(var, columns.column(var.name))
                 out[:, j] = var.values[codes]
             if missing.any():
                 out[missing, j] = var.missing
         return out
 
 
-def _codes(var: _Variable, column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _codes(var: _Variable, column) -> tuple[np.ndarray, np.ndarray]:
     """(position of each value among the variable's categories, -1 when unseen; missing mask).
 
     Each distinct value is looked up once (exact equality, as optbinning's isin: a value that is

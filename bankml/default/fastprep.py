@@ -54,7 +54,7 @@ class CompiledColumns:
     blocks: tuple
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
-        columns = _Columns(X)
+        columns = Columns(X)
         parts = []
         for block in self.blocks:  # a loop over the few blocks; rows stay vectorised
             if isinstance(block, _Numeric):
@@ -73,7 +73,7 @@ class CompiledColumns:
 SMALL_FRAME = 256  # rows: up to this many, one conversion of the whole frame is cheapest
 
 
-class _Columns:
+class Columns:
     """Columns of a frame as numpy arrays. A few rows (one applicant, its counterfactual
     trials) are converted once as a whole: pandas' per-column access and sub-frame selection
     cost more than the arithmetic there. A batch is read column by column (no object copy)."""

@@ -138,10 +138,10 @@ def value_text(frame: pd.DataFrame, feature: str, rows: np.ndarray | None = None
     values = column.to_numpy()
     if rows is not None:
         values = values[rows]
-    if not pd.api.types.is_numeric_dtype(column.dtype):
-        text = np.array([str(v).replace("_", " ") for v in values.tolist()], dtype=object)
-        text[np.asarray(pd.isna(values), dtype=bool)] = "missing"
-        return text.reshape(values.shape)
+    if not pd.api.types.is_numeric_dtype(column.dtype):  # each distinct category once
+        codes, distinct = pd.factorize(values.ravel())  # missing values get -1
+        texts = [str(v).replace("_", " ") for v in distinct.tolist()]
+        return np.array([*texts, "missing"], dtype=object)[codes].reshape(values.shape)
     numbers = values.astype(float)
     if feature in PERCENT_FEATURES or feature in DERIVED:
         out = _rounded_text(numbers * 100, 0, "%")
@@ -243,7 +243,9 @@ def top_reasons(
     if not len(cells):  # no factor raises any row's PD (e.g. one very safe applicant)
         return out
     named = order.ravel()[cells]
-    by_column = np.argsort(named, kind="stable")  # cells grouped by column, in row order
+    # cells grouped by column, in row order (a stable sort of small integers: a radix sort)
+    small = np.int16 if len(features) < 2**15 else np.intp
+    by_column = np.argsort(named.astype(small), kind="stable")
     cells, named = cells[by_column], named[by_column]
     starts = np.flatnonzero(np.r_[True, named[1:] != named[:-1]])
     for start, stop in zip(starts, [*starts[1:], len(named)], strict=True):
