@@ -205,7 +205,7 @@ def _speed_rows(model, frame) -> list[BenchRow]:
     started = time.perf_counter()
     model.predict_pd(batch)
     pd_only = len(batch) / (time.perf_counter() - started)
-    return [
+    rows = [
         BenchRow(
             SECTION,
             "one applicant: PD + grade + reasons + counterfactual, median",
@@ -223,6 +223,39 @@ def _speed_rows(model, frame) -> list[BenchRow]:
             baseline_name="PD only, no reasons",
             target=">= 100,000 rows/s",
             passed=rate >= 100_000,
+        ),
+    ]
+    return rows + _attribution_rows(model, batch.head(2_000))
+
+
+def _attribution_rows(model, sample) -> list[BenchRow]:
+    """For a model whose reasons are not exact Shapley values (LightGBM's path attributions):
+    their speed beside exact TreeSHAP on the same rows, and how often the top factor agrees."""
+    from bankml.default.estimator import EXACT_NOTE
+
+    if model.reasons_note() == EXACT_NOTE:
+        return []
+    started = time.perf_counter()
+    _, exact, _ = model.contributions(sample, exact_shap=True)
+    exact_rate = len(sample) / (time.perf_counter() - started)
+    started = time.perf_counter()
+    _, path, _ = model.contributions(sample)
+    path_rate = len(sample) / (time.perf_counter() - started)
+    agree = float(np.mean(np.argmax(path, axis=1) == np.argmax(exact, axis=1)))
+    return [
+        BenchRow(
+            SECTION,
+            f"reasons' attributions, {len(sample):,} loans: path table (exact in the sum)",
+            path_rate,
+            "rows/s",
+            baseline=exact_rate,
+            baseline_name="exact TreeSHAP, same rows",
+        ),
+        BenchRow(
+            SECTION,
+            f"reasons' top factor equals exact TreeSHAP's ({len(sample):,} loans)",
+            agree,
+            baseline_name="share of rows",
         ),
     ]
 

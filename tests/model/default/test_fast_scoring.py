@@ -49,3 +49,54 @@ def test_bench_speed_rows_judge_the_issue_targets(frame):
     assert single.passed == (single.value < 10)
     assert batch.target == ">= 100,000 rows/s" and batch.passed == (batch.value >= 100_000)
     assert batch.baseline > 0 and batch.baseline_name == "PD only, no reasons"
+
+
+@pytest.fixture(scope="module")
+def lightgbm(frame) -> DefaultModel:
+    return DefaultModel(candidate="lightgbm", cv=3).fit(frame, frame["defaulted"])
+
+
+def test_lightgbm_compiled_path_equals_the_scikit_learn_path(lightgbm, frame):
+    """The compiled ColumnTransformer changes no number: PDs, reasons, one applicant's
+    explanation and counterfactual are those of scikit-learn's own transform."""
+    assert lightgbm.columns_ is not None and lightgbm.paths_ is not None  # compiled at fit
+    plain = copy.deepcopy(lightgbm)
+    plain.columns_ = None
+    rows = frame.sample(400, random_state=2).copy()
+    rows.iloc[:20, rows.columns.get_loc("credit_score")] = np.nan
+    rows.iloc[20:40, rows.columns.get_loc("purpose")] = "unseen purpose"
+    pd.testing.assert_frame_equal(lightgbm.score_frame(rows), plain.score_frame(rows))
+    np.testing.assert_array_equal(lightgbm.predict_pd(rows), plain.predict_pd(rows))
+    declined = rows[lightgbm.predict_pd(rows) >= lightgbm.cutoff_].head(5)
+    assert len(declined)
+    for i in range(len(declined)):
+        one = declined.iloc[[i]]
+        pd.testing.assert_frame_equal(lightgbm.explain(one), plain.explain(one))
+        assert lightgbm.counterfactual(one) == plain.counterfactual(one)
+
+
+def test_lightgbm_reasons_are_path_attributions_and_treeshap_stays_available(lightgbm, frame):
+    from bankml.default.estimator import EXACT_NOTE, PATH_NOTE
+
+    rows = frame.head(300)
+    score, path, base = lightgbm.contributions(rows)
+    shap_score, shap, shap_base = lightgbm.contributions(rows, exact_shap=True)
+    raw = lightgbm.decision_function(rows)
+    np.testing.assert_allclose(score, raw, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(base + path.sum(axis=1), raw, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(shap_base + shap.sum(axis=1), raw, rtol=0, atol=1e-9)
+    assert not np.allclose(path, shap)  # a different attribution, not TreeSHAP renamed
+    scored = lightgbm.score_frame(rows)
+    np.testing.assert_allclose(scored["pd"], lightgbm.predict_pd(rows), rtol=0, atol=1e-12)
+    assert lightgbm.reasons_note() == PATH_NOTE
+    card = DefaultModel(candidate="scorecard", cv=3).fit(frame, frame["defaulted"])
+    assert card.reasons_note() == EXACT_NOTE
+
+
+def test_bench_reports_path_attributions_beside_exact_treeshap(lightgbm, frame):
+    from bankml.bench.default import _attribution_rows
+
+    speed, agree = _attribution_rows(lightgbm, frame.head(500))
+    assert speed.unit == "rows/s" and speed.baseline > 0
+    assert speed.baseline_name == "exact TreeSHAP, same rows"
+    assert 0.0 < agree.value < 1.0
