@@ -89,10 +89,16 @@ def grouped(
 
 def ratio_values(frame: pd.DataFrame, parents: tuple[str, ...]) -> np.ndarray:
     """numerator / denominator per row (NaN when the denominator is not positive)."""
-    top = pd.to_numeric(frame[parents[0]], errors="coerce").to_numpy(float)
-    bottom = pd.to_numeric(frame[parents[1]], errors="coerce").to_numpy(float)
+    top, bottom = (_numbers(frame[p]) for p in parents[:2])
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(bottom > 0, top / bottom, np.nan)
+
+
+def _numbers(column: pd.Series) -> np.ndarray:
+    """Floats of a column (text coerced, NaN where not a number); numeric columns directly."""
+    if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column):
+        return column.to_numpy(dtype=float, na_value=np.nan)
+    return pd.to_numeric(column, errors="coerce").to_numpy(float)
 
 
 def parents_of(prep, features: list[str]) -> list[tuple[str, ...]]:
