@@ -140,6 +140,15 @@ def value_text(frame: pd.DataFrame, feature: str, rows: np.ndarray | None = None
     Numbers are formatted once per distinct printed value (`_rounded_text`), categories by
     Python's str methods: the text is exactly what %-formatting each value gives.
     """
+    texts, codes = value_codes(frame, feature, rows)
+    return texts[codes]
+
+
+def value_codes(
+    frame: pd.DataFrame, feature: str, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct texts, each row's position among them): `value_text` before it is spread to
+    the rows, so a caller can build longer text once per distinct value."""
     column = frame[feature]
     values = column.to_numpy()
     if rows is not None:
@@ -147,22 +156,23 @@ def value_text(frame: pd.DataFrame, feature: str, rows: np.ndarray | None = None
     if not pd.api.types.is_numeric_dtype(column.dtype):  # each distinct category once
         codes, distinct = pd.factorize(values.ravel())  # missing values get -1
         texts = [str(v).replace("_", " ") for v in distinct.tolist()]
-        return np.array([*texts, "missing"], dtype=object)[codes].reshape(values.shape)
+        return np.array([*texts, "missing"], dtype=object), codes.reshape(values.shape)
     numbers = values.astype(float)
     if feature in PERCENT_FEATURES or feature in DERIVED:
-        out = _rounded_text(numbers * 100, 0, "%")
+        texts, codes = _rounded_text(numbers * 100, 0, "%")
     elif feature in MONEY_FEATURES:
-        out = _rounded_text(numbers, 0, "")
+        texts, codes = _rounded_text(numbers, 0, "")
     else:  # two decimals without trailing zeros: 2.5, 3, 0.25
-        out = _rounded_text(numbers, 2, "", strip=True)
-    out[~np.isfinite(numbers)] = "missing"
-    return out
+        texts, codes = _rounded_text(numbers, 2, "", strip=True)
+    codes[~np.isfinite(numbers)] = len(texts)
+    return np.append(texts, np.array(["missing"], dtype=object)), codes
 
 
 def _rounded_text(
     numbers: np.ndarray, decimals: int, suffix: str, strip: bool = False
-) -> np.ndarray:
-    """`"%.{decimals}f" % v + suffix` for every value, formatting each distinct printed value once.
+) -> tuple[np.ndarray, np.ndarray]:
+    """`"%.{decimals}f" % v + suffix` for every value, formatting each distinct printed value
+    once: (distinct texts, each value's position among them).
 
     The printed text depends only on v correctly rounded to `decimals` (round half to even on
     the exact binary value, sign kept), which is np.rint(v * 10**decimals) unless v * 10**decimals
@@ -184,9 +194,10 @@ def _rounded_text(
     keys[direct] = 0.0
     distinct, inverse = np.unique(keys.view(np.int64), return_inverse=True)  # -0.0 kept apart
     texts = [text(k / scale if decimals else k) for k in distinct.view(np.float64).tolist()]
-    out = np.array(texts, dtype=object)[inverse.reshape(numbers.shape)]
-    out[direct] = [text(v) for v in numbers[direct].tolist()]
-    return out
+    codes = inverse.reshape(numbers.shape).astype(np.intp)
+    codes.flat[direct] = len(texts) + np.arange(len(direct))  # each formatted on its own
+    texts.extend(text(v) for v in numbers.flat[direct].tolist())
+    return np.array(texts, dtype=object), codes
 
 
 def label(feature: str) -> str:
@@ -257,5 +268,7 @@ def top_reasons(
     for start, stop in zip(starts, [*starts[1:], len(named)], strict=True):
         rows, slots = np.divmod(cells[start:stop], kk)  # one loop step per named column
         feature = features[named[start]]  # format only the rows where it is a top reason
-        out[rows, slots] = label(feature) + " " + value_text(frame, feature, rows)
+        texts, codes = value_codes(frame, feature, rows)
+        prefix = label(feature) + " "  # joined once per distinct value, then spread
+        out[rows, slots] = np.array([prefix + t for t in texts.tolist()], dtype=object)[codes]
     return out
