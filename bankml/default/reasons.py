@@ -150,14 +150,13 @@ def value_codes(
     """(distinct texts, each row's position among them): `value_text` before it is spread to
     the rows, so a caller can build longer text once per distinct value."""
     column = frame[feature]
-    values = column.to_numpy()
-    if rows is not None:
-        values = values[rows]
     if not pd.api.types.is_numeric_dtype(column.dtype):  # each distinct category once
-        codes, distinct = pd.factorize(values.ravel())  # missing values get -1
-        texts = [str(v).replace("_", " ") for v in distinct.tolist()]
-        return np.array([*texts, "missing"], dtype=object), codes.reshape(values.shape)
-    numbers = values.astype(float)
+        codes, distinct = pd.factorize(column)  # in the column's own storage; missing: -1
+        codes = codes if rows is None else codes[rows]
+        texts = [str(v).replace("_", " ") for v in np.asarray(distinct, dtype=object).tolist()]
+        return np.array([*texts, "missing"], dtype=object), codes
+    values = column.to_numpy()
+    numbers = (values if rows is None else values[rows]).astype(float)
     if feature in PERCENT_FEATURES or feature in DERIVED:
         texts, codes = _rounded_text(numbers * 100, 0, "%")
     elif feature in MONEY_FEATURES:
