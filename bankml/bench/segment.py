@@ -82,7 +82,7 @@ def ceiling_features(X: pd.DataFrame) -> np.ndarray:
 
     fragile = {f"mix_{c}" for c in FRAGILITY_CATEGORIES}
     offered = [f for f in feature_catalogue(categories_of(X)) if f.cluster or f.name in fragile]
-    values = X[[f.name for f in offered]].to_numpy(float)
+    values = X[[f.name for f in offered]].to_numpy(float, copy=True)
     logged = np.array([f.transform == "log1p" for f in offered])
     values[:, logged] = np.log1p(np.clip(values[:, logged], 0, None))
     return StandardScaler().fit_transform(values)
