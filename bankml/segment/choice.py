@@ -102,14 +102,20 @@ class KChoice:
     stability: float
     structure_gap: float
     reason: str
+    first_k: int | None = None  # the gap rule's k before rescaling (None: no rescaling round)
 
 
-def decide(scores: pd.DataFrame, low: int, high: int, structure: float) -> KChoice:
-    """Apply the stated rule to a sweep table (gap, gap_se, stability per k) and say why."""
+def decide(
+    scores: pd.DataFrame, low: int, high: int, structure: float, first_k: int | None = None
+) -> KChoice:
+    """Apply the stated rule to a sweep table (gap, gap_se, stability per k) and say why.
+
+    first_k: the k a first gap round proposed on the standardised features, when the table was
+    measured after rescaling the features by their within-segment spread at that k."""
     gap_k = choose_k(scores, low, high)
     if gap_k == 1:
         return KChoice(
-            None, 1, float("nan"), structure, "one group explains the data as well as two"
+            None, 1, float("nan"), structure, "one group explains the data as well as two", first_k
         )
     stability = float(scores.loc[gap_k, "stability"])
     if structure < MIN_STRUCTURE_GAP:
@@ -117,16 +123,22 @@ def decide(scores: pd.DataFrame, low: int, high: int, structure: float) -> KChoi
             f"the {gap_k} groups explain no more than a cloud with the same correlations "
             f"(structure gap {structure:.3f} < {MIN_STRUCTURE_GAP})"
         )
-        return KChoice(None, gap_k, stability, structure, reason)
+        return KChoice(None, gap_k, stability, structure, reason, first_k)
     if stability < MIN_STABILITY:
         reason = (
             f"k={gap_k} is not reproducible: fits on two halves agree only at ARI "
             f"{stability:.2f} (< {MIN_STABILITY})"
         )
-        return KChoice(None, gap_k, stability, structure, reason)
+        return KChoice(None, gap_k, stability, structure, reason, first_k)
+    rescaled = (
+        ""
+        if first_k is None
+        else f" (measured with each feature scaled by its spread inside the k={first_k} segments"
+        " a first gap round proposed)"
+    )
     reason = (
         f"k={gap_k}: the gap statistic stops growing after it (within one SE or "
         f"{GAP_TIE:.0%}), fits on two halves agree at ARI {stability:.2f}, and the groups "
-        f"beat a same-correlation cloud by {structure:.3f}"
+        f"beat a same-correlation cloud by {structure:.3f}{rescaled}"
     )
-    return KChoice(gap_k, gap_k, stability, structure, reason)
+    return KChoice(gap_k, gap_k, stability, structure, reason, first_k)

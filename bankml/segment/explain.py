@@ -105,7 +105,7 @@ def explain(result, row: pd.DataFrame, warnings: list[str] | None = None) -> Ass
     """Nearest segment for one feature row, the runner-up, the margin and the deciding traits.
 
     A trait's pull is how much closer the feature puts the customer to the chosen centre than to
-    the runner-up's (in standardised units); the two or three largest pulls are named with the
+    the runner-up's (in the clustering's scaled units); the two or three largest pulls are named with the
     customer's value and the segment's typical one.
     """
     model = result.model

@@ -330,3 +330,27 @@ def test_bench_judges_k_only_where_the_ceiling_allows_and_extrapolates_the_sweep
     _, fit, sweep, _ = _speed_rows("100k", sampled, 500.0, 10.0)
     assert fit.value == pytest.approx(1.5 + 1.8)
     assert sweep.value == pytest.approx(30.0 + 3.3 - 1.0)
+
+
+def test_fixed_k_stability_and_silhouette_run_single_threaded(monkeypatch):
+    """The page's fixed-k view: OpenMP/BLAS threads on the busy 2-core machine made the half-sample
+    check 18.5 s instead of 0.5 s and the silhouette 1.7 s, so both must run on one thread."""
+    from threadpoolctl import threadpool_info
+
+    import bankml.segment as segment
+    import bankml.segment.model as model
+
+    seen = {}
+
+    def spy(name, real):
+        def wrapped(*args, **kwargs):
+            seen[name] = max(pool["num_threads"] for pool in threadpool_info())
+            return real(*args, **kwargs)
+
+        return wrapped
+
+    monkeypatch.setattr(segment, "half_stability", spy("stability", segment.half_stability))
+    monkeypatch.setattr(model, "silhouette_score", spy("silhouette", model.silhouette_score))
+    frame, _ = blobs(centers=4, seed=1)
+    segment_customers(frame, k=4, features=BLOB_FEATURES, n_init=2)
+    assert seen == {"stability": 1, "silhouette": 1}
