@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum |
 RUN_STAMP := $(VENV)/.run-installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 PORT ?= 8501
 # pytest-xdist workers: whole test files go to one of JOBS processes (module fixtures are built
-# once); JOBS=0 runs in this process, as `python -m pytest` does without -n.
+# once; the test bank and the shared trained models once per run for all workers, tests/_shared.py);
+# JOBS=0 runs in this process, as `python -m pytest` does without -n.
 JOBS ?= 2
 PYTEST_JOBS = -n $(JOBS) --dist loadfile
 

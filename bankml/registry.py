@@ -8,7 +8,9 @@
       <id>/validation.npz     out-of-fold predictions for the performance page (no pickle)
 
 Loading verifies the card and the checksum before any deserialiser runs; a model saved by another
-scikit-learn version or for other features is refused with a "retrain" message.
+scikit-learn version or for other features is refused with a "retrain" message. Every unpickling in
+bankml goes through `load_verified_bytes`, which hashes the very bytes it loads. What a card holds
+is built by `bankml.model_card`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import io
 import json
 import os
 import pickle
-import platform
 import shutil
 import uuid
 import warnings
@@ -32,6 +33,7 @@ import pandas as pd
 
 from bankml import config
 from bankml.errors import ModelError
+from bankml.model_card import library_versions
 
 ARTEFACT = "model.joblib"
 CARD = "card.json"
@@ -45,82 +47,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def frame_hash(frame: pd.DataFrame) -> str:
-    """sha256 of a frame's columns and values (the training-data hash in the card)."""
-    digest = hashlib.sha256(",".join(map(str, frame.columns)).encode())
-    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
-    return digest.hexdigest()
-
-
-def library_versions() -> dict[str, str]:
-    import catboost
-    import lightgbm
-    import sklearn
-
-    from bankml import __version__ as bankml_version
-
-    return {
-        "python": platform.python_version(),
-        "sklearn": sklearn.__version__,
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "lightgbm": lightgbm.__version__,
-        "catboost": catboost.__version__,
-        "joblib": joblib.__version__,
-        "bankml": bankml_version,
-    }
-
-
-def make_card(result, data_hash: str, source: str, frame: pd.DataFrame | None = None) -> dict:
-    """The model card for a TrainResult: everything needed to audit and reproduce it.
-
-    With the training `frame`, also the global importance on it (up to 2,000 rows), so a model
-    trained on a CSV can show what drives it next to a bank that lacks its columns.
-    """
-    model = result.model
-    board = result.leaderboard.drop(columns=["params"], errors="ignore")
-    importance = None
-    if frame is not None:
-        table = model.feature_importance(frame.head(2000))
-        importance = json.loads(table.to_json(orient="records"))
-    return {
-        "source": source,
-        "data_hash": data_hash,
-        "rows": int(len(result.validation)),
-        "default_rate": float(result.validation["y"].mean()),
-        "target": result.spec.target,
-        "features": list(model.features_),
-        "feature_dtypes": {
-            **{f: "numeric" for f in result.spec.numeric},
-            **{f: "categorical" for f in result.spec.categorical},
-        },
-        "protected": list(result.spec.protected),
-        "dropped_columns": list(result.spec.dropped),
-        "include_age": "age" in model.features_,
-        "schema": model.schema_.to_dict(),
-        "algorithm": result.chosen,
-        "parameters": result.parameters,
-        "seed": result.parameters.get("random_state", 0),
-        "cutoff": float(model.cutoff_),
-        "refer_band": [float(v) for v in getattr(model, "refer_band_", ())],
-        "economics": dict(vars(model.economics_)) if hasattr(model, "economics_") else None,
-        "pricing_policy": getattr(model, "policy_", None),
-        "metrics": {k: float(v) for k, v in result.metrics().items()},
-        "oracle": result.oracle,
-        "leaderboard": json.loads(board.to_json(orient="records")),
-        "train_seconds": round(result.seconds, 3),
-        "scorecard_points": None
-        if result.scorecard_points is None
-        else json.loads(result.scorecard_points.to_json(orient="records")),
-        "importance": importance,
-        "diagnostics": {  # scorecard screening and scaling, protected-column notice, proxies
-            k: json.loads(v.to_json(orient="records")) if isinstance(v, pd.DataFrame) else v
-            for k, v in getattr(result, "diagnostics", {}).items()
-        },
-        "versions": library_versions(),
-    }
 
 
 def _write_validation(folder: Path, validation: pd.DataFrame) -> None:
@@ -276,19 +202,21 @@ def load_model(
             f"model {card.get('id')} was trained on other features (model only: {extra}, "
             f"data only: {absent}): retrain"
         )
+    label = f"model {card.get('id', folder.name)}"
+    data = (folder / card.get("artefact", ARTEFACT)).read_bytes()  # the bytes hashed are loaded
     with warnings.catch_warnings():
         warnings.simplefilter("error", InconsistentVersionWarning)
         try:
-            model = joblib.load(folder / card.get("artefact", ARTEFACT))
+            model = load_verified_bytes(data, card["sha256"], label)
         except InconsistentVersionWarning as exc:
             raise ModelError(
-                f"model {card.get('id')} holds a {exc.estimator_name} pickled with scikit-learn "
+                f"{label} holds a {exc.estimator_name} pickled with scikit-learn "
                 f"{exc.original_sklearn_version}, this is {exc.current_sklearn_version}: retrain"
             ) from None
+        except ModelError:
+            raise
         except Exception as exc:
-            raise ModelError(
-                f"model {card.get('id')} cannot be loaded ({type(exc).__name__}): retrain"
-            ) from None
+            raise ModelError(f"{label} cannot be loaded ({type(exc).__name__}): retrain") from None
     if list(getattr(model, "features_", [])) != list(card["features"]):
         raise ModelError(f"model {card.get('id')} does not match its card's features: retrain")
     if hasattr(model, "calibrator_") and not hasattr(model, "economics_"):
@@ -383,10 +311,12 @@ def save_artefact(obj, file: Path) -> Path:
 
 
 def load_verified_bytes(data: bytes, sha256: str, label: str) -> object:
-    """Deserialise bytes only when their sha256 matches the one verified against a model card
-    (the Spark engine's executors load the broadcast model through this, as the driver does)."""
+    """The one deserialiser: bytes are unpickled only when their sha256 matches the one verified
+    against a card (`load_model`, `load_artefact` and the Spark executors all load through it)."""
     if hashlib.sha256(data).hexdigest() != sha256:
-        raise ModelError(f"checksum mismatch for {label} on the executor: retrain")
+        raise ModelError(
+            f"checksum mismatch for {label}: the bytes changed since they were signed; retrain"
+        )
     return joblib.load(io.BytesIO(data))
 
 
@@ -394,11 +324,18 @@ def load_artefact(file: Path):
     """The object `save_artefact` stored, or None when it is missing, changed since it was written,
     or saved by other library versions: only a checksum-verified file is deserialised."""
     file = Path(file)
-    card_file = file.with_name(file.name + ".card.json")
     try:
-        card = json.loads(card_file.read_text())
-        if card.get("versions") != library_versions() or sha256_file(file) != card.get("sha256"):
+        card = json.loads(file.with_name(file.name + ".card.json").read_text())
+        if card.get("versions") != library_versions():
             return None
-        return joblib.load(file)
-    except (OSError, ValueError, EOFError, AttributeError, ImportError, pickle.UnpicklingError):
+        return load_verified_bytes(file.read_bytes(), str(card.get("sha256")), str(file))
+    except (
+        ModelError,
+        OSError,
+        ValueError,
+        EOFError,
+        AttributeError,
+        ImportError,
+        pickle.UnpicklingError,
+    ):
         return None  # a damaged or outdated file is refitted, never trusted

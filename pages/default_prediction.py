@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import streamlit as st
 
 from bankml import formatting
-from bankml.default import batch_summary, behaviour
+from bankml.default import behaviour
 from bankml.default.cutoff import master_scale
-from bankml.default.drift import TOO_FEW
 from bankml.default.scoring import applicant_from_loan, score_applicant
 from bankml.errors import BankmlError
-from dashboard import charts, models, review, safe, store
+from dashboard import applicant as applicant_state
+from dashboard import batch_view, charts, models, review, safe, store
+from dashboard.applicant import number_field, values_tag
 
 st.title("Default prediction")
 st.caption("Probability of default for one applicant or a CSV batch, with the reasons behind it.")
@@ -36,43 +35,12 @@ with st.expander("Master scale of risk grades"):
 
 
 def applicant() -> dict:
-    """The session's one applicant: its values, a form version and whether it has been scored.
-
-    Loading, editing and scoring all go through this object. The form's widget keys carry the
-    version, so values pushed in from outside (a loaded loan) replace whatever the browser still
-    holds for the old widgets; derived widgets (what-if) are keyed on the values themselves, so
-    they reset whenever the applicant changes. A new model starts a new applicant.
-    """
-    state = st.session_state.get("applicant")
-    if not isinstance(state, dict) or state.get("model") != card.get("sha256"):
-        version = state["version"] + 1 if isinstance(state, dict) else 0
-        state = {"values": shown_defaults(), "version": version, "scored": False}
-        state["model"] = card.get("sha256")
-        st.session_state.applicant = state
-    return state
-
-
-def shown_defaults() -> dict:
-    """The model's typical applicant at the precision the form shows (what you see is scored)."""
-    values = schema.defaults()
-    for spec in schema.numeric:
-        places = formatting.decimal_places(spec.step, spec.integer)
-        values[spec.name] = round(float(values[spec.name]), places)
-    return values
+    """The session's one applicant for this model (see dashboard.applicant)."""
+    return applicant_state.current(schema, card)
 
 
 def replace_applicant(values: dict, scored: bool, new_form: bool, source: str = "") -> None:
-    """Swap in new applicant values; new_form re-keys the form so it shows exactly these values."""
-    state = applicant()
-    version = state["version"] + 1 if new_form else state["version"]
-    st.session_state.applicant = {
-        **state, "values": dict(values), "version": version, "scored": scored, "source": source
-    }  # fmt: skip
-
-
-def values_tag(values: dict) -> str:
-    """A short digest of the applicant's values: the key suffix of every derived widget."""
-    return hashlib.sha1(repr(sorted(values.items())).encode()).hexdigest()[:12]
+    applicant_state.replace(schema, card, values, scored, new_form, source)
 
 
 def load_applicant() -> None:
@@ -86,18 +54,6 @@ def load_applicant() -> None:
     st.session_state.load_error = None
     source = f"loan {int(st.session_state.load_loan_id)}"
     replace_applicant(values, scored=False, new_form=True, source=source)
-
-
-def number_field(container, label: str, spec, value, key: str, **kwargs):
-    """A number input with the validator's bounds and step (ints for whole-number fields),
-    showing enough decimals that a loaded value reads exactly as it is scored."""
-    kind = int if spec.integer else float
-    bounds = dict(min_value=kind(spec.minimum), max_value=kind(spec.maximum), step=kind(spec.step))
-    places = formatting.decimal_places(spec.step, spec.integer)
-    shown = "%d" if spec.integer else f"%.{places}f"
-    return container.number_input(
-        label, value=kind(value), key=key, format=shown, **bounds, **kwargs
-    )
 
 
 def show_result(result) -> None:
@@ -244,63 +200,6 @@ def single_applicant() -> None:
         st.caption(f"Loaded {state['source']}: check the fields, then score it.")
 
 
-def show_batch(result, name: str) -> None:
-    """Results first: the outcome, the decisions counted, then identifier, PD, grade, decision."""
-    summary = result.summary()
-    kind, text = batch_summary.outcome(
-        summary["rows_in"], summary["scored"], summary["rejected"], summary["warnings"]
-    )
-    {"success": st.success, "warning": st.warning, "error": st.error}[kind](safe.literal(text))
-    if len(result.scored):
-        counts = batch_summary.decision_counts(result.scored)
-        cols = st.columns(4)
-        for col, (decision, n) in zip(cols, counts.items(), strict=False):
-            share = formatting.percent(n / len(result.scored))
-            col.metric(decision.title(), formatting.count(n), help=f"{share} of the scored rows")
-        mean_pd = formatting.pd_text(summary["mean_pd"])
-        cols[3].metric(
-            "Mean PD", mean_pd, help="Average probability of default of the scored rows."
-        )
-        st.subheader("Scored applicants")
-        st.dataframe(
-            batch_summary.for_export(result.scored),
-            hide_index=True,
-            column_config={
-                "pd": st.column_config.NumberColumn(
-                    "PD", format="percent", help="Probability of default"
-                ),
-                "reason_1": st.column_config.TextColumn("Top reason"),
-            },
-        )
-        st.altair_chart(charts.pd_chart(result.scored["pd"], model.cutoff_), width="stretch")
-        st.download_button(
-            "Download scored CSV", batch_summary.export_csv(result.scored),
-            f"scored_{name.rsplit('.', 1)[0]}.csv", "text/csv", key="batch_download",
-            on_click="ignore",
-        )  # fmt: skip
-    if len(result.issues()):
-        st.subheader("Rows with problems (not scored unless marked warning)")
-        st.dataframe(result.issues(), hide_index=True)
-    if result.report.extra_columns:
-        extra = ", ".join(result.report.extra_columns)
-        st.caption(f"Carried through, not used by the model: {safe.literal(extra)}")
-    if len(result.scored) and result.drift is not None:
-        st.subheader("Drift against the training data")
-        st.caption(
-            "PSI per input on bins from the training data, the PD's first: below 0.10 stable, "
-            "0.10-0.25 moderate, above significant; a PSI within the noise level cannot be told "
-            "from chance."
-        )
-        st.dataframe(
-            result.drift, hide_index=True, key="batch_drift", column_config=review.DRIFT_COLUMNS
-        )
-        if (result.drift["band"] == TOO_FEW).any():
-            st.caption(
-                f"{TOO_FEW.capitalize()}: with this few rows even a batch from the training "
-                "population would show a PSI this large, so no verdict is given."
-            )
-
-
 single, batch = st.tabs(["Single applicant", "Batch"])
 with single:
     single_applicant()
@@ -320,4 +219,4 @@ with batch:
         except BankmlError as exc:
             safe.show_error(exc)
         else:
-            show_batch(result, upload.name)
+            batch_view.show_batch(result, upload.name, model.cutoff_)

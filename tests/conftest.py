@@ -1,4 +1,8 @@
-"""Shared fixtures: a tiny seeded bank, generated once per test session."""
+"""Shared fixtures: a tiny seeded bank and a quick model on it, each built once per test run.
+
+Under pytest-xdist every worker is its own process, so a session fixture alone would build its
+object once per worker: these go through `tests._shared.built_once` instead.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests._shared import built_once, copy_of
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL_CUSTOMERS = 3_000
@@ -19,13 +25,44 @@ def root() -> Path:
 
 @pytest.fixture(scope="session")
 def small_bank_path(tmp_path_factory) -> Path:
-    """A 3,000-customer bank (seed 7) in a session temp folder; read-only for tests."""
+    """A 3,000-customer bank (seed 7), generated once per run; each worker reads its own copy."""
     from bankml.bank import regenerate
     from synth import BankParams
 
-    path = tmp_path_factory.mktemp("bank") / "bank.duckdb"
-    regenerate(BankParams(customers=SMALL_CUSTOMERS, seed=7), path)
-    return path
+    def build(folder: Path) -> None:
+        regenerate(BankParams(customers=SMALL_CUSTOMERS, seed=7), folder / "bank.duckdb")
+
+    shared = built_once(tmp_path_factory, "bank", build)
+    return copy_of(shared, tmp_path_factory, "bank") / "bank.duckdb"
+
+
+@pytest.fixture(scope="session")
+def quick_bank_model(small_bank_path, tmp_path_factory):
+    """(TrainResult, registry folder) of `train_bank_model(small bank, candidates="quick", cv=3)`,
+    trained once per run: the quick comparison with the oracle, as `bankml train` registers it.
+    Read-only: copy the registry (`copy_of`) before writing into it."""
+    import joblib
+
+    from bankml.default import train_bank_model
+
+    def build(folder: Path) -> None:
+        result, _ = train_bank_model(small_bank_path, folder / "models", candidates="quick", cv=3)
+        joblib.dump(result, folder / "result.joblib")
+
+    shared = built_once(tmp_path_factory, "quick-model", build)
+    return joblib.load(shared / "result.joblib"), shared / "models"
+
+
+@pytest.fixture(scope="session")
+def logistic_bank_model(small_bank_path, tmp_path_factory) -> Path:
+    """Registry folder of `train_bank_model(small bank, candidates=["logistic"], cv=3)`, trained
+    once per run (read-only: copy it with `copy_of` before writing into it)."""
+    from bankml.default import train_bank_model
+
+    def build(folder: Path) -> None:
+        train_bank_model(small_bank_path, folder / "models", candidates=["logistic"], cv=3)
+
+    return built_once(tmp_path_factory, "logistic-model", build) / "models"
 
 
 @pytest.fixture(scope="session")

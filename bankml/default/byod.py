@@ -44,6 +44,7 @@ def train_uploaded(
     Returns (TrainResult, model folder). The previous model stays in the registry (switch back on
     the Model performance page) and stays current if anything fails.
     """
+    from bankml import model_card
     from bankml import registry as reg
     from bankml.default import train_default
     from bankml.default.candidates import quick_for
@@ -72,8 +73,8 @@ def train_uploaded(
         progress=progress or (lambda f, m: None),
         **options,
     )
-    card = reg.make_card(
-        result, reg.frame_hash(frame), source=f"upload {Path(source).name}", frame=frame
+    card = model_card.make_card(
+        result, model_card.frame_hash(frame), source=f"upload {Path(source).name}", frame=frame
     )
     return result, reg.save_model(result.model, card, registry, validation=result.validation)
 

@@ -34,6 +34,7 @@ def train_bank_model(
     `reject_inference` ("fuzzy" or "parcelling", default off) refits the chosen model on the booked
     loans plus the declined applications of the same period (`bankml.default.reject`).
     """
+    from bankml import model_card
     from bankml import registry as reg
 
     info = data.bank_info(db)
@@ -58,7 +59,7 @@ def train_bank_model(
         )
     if not register:
         return result, None
-    card = reg.make_card(
+    card = model_card.make_card(
         result, info.content_hash, source=f"bank {info.path} (seed {info.seed})", frame=frame
     )
     return result, reg.save_model(result.model, card, registry, validation=result.validation)
@@ -92,11 +93,14 @@ def train_csv_model(
     **options,
 ) -> tuple[TrainResult, Path | None]:
     """Train on any CSV with a binary target (see `train_table_model`) and save it as current."""
+    from bankml import model_card
     from bankml import registry as reg
 
     frame = read_training_csv(csv)
     result = train_table_model(frame, target, candidates=candidates, progress=progress, **options)
     if not register:
         return result, None
-    card = reg.make_card(result, reg.frame_hash(frame), source=f"csv {Path(csv).name}", frame=frame)
+    card = model_card.make_card(
+        result, model_card.frame_hash(frame), source=f"csv {Path(csv).name}", frame=frame
+    )
     return result, reg.save_model(result.model, card, registry, validation=result.validation)

@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 
+from tests._shared import copy_of
 from tests.app._apptest import open_page
 
 
@@ -52,12 +53,8 @@ def test_overview_reads_alone(small_bank_path, monkeypatch, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def performance(small_bank_path, tmp_path_factory):
-    from bankml.default import train_bank_model
-
-    folder = tmp_path_factory.mktemp("models")
-    train_bank_model(small_bank_path, folder, candidates=["logistic"], cv=3)
-    return folder
+def performance(logistic_bank_model, tmp_path_factory):
+    return copy_of(logistic_bank_model, tmp_path_factory, "models")
 
 
 def test_model_performance_reads_alone(small_bank_path, monkeypatch, performance):

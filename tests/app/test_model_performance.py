@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests._shared import copy_of
 from tests.app._apptest import open_page as open_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -14,12 +15,9 @@ PAGE = "pages/model_performance.py"
 
 
 @pytest.fixture(scope="module")
-def registry_dir(small_bank_path, tmp_path_factory):
-    from bankml.default import train_bank_model
-
-    folder = tmp_path_factory.mktemp("models")
-    train_bank_model(small_bank_path, folder, candidates="quick", cv=3)
-    return folder
+def registry_dir(quick_bank_model, tmp_path_factory):
+    """This file's copy of the quick model's registry (the tests store views into it)."""
+    return copy_of(quick_bank_model[1], tmp_path_factory, "models")
 
 
 def _open(monkeypatch, bank: Path, models: Path) -> AppTest:

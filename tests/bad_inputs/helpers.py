@@ -12,7 +12,8 @@ def trained_registry(bank_path: str) -> Path:
     """A registry holding one logistic model trained on the given bank (read-only for tests)."""
     from bankml.data import bank_info
     from bankml.default import loan_frame, train_default
-    from bankml.registry import make_card, save_model
+    from bankml.model_card import make_card
+    from bankml.registry import save_model
 
     frame = loan_frame(bank_path)
     result = train_default(frame, candidates=["logistic"], cv=3, search_seconds=0)

@@ -277,6 +277,33 @@ def test_bank_without_transactions_is_a_clear_error(small_bank, tmp_path):
         segment_customers(path)
 
 
+def _cli_in_process(argv: list[str]) -> int:
+    """`bankml` run through `bankml.cli.main` in this process: its exit code, argparse's too."""
+    from bankml.cli import main
+
+    try:
+        return main(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+
+
+def test_cli_segment_in_process(small_bank_path, capsys):
+    """`bankml segment` in this process: k, names and the ARI of the same fit, and a bad --k in
+    one line (the subprocess runs below are the slow tier's)."""
+    assert _cli_in_process(["segment", "--db", str(small_bank_path), "--k", "7", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["k"] == 7 and len(payload["segments"]) == 7
+    fixed = segment_customers(small_bank_path, k=7, random_state=0)
+    assert payload["ari_vs_truth"] == pytest.approx(ari_against_truth(fixed, small_bank_path))
+    assert sum(s["size"] for s in payload["segments"]) == 3_000
+    for k in ("21", "many"):
+        assert _cli_in_process(["segment", "--db", str(small_bank_path), "--k", k]) == 2
+        err = capsys.readouterr().err
+        assert "--k" in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.slow  # an interpreter start-up: test_cli_segment_in_process keeps this fast
 def test_cli_prints_k_names_and_ari(bankml_cli, small_bank_path):
     done = bankml_cli("segment", "--db", str(small_bank_path), "--k", "7", "--json")
     assert done.returncode == 0, done.stderr
@@ -289,6 +316,7 @@ def test_cli_prints_k_names_and_ari(bankml_cli, small_bank_path):
     assert sum(s["size"] for s in payload["segments"]) == 3_000
 
 
+@pytest.mark.slow  # an interpreter start-up each: test_cli_segment_in_process keeps this fast
 @pytest.mark.parametrize("k", ["21", "many"])
 def test_cli_bad_k_is_one_line_exit_2(bankml_cli, small_bank_path, k):
     done = bankml_cli("segment", "--db", str(small_bank_path), "--k", k)

@@ -233,6 +233,25 @@ def test_top_n_from_scores_excludes_train_items():
     np.testing.assert_array_equal(top, [[1, 2], [0, 1]])
 
 
+def test_cli_recommend_in_process(small_bank_path, capsys):
+    """`bankml recommend` through `bankml.cli.main`: offers exclude holdings, an unknown customer
+    is one error line, exit 2 (the subprocess run below is the slow tier's)."""
+    from bankml.cli import main
+
+    db = str(small_bank_path)
+    assert main(["recommend", "--db", db, "--customer", "12", "--top", "3", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    held = {h["product_id"] for h in payload["holdings"]}
+    assert len(payload["recommendations"]) == 3
+    assert not held & {r["product_id"] for r in payload["recommendations"]}
+    assert main(["recommend", "--db", db, "--customer", "999999"]) == 2
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if line.startswith("bankml recommend: error:")]
+    assert len(errors) == 1 and "unknown customer id 999999" in errors[0]
+    assert "Traceback" not in err
+
+
+@pytest.mark.slow  # two interpreter start-ups: test_cli_recommend_in_process keeps this fast
 def test_cli_recommend_json_and_unknown_customer(bankml_cli, small_bank_path):
     ok = bankml_cli(
         "recommend", "--db", str(small_bank_path), "--customer", "12", "--top", "3", "--json"

@@ -8,7 +8,7 @@ from unittest import mock
 
 import pytest
 
-from bankml import registry
+from bankml import model_card, registry
 from bankml.default import loan_frame, train_default
 from bankml.errors import ModelError
 
@@ -23,7 +23,7 @@ def trained(small_bank_path):
 
 @pytest.fixture()
 def saved(trained, tmp_path):
-    card = registry.make_card(trained, "abc123", source="test")
+    card = model_card.make_card(trained, "abc123", source="test")
     folder = registry.save_model(
         trained.model, card, tmp_path / "models", validation=trained.validation
     )
@@ -131,7 +131,7 @@ def test_no_registry_or_no_current_model_is_a_clean_error(tmp_path):
 
 def test_list_and_switch_current(saved, trained):
     reg, first = saved
-    card = registry.make_card(trained, "def456", source="test")
+    card = model_card.make_card(trained, "def456", source="test")
     second = registry.save_model(trained.model, {**card, "note": "second"}, reg)
     listing = registry.list_models(reg)
     assert set(listing["id"]) == {first.name, second.name}
@@ -150,3 +150,26 @@ def test_half_written_model_folder_is_invisible_and_swept(saved):
     assert registry.sweep_temp(reg) == 1
     assert not (reg / ".tmp-deadbeef").exists()
     registry.load_model(reg)  # the champion still verifies
+
+
+def test_artefact_round_trip_and_a_changed_file_is_never_deserialised(tmp_path):
+    file = registry.save_artefact({"k": 3}, tmp_path / "fit.joblib")
+    assert registry.load_artefact(file) == {"k": 3}
+    file.write_bytes(file.read_bytes() + b"\0")  # one byte appended after signing
+    with mock.patch("bankml.registry.joblib.load") as load:
+        assert registry.load_artefact(file) is None
+    load.assert_not_called()
+    assert registry.load_artefact(tmp_path / "missing.joblib") is None
+
+
+def test_verified_bytes_refuse_a_wrong_checksum_before_unpickling(tmp_path):
+    sentinel = tmp_path / SENTINEL_NAME
+
+    class Payload:
+        def __reduce__(self):
+            return (open, (str(sentinel), "w"))
+
+    data = pickle.dumps(Payload())
+    with pytest.raises(ModelError, match="checksum mismatch for payload"):
+        registry.load_verified_bytes(data, "0" * 64, "payload")
+    assert not sentinel.exists()

@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import check_estimator
 
 from bankml import evaluate
-from bankml.default import DefaultModel, bank_spec, economics, loan_frame, oracle_pd, train_default
+from bankml.default import DefaultModel, bank_spec, economics, loan_frame, train_default
 from bankml.default.candidates import ALL, QUICK
 from bankml.default.cutoff import GRADES
 from bankml.default.learners import Subsampled
@@ -21,8 +21,9 @@ def frame(small_bank_path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def result(frame, small_bank_path):
-    return train_default(frame, candidates="quick", oracle=oracle_pd(small_bank_path), cv=3)
+def result(quick_bank_model):
+    """train_default(frame, "quick", oracle=oracle_pd(bank), cv=3), shared with the page tests."""
+    return quick_bank_model[0]
 
 
 @pytest.fixture(scope="module", params=["lightgbm", "scorecard", "logistic"])

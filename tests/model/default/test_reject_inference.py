@@ -75,10 +75,16 @@ def test_application_frame_holds_the_declined_with_the_loans_inputs(bank):
     np.testing.assert_array_equal(booked["credit_score"], frame["credit_score"])
 
 
+@pytest.fixture(scope="module")
+def booked_only(bank):
+    """The booked-only comparison both methods start from (trained once; never mutated)."""
+    return train_default(bank[0], candidates=["logistic", "lightgbm"], cv=3)
+
+
 @pytest.mark.parametrize("method", reject.METHODS)
-def test_reject_inference_runs_and_changes_the_model(bank, method):
+def test_reject_inference_runs_and_changes_the_model(bank, booked_only, method):
     frame, apps = bank
-    base = train_default(frame, candidates=["logistic", "lightgbm"], cv=3)
+    base = booked_only
     declined = apps[apps["declined"] & reject.in_window(apps, frame)].reset_index(drop=True)
     assert len(declined) > 50
     result = reject.with_reject_inference(base, frame, declined, method, cv=3)
@@ -91,6 +97,26 @@ def test_reject_inference_runs_and_changes_the_model(bank, method):
     assert np.isfinite(result.validation["pd"]).all()
 
 
+def test_cli_flags_train_with_reject_inference_in_process(small_bank_path, tmp_path, capsys):
+    """`bankml train --reject-inference` through `bankml.cli.main`: the flag trains and is
+    recorded, and a CSV is refused in one line (the subprocess runs below are the slow tier's)."""
+    import json
+
+    from bankml.cli import main
+
+    args = ["train", "--db", str(small_bank_path), "--models", "logistic", "--cv", "3"]
+    out = tmp_path / "m"
+    assert main([*args, "--reject-inference", "fuzzy", "--out", str(out), "--json"]) == 0
+    assert "reject inference (fuzzy)" in json.dumps(json.loads(capsys.readouterr().out))
+    csv = tmp_path / "t.csv"
+    pd.DataFrame({"x": range(40), "bad": [0, 1] * 20}).to_csv(csv, index=False)
+    refused = ["train", "--csv", str(csv), "--target", "bad", "--reject-inference", "fuzzy"]
+    assert main([*refused, "--out", str(tmp_path / "c")]) == 2
+    errors = [x for x in capsys.readouterr().err.splitlines() if x.startswith("bankml train")]
+    assert len(errors) == 1 and "--reject-inference needs" in errors[0]
+
+
+@pytest.mark.slow  # an interpreter start-up: the in-process test above keeps the flag fast
 def test_cli_trains_with_reject_inference_and_records_it(bankml_cli, small_bank_path, tmp_path):
     import json
 
@@ -103,6 +129,7 @@ def test_cli_trains_with_reject_inference_and_records_it(bankml_cli, small_bank_
     assert "reject inference (fuzzy)" in json.dumps(out)
 
 
+@pytest.mark.slow  # an interpreter start-up: the in-process test above keeps the refusal fast
 def test_cli_refuses_reject_inference_on_a_csv(bankml_cli, tmp_path):
     csv = tmp_path / "t.csv"
     pd.DataFrame({"x": range(40), "bad": [0, 1] * 20}).to_csv(csv, index=False)

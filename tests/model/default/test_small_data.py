@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bankml import evaluate, registry
+from bankml import evaluate, model_card, registry
 from bankml.default import candidates as cands
 from bankml.default import train_default
 from bankml.default.blend import BlendModel
@@ -190,7 +190,7 @@ def test_blend_is_calibrated_and_round_trips_through_the_registry(blend, result,
     assert abs(model.validation_pd_.mean() - y.mean()) < 0.03
     assert evaluate.ece(y, model.validation_pd_) < 0.06
     blended = dataclasses.replace(result, model=model, chosen=cands.BLEND_NAME)
-    card = registry.make_card(blended, registry.frame_hash(frame), source="test")
+    card = model_card.make_card(blended, model_card.frame_hash(frame), source="test")
     registry.save_model(model, card, tmp_path / "models")
     loaded, loaded_card = registry.load_model(tmp_path / "models")
     assert loaded_card["algorithm"] == cands.BLEND_NAME

@@ -10,15 +10,12 @@ import pytest
 from bankml import registry
 from bankml.default.validation_report import SECTIONS
 from bankml.default.vintage import bank_vintages, vintage_curves
+from tests._shared import copy_of
 
 
 @pytest.fixture(scope="module")
-def trained(small_bank_path, tmp_path_factory):
-    from bankml.default.workflow import train_bank_model
-
-    folder = tmp_path_factory.mktemp("models")
-    _, model_dir = train_bank_model(small_bank_path, folder, candidates=["logistic"], cv=3)
-    return model_dir
+def trained(logistic_bank_model, tmp_path_factory):
+    return registry.model_folder(copy_of(logistic_bank_model, tmp_path_factory, "models"))
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +62,20 @@ def test_report_draws_one_vintage_curve_per_quarter(report, small_bank_path):
         assert f">{name}<" in vintages
 
 
+def test_report_refuses_a_bad_model_path_in_one_line_in_process(tmp_path, capsys):
+    """The same refusal through `bankml.cli.main` (the subprocess run below is the slow tier's)."""
+    from bankml.cli import main
+
+    assert (
+        main(["report", "--model", str(tmp_path / "nope"), "--out", str(tmp_path / "r.html")]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert len([line for line in err.splitlines() if line.startswith("bankml report")]) == 1
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.slow  # an interpreter start-up: the in-process test above keeps the refusal fast
 def test_report_refuses_a_bad_model_path_in_one_line(bankml_cli, tmp_path):
     done = bankml_cli(
         "report", "--model", str(tmp_path / "nope"), "--out", str(tmp_path / "r.html")
