@@ -142,7 +142,7 @@ def with_blend_members(chosen: tuple[cands.Candidate, ...]) -> tuple[cands.Candi
         return chosen
     names = {c.name for c in chosen}
     needed = []
-    if not names & set(cands.TREE_MEMBERS):
+    if not names & {*cands.TREE_MEMBERS, cands.MONOTONE_MEMBER}:
         needed.append(cands.FOREST_MEMBER)
     if not names & set(cands.LINEAR_MEMBERS):
         needed.append(cands.LINEAR_MEMBERS[0])
@@ -154,11 +154,21 @@ def choose_blend(board_rows: list[dict], oof: dict[str, np.ndarray], y: np.ndarr
     """The blend of the best linear candidate and every tree member compared, from their
     out-of-fold probabilities (`oof` by name): the linear share is the grid value
     (cands.LINEAR_SHARES) with the best out-of-fold ROC AUC, the trees share the rest equally.
+    The tree members are the small-data pair (forest, CatBoost) when compared; otherwise (a
+    bank-sized table's quick set) the monotone LightGBM with the logistic when compared
+    (cands.LARGE_LINEAR_MEMBER: its linear terms extrapolate to a later economy where WOE bins
+    stay flat).
     Returns (params {"members", "weights", "linear_share"}, the blend's out-of-fold proba)."""
-    linear = max(
-        (r for r in board_rows if r["name"] in cands.LINEAR_MEMBERS), key=lambda r: r["roc_auc"]
-    )["name"]
-    members = [linear, *(n for n in cands.TREE_MEMBERS if n in oof)]
+    trees = [n for n in cands.TREE_MEMBERS if n in oof]
+    linear_names = cands.LINEAR_MEMBERS
+    if not trees:
+        trees = [cands.MONOTONE_MEMBER]
+        if cands.LARGE_LINEAR_MEMBER in oof:
+            linear_names = (cands.LARGE_LINEAR_MEMBER,)
+    linear = max((r for r in board_rows if r["name"] in linear_names), key=lambda r: r["roc_auc"])[
+        "name"
+    ]
+    members = [linear, *trees]
     best: tuple[float, dict, np.ndarray] | None = None
     for share in cands.LINEAR_SHARES:
         weights = blend_weights([oof[m] for m in members], share)

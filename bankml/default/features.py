@@ -15,6 +15,8 @@ import pandas as pd
 
 from bankml import data
 from bankml.default.behaviour import behaviour_columns, behaviour_features, describe
+from bankml.default.macro import DESCRIPTIONS as MACRO_DESCRIPTIONS
+from bankml.default.macro import join_macro, macro_table
 from bankml.default.schema import FeatureSchema
 from bankml.errors import InputError
 
@@ -53,6 +55,8 @@ HARD_BOUNDS: dict[str, tuple[float, float]] = {
     "years_employed": (0.0, 80.0),
     "dependents": (0.0, 30.0),
     "tenure_months": (0.0, 1200.0),
+    "macro_unemployment_rate": (0.0, 50.0),
+    "macro_policy_rate": (-5.0, 50.0),
 }
 DESCRIPTIONS = {
     "loan_amount": "loan amount",
@@ -125,7 +129,8 @@ def with_customer(
     behaviour_table: str | None,
 ) -> pd.DataFrame:
     """Loans or applications joined with their customer (and, when behaviour_table names the
-    table they come from, the `beh_*` columns by loan_id), categories as plain text."""
+    table they come from, the `beh_*` columns by loan_id), the `macro_*` columns of the application
+    month (`bankml.default.macro`), categories as plain text."""
     customers = customers.drop(
         columns=[c for c in customers.columns if c in rows.columns and c != "customer_id"]
     )
@@ -134,6 +139,7 @@ def with_customer(
         history = behaviour_features(path, table=behaviour_table)
         if len(history.columns):
             frame = frame.join(history, on="loan_id")
+    frame = join_macro(frame, macro_table(path), "application_date")
     for column in frame.columns:
         if isinstance(frame[column].dtype, pd.CategoricalDtype):
             frame[column] = frame[column].astype(str)
@@ -155,7 +161,8 @@ def bank_spec(
 ) -> FeatureSpec:
     """The synthetic bank's feature roles; age becomes a feature only when asked (and is recorded).
 
-    `behaviour` names the behavioural columns (`beh_*`) to add as numeric inputs.
+    `behaviour` names the behavioural (`beh_*`) and macro (`macro_*`) columns to add as numeric
+    inputs.
     """
     numeric = (*NUMERIC, "age") if include_age else NUMERIC
     numeric = (*numeric, *behaviour)
@@ -173,6 +180,7 @@ def build_schema(frame: pd.DataFrame, spec: FeatureSpec) -> FeatureSchema:
         descriptions={
             **{k: v for k, v in DESCRIPTIONS.items() if k in spec.features},
             **{c: describe(c) for c in behaviour_columns(spec.numeric)},
+            **{k: v for k, v in MACRO_DESCRIPTIONS.items() if k in spec.numeric},
         },
     )
 

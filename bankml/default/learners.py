@@ -83,3 +83,68 @@ class ForestLGBMClassifier(LGBMClassifier):
     @property
     def booster_(self):
         return _AveragedBooster(super().booster_)
+
+
+class SignedLogistic(ClassifierMixin, BaseEstimator):
+    """Logistic regression whose coefficients agree with the lender's expected directions.
+
+    `directions` gives one expected sign per leading column of X (+1 riskier as it rises, -1
+    safer, 0 free; one-hot columns after them are free). While any coefficient has the wrong
+    sign, the column with the largest wrong-signed coefficient is dropped and the model refitted
+    (the scorecard's rule), so no reason code says a risk factor lowered the PD.
+
+    Attributes
+    ----------
+    coef_ : (1, n_features), exactly 0 for a dropped column; intercept_, classes_ as usual.
+    dropped_ : positions of the dropped columns, in the order they went.
+    """
+
+    def __init__(
+        self,
+        directions: tuple[int, ...] = (),
+        C: float = 1.0,
+        max_iter: int = 2000,
+        class_weight=None,
+    ):
+        self.directions = directions
+        self.C = C
+        self.max_iter = max_iter
+        self.class_weight = class_weight
+
+    def fit(self, X, y, sample_weight=None):
+        from sklearn.linear_model import LogisticRegression
+
+        X = np.asarray(X, dtype=float)
+        check_classification_targets(y)
+        y = np.asarray(y)
+        self.classes_ = np.unique(y)
+        expected = np.zeros(X.shape[1])
+        expected[: len(self.directions)] = np.asarray(self.directions, dtype=float)
+        kept, self.dropped_ = list(range(X.shape[1])), []
+        while True:
+            model = LogisticRegression(
+                C=self.C, max_iter=self.max_iter, class_weight=self.class_weight
+            )
+            model.fit(X[:, kept], y, sample_weight=sample_weight)
+            coef = model.coef_.ravel()
+            wrong = np.flatnonzero(coef * expected[kept] < 0)
+            if not len(wrong) or len(kept) == 1:
+                break
+            worst = int(wrong[np.argmax(np.abs(coef[wrong]))])
+            self.dropped_.append(kept.pop(worst))
+        self.coef_ = np.zeros((1, X.shape[1]))
+        self.coef_[0, kept] = coef
+        self.intercept_ = model.intercept_.copy()
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def decision_function(self, X) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        return np.asarray(X, dtype=float) @ self.coef_.ravel() + self.intercept_[0]
+
+    def predict_proba(self, X) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]

@@ -45,6 +45,7 @@ BUSINESS_TRENDS = {
     "tenure_months": "descending",
     "interest_rate": "ascending",
     "loan_to_income": "ascending",
+    "macro_unemployment_rate": "ascending",  # a weaker economy: more defaults
 }
 
 

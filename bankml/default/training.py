@@ -15,7 +15,7 @@ from bankml import evaluate
 from bankml.config import DEFAULT_ECONOMICS, LendingEconomics
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
 from bankml.default import economics as economics_mod
-from bankml.default import fairness, scorecard
+from bankml.default import fairness
 from bankml.default.behaviour import behaviour_columns
 from bankml.default.blend import BlendModel, beats_blend, choose_blend, with_blend_members
 from bankml.default.calibration import logit
@@ -30,6 +30,8 @@ from bankml.default.features import (
     binary_target,
     infer_spec,
 )
+from bankml.default.macro import macro_columns
+from bankml.default.review import fair_lending, scorecard_review
 from bankml.errors import InputError
 
 Progress = Callable[[float, str], None]
@@ -110,7 +112,8 @@ def resolve_spec(
     if bank_like and target == "defaulted":
         kept = tuple(protected) if protected is not None else PROTECTED
         # the bank's behavioural columns are inputs whenever the loan frame carries them
-        spec = bank_spec(include_age, kept, behaviour_columns(frame.columns))
+        extra = (*behaviour_columns(frame.columns), *macro_columns(frame.columns))
+        spec = bank_spec(include_age, kept, extra)
         return frame, spec
     unknown = [c for c in use_protected if c not in frame.columns]
     if unknown:
@@ -290,7 +293,7 @@ def train_default(
         fit_folds = make_folds(y, CALIBRATION_FOLDS, random_state, groups)
         fit_oof, fit_entry = {}, replace(winner, proba=None)
     model = _fit_chosen(fit_entry, spec, X, y, fit_folds, fit_oof, cv, economics, random_state)
-    points, diagnostics = _scorecard_review(model, compared, X, y, folds, spec, cv, random_state)
+    points, diagnostics = scorecard_review(model, compared, X, y, folds, spec, cv, random_state)
     validation = pd.DataFrame({"y": y, "pd": model.validation_pd_, "score": logit(winner.proba)})
     validation = validation.assign(**economics_mod.validation_columns(model, frame))
     for column in (*spec.protected, "loan_id"):
@@ -303,7 +306,7 @@ def train_default(
             validation["oracle_pd"] = truth
             oracle_metrics = evaluate.summary(y, truth)
             board["auc_vs_oracle"] = board["roc_auc"] / oracle_metrics["roc_auc"]
-    diagnostics.update(_fair_lending(frame, spec, tuple(use_protected), random_state))
+    diagnostics.update(fair_lending(frame, spec, tuple(use_protected), random_state))
     board["chosen"] = board["name"] == chosen
     board = board.sort_values("roc_auc", ascending=False, ignore_index=True)
     progress(1.0, f"chose {chosen}")
@@ -353,47 +356,3 @@ def _grouping(
         categorical=tuple(c for c in spec.categorical if c != group_column),
         dropped=(*spec.dropped, group_column),
     )
-
-
-def _fair_lending(frame, spec, use_protected: tuple[str, ...], random_state: int) -> dict:
-    """The protected-column notice and the proxy check of the inputs against each attribute."""
-    excluded = fairness.protected_columns(spec.protected)
-    excluded.update({c: "named by the user" for c in spec.protected if c not in excluded})
-    out: dict = {"protected_notice": fairness.protected_notice(excluded, use_protected)}
-    present = [c for c in spec.protected if c in frame.columns]
-    if present:
-        out["proxy_check"] = fairness.proxy_check(
-            frame, list(spec.features), present, random_state=random_state
-        )
-    return out
-
-
-def _scorecard_review(model, compared, X, y, folds, spec, cv, random_state) -> tuple:
-    """The scorecard's points and screening: the model in use, a blend's member, or a
-    challenger refitted for review when another model decides."""
-    card, role = None, "in use"
-    if isinstance(model, BlendModel):
-        if "scorecard" in list(model.members):
-            card = model.members_[list(model.members).index("scorecard")]
-            role = "blend member"
-    elif model.candidate_.kind == "scorecard":
-        card = model
-    if card is None:
-        if "scorecard" not in compared:
-            return None, {}
-        card = DefaultModel(spec=spec, candidate="scorecard", cv=cv, random_state=random_state)
-        card.fit(X, y, oof_proba=compared["scorecard"].proba, folds=folds)
-        role = "challenger"
-    diagnostics = {
-        "scorecard_screening": scorecard.screening_table(card._clf()),
-        "scorecard_scaling": {
-            "pdo": scorecard.PDO,
-            "base_score": scorecard.BASE_SCORE,
-            "base_odds": scorecard.BASE_ODDS,
-            "min_iv": scorecard.MIN_IV,
-            "max_correlation": scorecard.MAX_CORRELATION,
-            "text": scorecard.SCALING_TEXT,
-            "role": role,
-        },
-    }
-    return card.scorecard_table(role), diagnostics

@@ -22,6 +22,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from bankml.default.behaviour import PREFIX as BEHAVIOUR_PREFIX
+from bankml.default.macro import PREFIX as MACRO_PREFIX
 from bankml.default.schema import CategoricalField, FeatureSchema, NumericField
 from bankml.errors import InputError
 
@@ -144,15 +145,16 @@ def _pandera_schema(schema: FeatureSchema) -> pa.DataFrameSchema:
 
 
 def typical_behaviour(schema: FeatureSchema, given) -> dict[str, float]:
-    """Typical values (the training median) for the behavioural columns `given` lacks.
+    """Typical values for the behavioural and macro columns `given` lacks.
 
     A new applicant (no transaction history with the bank, or a batch of application columns
-    only) is scored as a typical customer on the behavioural inputs rather than refused.
+    only) is scored as a typical customer on the behavioural inputs (the training median) and in
+    the training period's typical economy on the macro inputs (their median month), not refused.
     """
     return {
         f.name: f.default
         for f in schema.numeric
-        if f.name.startswith(BEHAVIOUR_PREFIX) and f.name not in given
+        if f.name.startswith((BEHAVIOUR_PREFIX, MACRO_PREFIX)) and f.name not in given
     }
 
 
