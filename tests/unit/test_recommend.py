@@ -572,3 +572,45 @@ def test_generator_truth_gives_back_its_next_product_propensity():
     assert (np.diff(X.indptr) == 0).any()  # customers holding nothing: the first-product boost
     links = tables["truth_complements"]
     assert (links["held_product_id"] == 0).sum() == 3 and (links["log_odds"] != 0).all()
+
+
+def test_customers_holding_nothing_get_the_context_only_part_and_nobody_else_does():
+    from bankml.recommend import NextProductRecommender
+
+    rng = np.random.default_rng(0)
+    n = 400
+    flag = rng.random(n) < 0.5  # two kinds of customers: flag A holds product 0, B product 1
+    X = np.zeros((n, 4), np.float32)
+    X[flag, 0] = 1
+    X[~flag, 1] = 1
+    X[:, 2] = rng.random(n) < 0.6  # a product everyone holds as often
+    X[:, 3] = rng.random(n) < 0.1
+    X[:40] = 0  # customers holding nothing yet
+    context = sp.csr_matrix(np.column_stack([flag, ~flag]).astype(np.float32))
+    names = ["kind A", "kind B"]
+    on = NextProductRecommender(l2=1.0).fit(sp.csr_matrix(X), context=context, context_names=names)
+    off = NextProductRecommender(l2=1.0, new_customer_weight=0).fit(
+        sp.csr_matrix(X), context=context, context_names=names
+    )
+    assert off.new_customer_weights_ is None and on.new_customer_weights_.shape == (2, 4)
+    assert list(on.context_names_) == ["kind A", "kind B", "no products yet", "kind A", "kind B"]
+    held = np.arange(40, n)
+    assert np.allclose(on.scores(held), off.scores(held))  # customers with products: unchanged
+    new = np.arange(40)
+    extra = context[new] @ on.new_customer_weights_
+    assert np.allclose(on.scores(new), off.scores(new) + extra, atol=1e-5)
+    # what customers like them hold: kind A's new customers are offered product 0 before 1
+    B = on.new_customer_weights_
+    assert B[0, 0] > B[0, 1] and B[1, 1] > B[1, 0]
+    first_a = on.recommend(int(np.flatnonzero(flag[:40])[0]), n=4)[0]
+    assert list(first_a).index(0) < list(first_a).index(1)
+    # the batch path builds the same rows from held products and context
+    assert (on.design(sp.csr_matrix(X), context) != on._U).nnz == 0
+    # a flag entering through two columns is one reason, its weights summed
+    row = int(np.flatnonzero(flag[:40])[0])
+    terms = on.explain(row, 0, n=5)
+    assert terms["feature"].tolist().count("kind A") == 1
+    total = on.weights_[[0 + 4, 3 + 4], 0].sum()  # kind A and its new-customer copy
+    assert np.isclose(terms.set_index("feature").loc["kind A", "weight"], total)
+    with pytest.raises(InputError, match="new_customer_weight"):
+        NextProductRecommender(new_customer_weight=-1).fit(sp.csr_matrix(X))
