@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from sklearn.utils.validation import check_is_fitted
 
 from bankml.errors import InputError
 from bankml.recommend.ease import L2_GRID, EASERecommender, _gram
@@ -229,10 +230,11 @@ class NextProductRecommender(EASERecommender):
         rows = np.flatnonzero(has)
         if len(rows) > NEXT_EVENTS:  # a seeded sample pins the small regression down
             rows = np.sort(rng.choice(rows, NEXT_EVENTS, replace=False))
-        gram = _gram(context[rows])
+        features, targets = context[rows], X[rows]
+        gram = _gram(features)
         penalty = self.new_customer_l2 * max(float(np.diag(gram).mean()), 1e-12)
         B = np.linalg.solve(
-            gram + penalty * np.eye(len(gram)), np.asarray((context[rows].T @ X[rows]).todense())
+            gram + penalty * np.eye(len(gram)), np.asarray((features.T @ targets).todense())
         )
         new = np.flatnonzero(~has)[:SCALE_ROWS]
         spread_model = float(np.asarray(self._U[new] @ self.weights_).std()) or 1.0
@@ -247,12 +249,14 @@ class NextProductRecommender(EASERecommender):
     def design(self, X, context=None) -> sp.csr_matrix:
         """Input rows for customers held X with context in context_names_[:n_context_in_] order:
         [X | context | no products yet | context if no products (when that part was fitted)]."""
+        check_is_fitted(self, "weights_")
         X = sp.csr_matrix(X, dtype=np.float32)
         X.eliminate_zeros()
-        U = super().design(X, context)
-        n_items = self.weights_.shape[1]
-        empty = (np.diff(X.indptr) == 0).astype(np.float32)
-        parts = [U, sp.csr_matrix(empty[:, None])]
+        if context is None:
+            context = sp.csr_matrix((X.shape[0], self.n_context_in_), dtype=np.float32)
+        context = sp.csr_matrix(context, dtype=np.float32)
+        empty = (np.diff(X.indptr) == 0).astype(np.float32)[:, None]
+        parts = [X, context, sp.csr_matrix(empty)]
         if self.new_customer_weights_ is not None:
-            parts.append(sp.csr_matrix(U[:, n_items:].multiply(empty[:, None])))
-        return sp.hstack(parts, format="csr", dtype=np.float32)
+            parts.append(sp.csr_matrix(context.multiply(empty)))
+        return sp.hstack(parts, format="csr", dtype=np.float32)  # one copy of the rows
