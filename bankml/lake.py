@@ -31,7 +31,8 @@ from synth.common import TABLE_ORDER
 
 TABLES = (*TABLE_ORDER, "meta")  # the generator's tables, then the bank's metadata
 PARTITIONED = {"transactions": "month"}
-ONCE = ("products", "macro", "truth_affinity")  # bank-wide tables: the first chunk's
+# bank-wide tables: the first chunk's
+ONCE = ("products", "macro", "truth_affinity", "truth_complements")
 # customers per generation: about 60 transactions each, so a chunk holds ~6M transactions (~1.5 GB
 # while generated); the peak memory of `write_lake` does not grow with the bank's size
 CHUNK_CUSTOMERS = 100_000

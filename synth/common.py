@@ -26,6 +26,7 @@ TABLE_ORDER = (
     "truth_segments",
     "truth_affinity",
     "truth_propensity",
+    "truth_complements",
 )
 
 

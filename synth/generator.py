@@ -133,6 +133,7 @@ def generate(params: BankParams | None = None, progress: Progress = no_progress)
         "truth_segments": truth_segments,
         "truth_affinity": held["truth_affinity"],
         "truth_propensity": held["truth_propensity"],
+        "truth_complements": held["truth_complements"],
     }
     figures = book_figures(tables["applications"], tables["loans"], tables["truth_loans"])
     if params.defects:

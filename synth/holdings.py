@@ -2,9 +2,13 @@
 customer already holds, their life stage and their (blended) segment.
 
 The truth keeps every customer's propensities (truth_propensity: `p`, the customer's true propensity
-for every product given the other products they hold, which is what leave-one-out and temporal
-evaluations rank against; `p_next`, the distribution of the product they would open next given
-everything they hold, 0 for held products) beside the per-segment affinities.
+for every product given the other products they hold, which is what leave-one-out evaluations rank
+against; `p_next`, the distribution of the product they would open next given everything they hold,
+0 for held products; `appeal`, the customer's own base log-odds of the product) beside the
+per-segment affinities, and how held products change the next product's log-odds
+(truth_complements). With those two, the next-product propensity given the products held on any
+date (the temporal evaluation's oracle) is softmax(appeal + sum of held complements), over the
+products not yet held.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ COMPLEMENTS = (
 COMPLEMENT = np.zeros((len(cat.PRODUCTS), len(cat.PRODUCTS)))
 for _held, _next, _weight in COMPLEMENTS:
     COMPLEMENT[_P[_held], _P[_next]] = _weight
+# A customer's first product is far more likely a current account: log-odds added at step 0 only.
+FIRST = np.zeros(len(cat.PRODUCTS))
+FIRST[[_P["Everyday current account"], _P["Premium current account"], _P["Youth account"]]] = 2.5
 
 
 def _life_stage(customers: pd.DataFrame) -> np.ndarray:
@@ -89,7 +96,8 @@ def _softmax_masked(logits: np.ndarray, held: np.ndarray) -> np.ndarray:
 def holdings(
     params: BankParams, rng: np.random.Generator, customers: pd.DataFrame, prof: Profile
 ) -> dict[str, pd.DataFrame]:
-    """holdings (with opened_date in adoption order), truth_affinity and truth_propensity."""
+    """holdings (with opened_date in adoption order), truth_affinity, truth_propensity and
+    truth_complements."""
     n = len(customers)
     base = cat.SEGMENT_PROPENSITY
     scale = params.products_per_customer / float((base.sum(axis=1) * cat.SEGMENT_SHARE).sum())
@@ -104,10 +112,7 @@ def holdings(
 
     held = np.zeros((n, len(cat.PRODUCTS)), dtype=bool)
     rows, cols, steps = [], [], []
-    first = np.zeros(len(cat.PRODUCTS))
-    first[[_P["Everyday current account"], _P["Premium current account"], _P["Youth account"]]] = (
-        2.5
-    )
+    first = FIRST
     for step in range(int(count.max())):
         active = np.flatnonzero(count > step)
         logits = (
@@ -159,6 +164,26 @@ def holdings(
             "product_id": (c + 1).astype(np.int64),
             "p": overall[r, c],
             "p_next": following[r, c],
+            "appeal": appeal[r, c],
         }
     )
-    return {"holdings": holding, "truth_affinity": affinity, "truth_propensity": propensity}
+    return {
+        "holdings": holding,
+        "truth_affinity": affinity,
+        "truth_propensity": propensity,
+        "truth_complements": complements(),
+    }
+
+
+def complements() -> pd.DataFrame:
+    """The log-odds each held product adds to opening another next (held_product_id 0: holding
+    nothing yet, the boost of the first product), one row per non-zero entry."""
+    held, following = np.nonzero(COMPLEMENT)
+    opening = np.flatnonzero(FIRST)
+    return pd.DataFrame(
+        {
+            "held_product_id": np.r_[held + 1, np.zeros(len(opening))].astype(np.int64),
+            "product_id": np.r_[following + 1, opening + 1].astype(np.int64),
+            "log_odds": np.r_[COMPLEMENT[held, following], FIRST[opening]],
+        }
+    )

@@ -62,15 +62,16 @@ def held_matrix(held: pd.Series, item_ids: np.ndarray) -> sp.csr_matrix:
 
 
 def context_rows(model: EASERecommender, customers: pd.DataFrame, segments) -> sp.csr_matrix:
-    """The batch's context flags in the fitted model's column order (unseen flags dropped)."""
+    """The batch's context flags in the fitted model's input order (unseen flags dropped)."""
     flags, names = customer_context(customers, segments)
-    position = {name: i for i, name in enumerate(model.context_names_)}
+    given = model.context_names_[: model.n_context_in_]  # the model adds its own columns after
+    position = {name: i for i, name in enumerate(given)}
     target = np.array([position.get(name, -1) for name in names], np.int64)
     coo = flags.tocoo()
     keep = target[coo.col] >= 0
     return sp.csr_matrix(
         (coo.data[keep], (coo.row[keep], target[coo.col[keep]])),
-        shape=(len(customers), len(model.context_names_)),
+        shape=(len(customers), len(given)),
     )
 
 
@@ -86,8 +87,7 @@ def top_offers(
 ) -> pd.DataFrame:
     """Long table (customer_id, rank, product_id, name, score): each customer's top-n allowed offers."""
     model = offer.model
-    U = sp.hstack([held, context], format="csr", dtype=np.float32)
-    key = np.asarray(U @ model.weights_) + model._tiebreak
+    key = np.asarray(model.design(held, context) @ model.weights_) + model._tiebreak
     blocked = held.toarray() > 0
     if rules:
         for rule in ELIGIBILITY_RULES:

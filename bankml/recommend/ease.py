@@ -176,6 +176,7 @@ class EASERecommender(BaseEstimator):
         self.weights_ = ease_weights(gram, self.l2_, n_items, self.dropout)
         self.user_items_, self.user_context_, self._U = X, C, U
         self.item_ids_, self.context_names_ = item_ids, names
+        self.n_context_in_ = C.shape[1]  # context columns a caller passes (design's input)
         self.item_popularity_ = np.bincount(X.indices, minlength=n_items)
         self.n_features_in_ = n_items
         rng = np.random.default_rng(self.random_state)
@@ -223,6 +224,15 @@ class EASERecommender(BaseEstimator):
         return item_position(self._index_of, product_id)
 
     # -- public API -----------------------------------------------------------------------------
+
+    def design(self, X, context=None) -> sp.csr_matrix:
+        """The model's input rows for customers held X with context flags in the order of
+        context_names_[:n_context_in_] (e.g. customers not fitted): [X | context]."""
+        check_is_fitted(self, "weights_")
+        X = sp.csr_matrix(X, dtype=np.float32)
+        if context is None:
+            context = sp.csr_matrix((X.shape[0], self.n_context_in_), dtype=np.float32)
+        return sp.hstack([X, sp.csr_matrix(context)], format="csr", dtype=np.float32)
 
     def scores(self, customer_rows) -> np.ndarray:
         """Raw scores (rows x products) for a batch of row indices, held products included."""
@@ -308,6 +318,11 @@ class EASERecommender(BaseEstimator):
                 "weight": weights,
                 "contribution": values * weights,
             }
+        )
+        # a context flag may enter through more than one column (NextProductRecommender's
+        # new-customer block): one term per flag, its weights summed
+        frame = frame.groupby(["kind", "feature"], sort=False, as_index=False).agg(
+            value=("value", "first"), weight=("weight", "sum"), contribution=("contribution", "sum")
         )
         frame = frame[frame["contribution"] > 0].sort_values(
             "contribution", ascending=False, kind="stable"

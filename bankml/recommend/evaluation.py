@@ -2,9 +2,12 @@
 
 Leave-one-out hides one holding of every customer with two or more. The temporal split is the
 realistic task: fit on holdings opened before a date, score the products each customer opened on or
-after it (customer context as of that date). The oracle ranks by the generator's truth: the
-per-customer `truth_propensity` table when the bank has one, else the true segment's
-`truth_affinity`. Truth is read here only, never by a model.
+after it (customer context as of that date). The oracle ranks by the generator's truth: for
+leave-one-out, the per-customer `truth_propensity.p` (given the products held at the end, which is
+what leave-one-out hides one of); for the temporal split, the true next-product propensity given
+the products held on the split date (`truth_propensity.appeal` plus the `truth_complements` of
+those products), so it neither sees the holdings opened later nor is overstated by them. Without
+those, the true segment's `truth_affinity`. Truth is read here only, never by a model.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from bankml.recommend.sequence import NextProductRecommender, opening_events
 METRICS = ("hit_rate", "precision", "recall", "ndcg", "map", "coverage", "novelty")
 IN_USE = "item-item + context (in use)"
 TEMPORAL_QUANTILE = 0.8  # the split date: 80 % of all holdings were opened before it
-TRUTH = ("truth_propensity", "truth_segments", "truth_affinity")
+TRUTH = ("truth_propensity", "truth_complements", "truth_segments", "truth_affinity")
 
 
 def _fallback_groups(customers: pd.DataFrame) -> np.ndarray:
@@ -59,10 +62,67 @@ def read_evaluation_tables(path: str | os.PathLike | None) -> dict[str, pd.DataF
             raise StoreError(f"the bank at {path} is incomplete or damaged ({first})") from None
 
 
+def _next_propensity(
+    tables: dict[str, pd.DataFrame],
+    customer_ids: np.ndarray,
+    product_ids: np.ndarray,
+    held: sp.csr_matrix,
+) -> np.ndarray:
+    """customers x products: the true probability that each product is the next one opened, given
+    the products in `held` (softmax of appeal + the held products' complements, held ones 0)."""
+    truth = tables["truth_propensity"]
+    appeal = truth.pivot_table(
+        index="customer_id", columns="product_id", values="appeal", aggfunc="max"
+    )
+    logits = appeal.reindex(index=customer_ids, columns=product_ids).to_numpy(float)
+    links = tables["truth_complements"]
+    column = pd.Index(product_ids).get_indexer(links["product_id"])
+    source = pd.Index(product_ids).get_indexer(links["held_product_id"])
+    first = links["held_product_id"].to_numpy() == 0
+    boost = np.zeros(len(product_ids))
+    np.add.at(
+        boost,
+        column[first & (column >= 0)],
+        links["log_odds"].to_numpy(float)[first & (column >= 0)],
+    )
+    known = ~first & (column >= 0) & (source >= 0)
+    matrix = sp.csr_matrix(
+        (links["log_odds"].to_numpy(float)[known], (source[known], column[known])),
+        shape=(len(product_ids), len(product_ids)),
+    )
+    held = sp.csr_matrix(held, dtype=np.float64)
+    held.data[:] = 1.0
+    logits = logits + np.asarray((held @ matrix).todense())
+    logits += (np.diff(held.indptr) == 0)[:, None] * boost
+    logits[np.repeat(np.arange(held.shape[0]), np.diff(held.indptr)), held.indices] = -np.inf
+    logits[np.isnan(logits)] = -np.inf  # products or customers the truth does not know
+    top = logits.max(axis=1, keepdims=True)
+    weights = np.exp(logits - np.where(np.isfinite(top), top, 0.0))
+    total = weights.sum(axis=1, keepdims=True)
+    return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
+
+
 def oracle_scores(
-    tables: dict[str, pd.DataFrame], customer_ids: np.ndarray, product_ids: np.ndarray
+    tables: dict[str, pd.DataFrame],
+    customer_ids: np.ndarray,
+    product_ids: np.ndarray,
+    held: sp.csr_matrix | None = None,
 ) -> tuple[np.ndarray | None, str]:
-    """customers x products true propensity and where it comes from (None without truth tables)."""
+    """customers x products true propensity and where it comes from (None without truth tables).
+
+    held: the products each customer held on a date (customers x products, e.g. a temporal split's
+    training matrix): the scores are then the true next-product propensity given those products,
+    when the bank stores the appeal and complements it needs.
+    """
+    if (
+        held is not None
+        and {"truth_propensity", "truth_complements"} <= set(tables)
+        and "appeal" in tables["truth_propensity"].columns
+    ):
+        return (
+            _next_propensity(tables, customer_ids, product_ids, held),
+            "true next-product propensity given the products held on the split date",
+        )
     if "truth_propensity" in tables:
         truth = tables["truth_propensity"]
         p = truth.pivot_table(index="customer_id", columns="product_id", values="p", aggfunc="max")
@@ -217,7 +277,6 @@ def evaluate_recommenders(
         )
     else:
         groups = (names.to_numpy(), "segment popularity", "segments from bankml.segment")
-    oracle = oracle_scores(tables, customer_ids, product_ids)
 
     holdings = tables["holdings"]
     train_loo, test_loo = holdout_split(X, None, random_state)
@@ -229,16 +288,18 @@ def evaluate_recommenders(
             test_loo,
             customers,
             opening_events(holdings, customer_ids, product_ids, within=train_loo),
+            oracle_scores(tables, customer_ids, product_ids),
         ),
         f"temporal (opened from {split:%Y-%m-%d})": (
             train_t,
             test_t,
             _as_of(customers, split, last),
             opening_events(before, customer_ids, product_ids, within=train_t),
+            oracle_scores(tables, customer_ids, product_ids, held=train_t),
         ),
     }
     rows = []
-    for split_name, (train, test, as_of, events) in splits.items():  # two splits
+    for split_name, (train, test, as_of, events, oracle) in splits.items():  # two splits
         popularity = np.asarray(train.mean(axis=0)).ravel()
         evaluated = int((np.diff(test.indptr) > 0).sum())
         ranked = _rankings(train, as_of, names, groups, oracle, k, random_state, model, events)

@@ -239,9 +239,10 @@ def test_evaluation_in_use_beats_every_baseline_on_both_splits(small_bank_path):
     summary = strongest_baseline(table)
     for row in summary.itertuples(index=False):
         # without segments passed, age x income bands stand in for the segment baseline. On the
-        # generator-2.0 test bank (seed 7) the model in use measured 1.063x / 1.048x the strongest
-        # baseline and 0.93x / 0.87x the per-customer oracle (leave-one-out / temporal); the issue's
-        # 1.05x / 0.92x targets are tracked in `bankml bench`, this guards a clear win.
+        # generator-2.0 test bank (seed 7) the model in use measured 1.054x / 1.100x the strongest
+        # baseline and 0.93x / 0.87x the per-customer oracle (leave-one-out / temporal, the
+        # temporal oracle as of the split date); the 1.05x / 0.92x targets are tracked in
+        # `bankml bench`, this guards a clear win.
         assert row[4] >= 1.03, summary  # vs strongest non-oracle baseline
         assert row[6] >= 0.85, summary  # vs oracle
     for _, split in table.groupby("split"):

@@ -534,3 +534,102 @@ def test_oracle_prefers_the_per_customer_truth_table():
     scores, source = oracle_scores(tables, ids, products)
     assert "truth_propensity" in source and scores.tolist() == [[0.3, 0.4], [0.5, 0.6]]
     assert oracle_scores({}, ids, products)[0] is None
+
+
+def test_temporal_oracle_is_the_next_product_propensity_given_the_split_date_holdings():
+    import pandas as pd
+
+    from bankml.recommend.evaluation import oracle_scores
+
+    ids, products = np.array([1, 2]), np.array([10, 11, 12])
+    appeal = np.array([[0.2, -0.1, 0.4], [0.0, 0.3, -0.5]])
+    tables = {
+        "truth_propensity": pd.DataFrame(
+            {
+                "customer_id": np.repeat(ids, 3),
+                "product_id": np.tile(products, 2),
+                "p": [0.1, 0.2, 0.7, 0.3, 0.3, 0.4],  # end-of-data propensity: leave-one-out
+                "appeal": appeal.ravel(),
+            }
+        ),
+        "truth_complements": pd.DataFrame(
+            {"held_product_id": [10, 0], "product_id": [11, 10], "log_odds": [1.5, 2.0]}
+        ),
+    }
+    held = sp.csr_matrix(np.array([[1, 0, 0], [0, 0, 0]], dtype=np.float32))  # on the split date
+    scores, source = oracle_scores(tables, ids, products, held=held)
+
+    def softmax(x):
+        e = np.exp(x - x.max())
+        return e / e.sum()
+
+    # customer 1 holds 10: 10 is out, 11 gains the complement; customer 2 holds nothing yet: the
+    # first product's boost applies
+    expected_1 = np.r_[0.0, softmax(np.array([-0.1 + 1.5, 0.4]))]
+    expected_2 = softmax(np.array([0.0 + 2.0, 0.3, -0.5]))
+    assert "split date" in source
+    assert np.allclose(scores, [expected_1, expected_2])
+    assert scores[0].argmax() == 1 and scores[1].argmax() == 0  # the ranking changes with holdings
+    p, source = oracle_scores(tables, ids, products)  # no date: the end-of-data propensity
+    assert "truth_propensity" in source and p.tolist() == [[0.1, 0.2, 0.7], [0.3, 0.3, 0.4]]
+
+
+def test_generator_truth_gives_back_its_next_product_propensity():
+    """The generator's truth tables reproduce its own p_next from the products held at the end,
+    so the temporal oracle (the same formula on the split date's holdings) is the generator's."""
+    from bankml.recommend.bank import _matrix
+    from bankml.recommend.evaluation import oracle_scores
+    from synth import BankParams, generate
+
+    tables = generate(BankParams(customers=1_500, seed=3, txn_per_customer=5)).tables
+    X, ids, products = _matrix(tables["customers"], tables["products"], tables["holdings"])
+    scores, _ = oracle_scores(tables, ids, products, held=X)
+    truth = tables["truth_propensity"].pivot(
+        index="customer_id", columns="product_id", values="p_next"
+    )
+    assert np.allclose(scores, truth.reindex(index=ids, columns=products).to_numpy(), atol=1e-9)
+    assert (np.diff(X.indptr) == 0).any()  # customers holding nothing: the first-product boost
+    links = tables["truth_complements"]
+    assert (links["held_product_id"] == 0).sum() == 3 and (links["log_odds"] != 0).all()
+
+
+def test_customers_holding_nothing_get_the_context_only_part_and_nobody_else_does():
+    from bankml.recommend import NextProductRecommender
+
+    rng = np.random.default_rng(0)
+    n = 400
+    flag = rng.random(n) < 0.5  # two kinds of customers: flag A holds product 0, B product 1
+    X = np.zeros((n, 4), np.float32)
+    X[flag, 0] = 1
+    X[~flag, 1] = 1
+    X[:, 2] = rng.random(n) < 0.6  # a product everyone holds as often
+    X[:, 3] = rng.random(n) < 0.1
+    X[:40] = 0  # customers holding nothing yet
+    context = sp.csr_matrix(np.column_stack([flag, ~flag]).astype(np.float32))
+    names = ["kind A", "kind B"]
+    on = NextProductRecommender(l2=1.0).fit(sp.csr_matrix(X), context=context, context_names=names)
+    off = NextProductRecommender(l2=1.0, new_customer_weight=0).fit(
+        sp.csr_matrix(X), context=context, context_names=names
+    )
+    assert off.new_customer_weights_ is None and on.new_customer_weights_.shape == (2, 4)
+    assert list(on.context_names_) == ["kind A", "kind B", "no products yet", "kind A", "kind B"]
+    held = np.arange(40, n)
+    assert np.allclose(on.scores(held), off.scores(held))  # customers with products: unchanged
+    new = np.arange(40)
+    extra = context[new] @ on.new_customer_weights_
+    assert np.allclose(on.scores(new), off.scores(new) + extra, atol=1e-5)
+    # what customers like them hold: kind A's new customers are offered product 0 before 1
+    B = on.new_customer_weights_
+    assert B[0, 0] > B[0, 1] and B[1, 1] > B[1, 0]
+    first_a = on.recommend(int(np.flatnonzero(flag[:40])[0]), n=4)[0]
+    assert list(first_a).index(0) < list(first_a).index(1)
+    # the batch path builds the same rows from held products and context
+    assert (on.design(sp.csr_matrix(X), context) != on._U).nnz == 0
+    # a flag entering through two columns is one reason, its weights summed
+    row = int(np.flatnonzero(flag[:40])[0])
+    terms = on.explain(row, 0, n=5)
+    assert terms["feature"].tolist().count("kind A") == 1
+    total = on.weights_[[0 + 4, 3 + 4], 0].sum()  # kind A and its new-customer copy
+    assert np.isclose(terms.set_index("feature").loc["kind A", "weight"], total)
+    with pytest.raises(InputError, match="new_customer_weight"):
+        NextProductRecommender(new_customer_weight=-1).fit(sp.csr_matrix(X))
