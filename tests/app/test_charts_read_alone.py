@@ -62,8 +62,10 @@ def performance(small_bank_path, tmp_path_factory):
 
 def test_model_performance_reads_alone(small_bank_path, monkeypatch, performance):
     at = open_page(monkeypatch, small_bank_path, performance, "pages/model_performance.py")
+    at.button_group(key="performance_section").set_value("curves").run()
     calibration = chart_with(at, "Observed default rate")
     assert any(layer.get("mark", {}).get("strokeDash") for layer in calibration["layer"])
+    at.button_group(key="performance_section").set_value("money").run()
     assert any("loss given default" in c.value for c in at.caption)
     profit = [c for c in at.get("vega_lite_chart") if "Profit (" in c.proto.spec]
     assert len(profit) == 1
@@ -71,13 +73,14 @@ def test_model_performance_reads_alone(small_bank_path, monkeypatch, performance
     at.slider(key="cutoff").set_value(0.3).run()
     profit = [c for c in at.get("vega_lite_chart") if "Profit (" in c.proto.spec]
     assert "what-if 30.0%" in _all_labels(profit[0])
+    metrics = {m.label: m for m in at.metric}
+    assert metrics["ROC AUC (out of fold)"].help and metrics["Defaulters caught"].help
+    assert metrics["Bad debt avoided"].value.startswith("$")
+    at.button_group(key="performance_section").set_value("fairness").run()
     fairness = [d for d in at.dataframe if "disparate_impact" in d.value.columns]
     assert fairness
     config = fairness[0].proto.columns
     assert "Defaulters declined" in config and "Approval ratio to best group" in config
-    metrics = {m.label: m for m in at.metric}
-    assert metrics["ROC AUC (out of fold)"].help and metrics["Defaulters caught"].help
-    assert metrics["Bad debt avoided"].value.startswith("$")
 
 
 def _all_labels(chart) -> list[str]:
