@@ -34,8 +34,21 @@ k = st.selectbox(
     help="auto: the gap statistic proposes k, checked by stability on half samples and by a "
     "reference cloud with the same correlations (see 'Choosing k').",
 )
+customer_count = info.row_counts.get("customers", 0)
+if k == "auto":
+    fitting = (
+        f"Choosing the number of segments for {customer_count:,} customers: KMeans for each k, the "
+        "gap statistic and stability on half samples, then profiles and the 2-D map (once per bank)"
+    )
+else:
+    fitting = (
+        f"Fitting {k} segments to {customer_count:,} customers: their features, KMeans, stability "
+        "on two half samples, then profiles and the 2-D map (once per bank and k; choosing a "
+        "segment, filtering or assigning below does not refit)"
+    )
 try:
-    result = customers.segments(info, k)
+    with st.spinner(f"{fitting}...", show_time=True):  # shown only when a fit runs (> 0.5 s)
+        result = customers.segments(info, k)
 except BankmlError as exc:
     safe.show_error(exc)
     st.stop()

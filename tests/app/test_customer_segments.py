@@ -112,3 +112,42 @@ def test_first_view_reads_the_stored_fit_and_fits_nothing(tmp_path, monkeypatch)
     assert 6 <= int(metric(at, "Segments")) <= 8
     assert len(at.selectbox(key="segment_pick").options) == int(metric(at, "Segments"))
     assert seconds < 20, f"first view took {seconds:.1f} s"  # measured about 3 s
+
+
+def test_a_fixed_k_fit_says_what_it_does_and_unrelated_reruns_do_not_refit(page, monkeypatch):
+    """The fixed-k fit (seconds on a large bank) runs under a spinner naming k, the customer count
+    and the steps; picking a segment or filtering afterwards reuses the fit."""
+    import contextlib
+
+    import streamlit as st
+
+    import bankml.segment
+
+    fits, spinners = [], []
+    fit = bankml.segment.stored_or_fit
+    monkeypatch.setattr(
+        bankml.segment, "stored_or_fit", lambda *a, **kw: fits.append(kw.get("k")) or fit(*a, **kw)
+    )
+    spinner = st.spinner
+
+    @contextlib.contextmanager
+    def recording(text="", **kwargs):
+        spinners.append(text)
+        with spinner(text, **kwargs):
+            yield
+
+    monkeypatch.setattr(st, "spinner", recording)
+    from dashboard import store
+
+    store.clear_caches()  # a k=3 fit cached by another test of this process would hide the fit
+    page.selectbox(key="segment_k").set_value(3).run()
+    assert not page.exception and metric(page, "Segments") == "3"
+    assert fits == [3]
+    from tests.conftest import SMALL_CUSTOMERS
+
+    said = f"Fitting 3 segments to {SMALL_CUSTOMERS:,} customers"
+    assert any(said in t and "KMeans" in t for t in spinners), spinners
+    page.selectbox(key="segment_pick").set_value(1).run()
+    page.text_input(key="segment_search").input("a").run()
+    assert not page.exception
+    assert fits == [3]  # the cached fit, not a refit
