@@ -63,7 +63,21 @@ def test_assign_form_returns_a_segment(page):
 
 def test_every_metric_has_help_and_the_choice_is_explained(page):
     assert all(m.help for m in page.metric)
+    # four metrics side by side at 1400 px show about 30 characters of a label (and its help
+    # icon): "Stability (ARI between half samples)" was cut off
+    assert all(len(m.label) <= 30 for m in page.metric), [m.label for m in page.metric]
     assert any("gap statistic" in i.value for i in page.info)
+
+
+def test_the_gap_chart_axis_reads_gap_statistic(page):
+    """The error bars' layer must not add its field to the axis title ("gap statistic, low")."""
+    import json
+
+    gap = next(c for c in page.get("vega_lite_chart") if '"gap:Q"' in c.proto.spec or
+               '"field": "gap"' in c.proto.spec)  # fmt: skip
+    layers = json.loads(gap.proto.spec)["layer"]
+    titles = {layer["encoding"]["y"].get("title") for layer in layers if "y" in layer["encoding"]}
+    assert titles == {"gap statistic"}, titles
 
 
 def test_legends_show_whole_segment_names(page):
