@@ -27,6 +27,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("[a-z]*.py"))
+# The router's first page (streamlit_app.PAGES) is served at "/": "/overview" is "Page not found"
+DEFAULT_PAGE = "overview"
+
+
+def page_url(url: str, slug: str) -> str:
+    """The address of a page on a running server."""
+    return f"{url}/" if slug == DEFAULT_PAGE else f"{url}/{slug}"
+
+
 # A heading each Model performance section draws (pages/model_performance.py)
 SECTION_HEADINGS = {
     "money": "Lending economics",
@@ -158,9 +167,13 @@ def views_on_fresh_server(
         for view in range(count):
             tab = browser.new_page(viewport={"width": 1400, "height": 1000})
             started = time.perf_counter()
-            tab.goto(f"{url}/{slug}", wait_until="commit")
+            tab.goto(page_url(url, slug), wait_until="commit")
             views.append(drawn(tab, started))
-            failed = failed or tab.locator('[data-testid="stException"]').count() > 0
+            failed = (  # an exception, or a wrong address answered by the main page
+                failed
+                or tab.locator('[data-testid="stException"]').count() > 0
+                or tab.get_by_text("Page not found").count() > 0
+            )
             if then is not None and view == count - 1:
                 after = then(tab)
             tab.close()
