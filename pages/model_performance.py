@@ -213,13 +213,13 @@ elif section == "curves":
     left, right = st.columns(2)
     left.markdown("**ROC curve**")
     left.line_chart(
-        stored["roc"], x="fpr", y="tpr", color="series",
+        charts.thin_curve(stored["roc"]), x="fpr", y="tpr", color="series",
         x_label="False positive rate (good payers declined)",
         y_label="True positive rate (defaulters caught)",
     )  # fmt: skip
     right.markdown("**Precision-recall curve**")
     right.line_chart(
-        stored["pr"], x="recall", y="precision", color="series",
+        charts.thin_curve(stored["pr"]), x="recall", y="precision", color="series",
         x_label="Recall (defaulters caught)", y_label="Precision (declined who default)",
     )  # fmt: skip
     st.dataframe(stored["metrics"], hide_index=True, column_config=columns.METRIC_COLUMNS)

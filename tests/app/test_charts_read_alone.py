@@ -107,3 +107,24 @@ def test_applicant_result_reads_alone(small_bank_path, monkeypatch, tmp_path):
     assert reasons["encoding"]["y"]["axis"] == {"labelLimit": 0}
     features = data_values(at, "Points (as on the scorecard", "feature")
     assert features and not any("_" in f for f in features), features
+
+
+def test_thinned_curves_keep_each_series_ends_and_order():
+    """ROC/PR curves are thinned for drawing: each series keeps its first and last point and its
+    order, and no more than about the points asked for."""
+    import numpy as np
+    import pandas as pd
+
+    from dashboard.charts import thin_curve
+
+    curve = pd.DataFrame(
+        {
+            "fpr": np.r_[np.linspace(0, 1, 427), np.linspace(0, 1, 9)],
+            "series": ["model"] * 427 + ["oracle"] * 9,
+        }
+    )
+    thin = thin_curve(curve, points=100)
+    model, oracle = (thin[thin["series"] == s]["fpr"] for s in ("model", "oracle"))
+    assert 50 < len(model) <= 101 and model.is_monotonic_increasing
+    assert (model.iloc[0], model.iloc[-1]) == (0.0, 1.0)
+    assert len(oracle) == 9  # a short series is left whole
