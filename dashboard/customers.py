@@ -10,7 +10,7 @@ from bankml.data import BankInfo
 from dashboard.models import current_model
 
 
-@st.cache_data(show_spinner="Finding customer segments...", max_entries=12)
+@st.cache_data(show_spinner=False, max_entries=12)  # the page says what a fit does, with its time
 def _segments(content_hash: str, path: str, k: str):
     from bankml.segment import stored_or_fit
 

@@ -53,6 +53,7 @@ def steps() -> list[tuple[str, Callable[[], object]]]:
         ("booked loans (load an applicant)", lambda: store.booked_loans(info)),
         ("loan frame (batch drift reference)", lambda: store.loan_frame(info)),
         ("segments (auto k)", lambda: customers.segments(info, "auto")),
+        ("vintage curves (Model performance)", lambda: models.vintages(info)),
     ]
     if first_table is not None:
         todo.append((f"table {first_table}", lambda: store.table(first_table, info)))

@@ -34,8 +34,21 @@ k = st.selectbox(
     help="auto: the gap statistic proposes k, checked by stability on half samples and by a "
     "reference cloud with the same correlations (see 'Choosing k').",
 )
+customer_count = info.row_counts.get("customers", 0)
+if k == "auto":
+    fitting = (
+        f"Choosing the number of segments for {customer_count:,} customers: KMeans for each k, the "
+        "gap statistic and stability on half samples, then profiles and the 2-D map (once per bank)"
+    )
+else:
+    fitting = (
+        f"Fitting {k} segments to {customer_count:,} customers: their features, KMeans, stability "
+        "on two half samples, then profiles and the 2-D map (once per bank and k; choosing a "
+        "segment, filtering or assigning below does not refit)"
+    )
 try:
-    result = customers.segments(info, k)
+    with st.spinner(f"{fitting}...", show_time=True):  # shown only when a fit runs (> 0.5 s)
+        result = customers.segments(info, k)
 except BankmlError as exc:
     safe.show_error(exc)
     st.stop()
@@ -44,9 +57,7 @@ names = result.profiles["name"]
 cols = st.columns(4)
 cols[0].metric("Segments", result.k if result.k else "no clear segments", help=HELP["segments"])
 cols[1].metric("Silhouette", f"{result.silhouette:.3f}", help=HELP["silhouette"])
-cols[2].metric(
-    "Stability (ARI between half samples)", f"{result.stability_ari:.3f}", help=HELP["stability"]
-)
+cols[2].metric("Stability (ARI)", f"{result.stability_ari:.3f}", help=HELP["stability"])
 cols[3].metric(
     "Variance shown in the scatter",
     f"{sum(result.explained_variance):.0%}",
@@ -72,8 +83,8 @@ if "gap" in scores.columns:
     gap = base.encode(y=alt.Y("gap:Q", title="gap statistic"))
     left.altair_chart(
         gap.mark_line(point=True)
-        + base.mark_errorbar()
-        .encode(y="low:Q", y2="high:Q")
+        + base.mark_errorbar()  # the axis keeps the line's title, not "gap statistic, low"
+        .encode(y=alt.Y("low:Q", title="gap statistic"), y2="high:Q")
         .transform_calculate(low="datum.gap - datum.gap_se", high="datum.gap + datum.gap_se")
         + marker,
         width="stretch",

@@ -8,8 +8,9 @@ caches and times a fresh session's first view of each page, or (--browser) start
 per page as `make run` starts it (`python -m dashboard.serve`: caches warmed before it listens;
 the seconds until it answers are reported too) and times Chromium from navigation to the last
 element drawn (the script finished and no spinner left), then the same page's second view on that
-server; the baseline is the page's first view on a bare `streamlit run` (no warm-up), started
-right after on the same bank. `bankml bench --section app` runs it.
+server (on Model performance also a click on each section, to that section drawn); the baseline
+is the page's first view on a bare `streamlit run` (no warm-up), started right after on the same
+bank. `bankml bench --section app` runs it.
 """
 
 from __future__ import annotations
@@ -21,10 +22,30 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("[a-z]*.py"))
+# The router's first page (streamlit_app.PAGES) is served at "/": "/overview" is "Page not found"
+DEFAULT_PAGE = "overview"
+
+
+def page_url(url: str, slug: str) -> str:
+    """The address of a page on a running server."""
+    return f"{url}/" if slug == DEFAULT_PAGE else f"{url}/{slug}"
+
+
+# A heading each Model performance section draws (pages/model_performance.py)
+SECTION_HEADINGS = {
+    "money": "Lending economics",
+    "curves": "Calibration",
+    "fairness": "Fairness",
+    "loss": "Portfolio: expected loss",
+    "vintages": "Vintage curves",
+    "drivers": "What drives the PD",
+    "registry": "Validation report",
+}
 
 
 def main() -> int:
@@ -110,22 +131,51 @@ def drawn(page, started: float, timeout: float = 120.0) -> float:
     raise TimeoutError(f"{page.url} still running after {timeout:.0f} s")
 
 
-def views_on_fresh_server(browser, env: dict, slug: str, warm: bool, count: int) -> dict:
+def section_switches(tab) -> dict[str, float]:
+    """Seconds from a click on each section of Model performance to that section drawn, every
+    other section first and the first view's section last (the page's actions besides training)."""
+    sys.path.insert(0, str(ROOT))
+    from dashboard.performance import SECTIONS
+
+    timings = {}
+    for key in [*list(SECTIONS)[1:], next(iter(SECTIONS))]:
+        label = SECTIONS[key]
+        started = time.perf_counter()
+        tab.get_by_role("radio", name=label, exact=True).click()
+        # the section's own first heading is up (the previous section's content is gone)...
+        heading = tab.get_by_role("heading", name=SECTION_HEADINGS[key], exact=True)
+        heading.first.wait_for(timeout=120_000)
+        timings[label] = drawn(tab, started)  # ...and nothing is still running or loading
+        if tab.locator('[data-testid="stException"]').count():
+            raise RuntimeError(f"Model performance section {label!r} raised")
+    return timings
+
+
+def views_on_fresh_server(
+    browser, env: dict, slug: str, warm: bool, count: int, then: Callable | None = None
+) -> dict:
     """Start a server (warm: as `make run`; else a bare `streamlit run`), then time `count` views
-    of one page, each in a new tab; seconds to ready and per view, and whether one raised."""
+    of one page, each in a new tab; seconds to ready and per view, and whether one raised.
+    `then(tab)`, when given, runs on the last view's tab (its answer under "then")."""
     from tests.browser.conftest import start_server
 
     launched = time.perf_counter()
     process, url = start_server({k: env[k] for k in ("BANKML_DB", "BANKML_MODELS")}, warm=warm)
     ready = time.perf_counter() - launched  # with warm: start-up and warm-up before it listens
-    views, failed = [], False
+    views, failed, after = [], False, None
     try:
-        for _ in range(count):
+        for view in range(count):
             tab = browser.new_page(viewport={"width": 1400, "height": 1000})
             started = time.perf_counter()
-            tab.goto(f"{url}/{slug}", wait_until="commit")
+            tab.goto(page_url(url, slug), wait_until="commit")
             views.append(drawn(tab, started))
-            failed = failed or tab.locator('[data-testid="stException"]').count() > 0
+            failed = (  # an exception, or a wrong address answered by the main page
+                failed
+                or tab.locator('[data-testid="stException"]').count() > 0
+                or tab.get_by_text("Page not found").count() > 0
+            )
+            if then is not None and view == count - 1:
+                after = then(tab)
             tab.close()
     finally:
         process.terminate()
@@ -134,7 +184,7 @@ def views_on_fresh_server(browser, env: dict, slug: str, warm: bool, count: int)
         except subprocess.TimeoutExpired:  # a loaded machine: do not leave it behind
             process.kill()
             process.wait(timeout=10)
-    return {"ready_s": ready, "views": views, "exception": failed}
+    return {"ready_s": ready, "views": views, "exception": failed, "then": after}
 
 
 def browser_main(args) -> int:
@@ -149,13 +199,16 @@ def browser_main(args) -> int:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for page_path in PAGES:
             slug = Path(page_path).stem
-            warm = views_on_fresh_server(browser, env, slug, warm=True, count=2)
+            then = section_switches if slug == "model_performance" else None
+            warm = views_on_fresh_server(browser, env, slug, warm=True, count=2, then=then)
             bare = views_on_fresh_server(browser, env, slug, warm=False, count=1)
             timings[page_path] = {
                 "first_s": warm["views"][0], "second_s": warm["views"][1],
                 "ready_s": warm["ready_s"], "bare_first_s": bare["views"][0],
                 "bare_ready_s": bare["ready_s"], "exception": warm["exception"] or bare["exception"],
             }  # fmt: skip
+            if warm["then"] is not None:
+                timings[page_path]["sections_s"] = warm["then"]
         browser.close()
     if args.json:
         print(json.dumps({"customers": args.customers, "browser": True, "pages": timings}))
@@ -166,6 +219,8 @@ def browser_main(args) -> int:
                 f"bare first {row['bare_first_s']:6.2f} s  ready {row['ready_s']:5.1f} s "
                 f"(bare {row['bare_ready_s']:4.1f} s)"
             )
+            for label, seconds in row.get("sections_s", {}).items():
+                print(f"    section {label:<32} {seconds:6.2f} s after the click")
     return 0
 
 

@@ -27,7 +27,7 @@ def main() -> int:
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, str(ROOT))
-    from scripts.page_timings import drawn
+    from scripts.page_timings import drawn, page_url
     from tests.browser.conftest import ARGS, CHROMIUM, start_server
 
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
@@ -45,11 +45,13 @@ def main() -> int:
             for slug in args.pages:
                 tab = browser.new_page(viewport={"width": 1400, "height": 1000})
                 started = time.perf_counter()
-                tab.goto(f"{url}/{slug}", wait_until="commit")
+                tab.goto(page_url(url, slug), wait_until="commit")
                 drawn(tab, started)
                 time.sleep(1.0)  # let the charts finish their first paint
                 if tab.locator('[data-testid="stException"]').count():
                     raise RuntimeError(f"{slug} shows an exception: not saved")
+                if tab.get_by_text("Page not found").count():
+                    raise RuntimeError(f"{slug}: the server does not know this page: not saved")
                 tab.screenshot(path=str(ROOT / "docs" / f"{slug}.png"))
                 print(f"docs/{slug}.png")
                 tab.close()

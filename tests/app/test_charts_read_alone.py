@@ -59,8 +59,10 @@ def performance(logistic_bank_model, tmp_path_factory):
 
 def test_model_performance_reads_alone(small_bank_path, monkeypatch, performance):
     at = open_page(monkeypatch, small_bank_path, performance, "pages/model_performance.py")
+    at.button_group(key="performance_section").set_value("curves").run()
     calibration = chart_with(at, "Observed default rate")
     assert any(layer.get("mark", {}).get("strokeDash") for layer in calibration["layer"])
+    at.button_group(key="performance_section").set_value("money").run()
     assert any("loss given default" in c.value for c in at.caption)
     profit = [c for c in at.get("vega_lite_chart") if "Profit (" in c.proto.spec]
     assert len(profit) == 1
@@ -68,13 +70,14 @@ def test_model_performance_reads_alone(small_bank_path, monkeypatch, performance
     at.slider(key="cutoff").set_value(0.3).run()
     profit = [c for c in at.get("vega_lite_chart") if "Profit (" in c.proto.spec]
     assert "what-if 30.0%" in _all_labels(profit[0])
+    metrics = {m.label: m for m in at.metric}
+    assert metrics["ROC AUC (out of fold)"].help and metrics["Defaulters caught"].help
+    assert metrics["Bad debt avoided"].value.startswith("$")
+    at.button_group(key="performance_section").set_value("fairness").run()
     fairness = [d for d in at.dataframe if "disparate_impact" in d.value.columns]
     assert fairness
     config = fairness[0].proto.columns
     assert "Defaulters declined" in config and "Approval ratio to best group" in config
-    metrics = {m.label: m for m in at.metric}
-    assert metrics["ROC AUC (out of fold)"].help and metrics["Defaulters caught"].help
-    assert metrics["Bad debt avoided"].value.startswith("$")
 
 
 def _all_labels(chart) -> list[str]:
@@ -101,3 +104,24 @@ def test_applicant_result_reads_alone(small_bank_path, monkeypatch, tmp_path):
     assert reasons["encoding"]["y"]["axis"] == {"labelLimit": 0}
     features = data_values(at, "Points (as on the scorecard", "feature")
     assert features and not any("_" in f for f in features), features
+
+
+def test_thinned_curves_keep_each_series_ends_and_order():
+    """ROC/PR curves are thinned for drawing: each series keeps its first and last point and its
+    order, and no more than about the points asked for."""
+    import numpy as np
+    import pandas as pd
+
+    from dashboard.charts import thin_curve
+
+    curve = pd.DataFrame(
+        {
+            "fpr": np.r_[np.linspace(0, 1, 427), np.linspace(0, 1, 9)],
+            "series": ["model"] * 427 + ["oracle"] * 9,
+        }
+    )
+    thin = thin_curve(curve, points=100)
+    model, oracle = (thin[thin["series"] == s]["fpr"] for s in ("model", "oracle"))
+    assert 50 < len(model) <= 101 and model.is_monotonic_increasing
+    assert (model.iloc[0], model.iloc[-1]) == (0.0, 1.0)
+    assert len(oracle) == 9  # a short series is left whole

@@ -45,7 +45,9 @@ def test_performance_page_shows_what_drives_a_csv_model(
     # a CSV model is not stale: it is never told to retrain on the bank (that would discard it)
     assert not any("retrain" in w.value for w in at.warning)
     assert any("not on the synthetic bank" in i.value for i in at.info)
-    assert "What drives the PD" in [h.value for h in at.subheader]
     assert at.metric[0].value == result.chosen
+    at.button_group(key="performance_section").set_value("drivers").run()
+    assert not at.exception and not at.error
+    assert "What drives the PD" in [h.value for h in at.subheader]
     # the small-data leaderboard carries its blend, and the page says how the choice was made
     assert any("one standard error" in c.value for c in at.caption)

@@ -63,7 +63,21 @@ def test_assign_form_returns_a_segment(page):
 
 def test_every_metric_has_help_and_the_choice_is_explained(page):
     assert all(m.help for m in page.metric)
+    # four metrics side by side at 1400 px show about 30 characters of a label (and its help
+    # icon): "Stability (ARI between half samples)" was cut off
+    assert all(len(m.label) <= 30 for m in page.metric), [m.label for m in page.metric]
     assert any("gap statistic" in i.value for i in page.info)
+
+
+def test_the_gap_chart_axis_reads_gap_statistic(page):
+    """The error bars' layer must not add its field to the axis title ("gap statistic, low")."""
+    import json
+
+    gap = next(c for c in page.get("vega_lite_chart") if '"gap:Q"' in c.proto.spec or
+               '"field": "gap"' in c.proto.spec)  # fmt: skip
+    layers = json.loads(gap.proto.spec)["layer"]
+    titles = {layer["encoding"]["y"].get("title") for layer in layers if "y" in layer["encoding"]}
+    assert titles == {"gap statistic"}, titles
 
 
 def test_legends_show_whole_segment_names(page):
@@ -112,3 +126,42 @@ def test_first_view_reads_the_stored_fit_and_fits_nothing(tmp_path, monkeypatch)
     assert 6 <= int(metric(at, "Segments")) <= 8
     assert len(at.selectbox(key="segment_pick").options) == int(metric(at, "Segments"))
     assert seconds < 20, f"first view took {seconds:.1f} s"  # measured about 3 s
+
+
+def test_a_fixed_k_fit_says_what_it_does_and_unrelated_reruns_do_not_refit(page, monkeypatch):
+    """The fixed-k fit (seconds on a large bank) runs under a spinner naming k, the customer count
+    and the steps; picking a segment or filtering afterwards reuses the fit."""
+    import contextlib
+
+    import streamlit as st
+
+    import bankml.segment
+
+    fits, spinners = [], []
+    fit = bankml.segment.stored_or_fit
+    monkeypatch.setattr(
+        bankml.segment, "stored_or_fit", lambda *a, **kw: fits.append(kw.get("k")) or fit(*a, **kw)
+    )
+    spinner = st.spinner
+
+    @contextlib.contextmanager
+    def recording(text="", **kwargs):
+        spinners.append(text)
+        with spinner(text, **kwargs):
+            yield
+
+    monkeypatch.setattr(st, "spinner", recording)
+    from dashboard import store
+
+    store.clear_caches()  # a k=3 fit cached by another test of this process would hide the fit
+    page.selectbox(key="segment_k").set_value(3).run()
+    assert not page.exception and metric(page, "Segments") == "3"
+    assert fits == [3]
+    from tests.conftest import SMALL_CUSTOMERS
+
+    said = f"Fitting 3 segments to {SMALL_CUSTOMERS:,} customers"
+    assert any(said in t and "KMeans" in t for t in spinners), spinners
+    page.selectbox(key="segment_pick").set_value(1).run()
+    page.text_input(key="segment_search").input("a").run()
+    assert not page.exception
+    assert fits == [3]  # the cached fit, not a refit

@@ -28,9 +28,43 @@ def _metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
-def test_page_renders_every_section(monkeypatch, small_bank_path, registry_dir):
+def _show(at: AppTest, section: str) -> AppTest:
+    """Pick one section of the page (only the chosen section is drawn)."""
+    at.button_group(key="performance_section").set_value(section).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_first_view_draws_the_money_section_only(monkeypatch, small_bank_path, registry_dir):
+    """The first view is the leaderboard and the cut-off in money: the other charts and tables
+    wait for their section, so a first view does not draw the whole page."""
     at = _open(monkeypatch, small_bank_path, registry_dir)
     headers = [h.value for h in at.subheader]
+    assert headers[:3] == ["Candidates on the same folds", "Lending economics", "Cut-off and money"]
+    for hidden in ("Calibration", "Fairness", "Vintage curves", "Model registry"):
+        assert hidden not in headers
+    assert len(at.get("vega_lite_chart")) == 1  # the profit chart alone
+    assert at.button_group(key="performance_section").value == "money"
+
+
+def test_page_renders_every_section(monkeypatch, small_bank_path, registry_dir):
+    from dashboard.performance import SECTIONS
+
+    at = _open(monkeypatch, small_bank_path, registry_dir)
+    headers, tables, markdown = [], [], []
+    for section in SECTIONS:
+        _show(at, section)
+        headers += [h.value for h in at.subheader]
+        tables += [t.value for t in at.dataframe]
+        markdown += [m.value for m in at.markdown]
+        if section == "money":
+            assert {
+                "Approval rate",
+                "Defaulters caught",
+                "Bad debt avoided",
+                "Profit vs approve-all",
+            } <= set(_metrics(at))
+            assert at.slider(key="cutoff").value > 0
     for section in (
         "Candidates on the same folds",
         "Calibration",
@@ -38,24 +72,42 @@ def test_page_renders_every_section(monkeypatch, small_bank_path, registry_dir):
         "Fairness",
         "Lending economics",
         "Portfolio: expected loss",
+        "Vintage curves",
+        "What drives the PD",
         "Model registry",
     ):
         assert section in headers
-    tables = [t.value for t in at.dataframe]
     by_grade = next(t for t in tables if "expected_loss" in t.columns and "grade" in t.columns)
     assert by_grade["grade"].iloc[-1] == "all" and (by_grade["expected_loss"] > 0).all()
     assert any("vintage" in t.columns and "expected_loss" in t.columns for t in tables)
     scale = next(t for t in tables if "pd_from" in t.columns)
     assert list(scale["grade"]) == list("ABCDEFGHI")
-    assert {
-        "Approval rate",
-        "Defaulters caught",
-        "Bad debt avoided",
-        "Profit vs approve-all",
-    } <= set(_metrics(at))
-    assert any("gender" in m.value for m in at.markdown)
-    assert any("Scorecard points" in m.value for m in at.markdown)
-    assert at.slider(key="cutoff").value > 0
+    assert any("gender" in m for m in markdown)
+    assert any("Scorecard points" in m for m in markdown)
+
+
+def test_what_if_settings_follow_the_analyst_across_sections(
+    monkeypatch, small_bank_path, registry_dir
+):
+    """Economics and cut-off set under Cut-off and money price Expected loss and Fairness, and
+    come back as set when the money section is drawn again."""
+
+    def table(at: AppTest, section: str, column: str):
+        return next(t.value for t in _show(at, section).dataframe if column in t.value.columns)
+
+    at = _open(monkeypatch, small_bank_path, registry_dir)
+    losses = table(at, "loss", "expected_loss")["expected_loss"].sum()
+    approvals = table(at, "fairness", "group")["approval_rate"].sum()
+    _show(at, "money")
+    at.number_input(key="econ_lgd").set_value(0.95).run()
+    at.slider(key="cutoff").set_value(0.02).run()
+    assert table(at, "loss", "expected_loss")["expected_loss"].sum() > losses
+    assert any("economics set under Cut-off and money" in c.value for c in at.caption)
+    assert table(at, "fairness", "group")["approval_rate"].sum() < approvals
+    assert any("2.0%" in c.value for c in at.caption)
+    _show(at, "money")
+    assert at.number_input(key="econ_lgd").value == 0.95
+    assert at.slider(key="cutoff").value == 0.02
 
 
 def test_moving_the_cutoff_changes_the_business_view(monkeypatch, small_bank_path, registry_dir):
@@ -93,6 +145,7 @@ def test_retraining_prices_the_cutoff_with_the_economics_set_on_the_page(
     at = _open(monkeypatch, small_bank_path, models)
     at.number_input(key="econ_lgd").set_value(0.9)
     at.number_input(key="econ_horizon").set_value(24).run()
+    _show(at, "registry")  # the economics are set in another section than the button
     at.button(key="retrain").click().run(timeout=600)  # trains a model: generous under load
     assert not at.exception, [e.message for e in at.exception]
     card = registry.verify(models)
@@ -154,7 +207,10 @@ def test_first_view_computes_nothing_when_the_view_is_stored(
     monkeypatch.setattr(performance_view, "build", lambda *a, **k: calls.append("build"))
     monkeypatch.setattr(registry, "load_model", lambda *a, **k: calls.append("load_model"))
     at = _open(monkeypatch, small_bank_path, registry_dir)
-    assert "Calibration" in [h.value for h in at.subheader]
+    assert "Cut-off and money" in [h.value for h in at.subheader]
+    for section in ("curves", "loss", "fairness"):
+        _show(at, section)
+    assert "Calibration" in [h.value for h in _show(at, "curves").subheader]
     assert calls == []
 
 
@@ -164,13 +220,14 @@ def test_scorecard_review_and_fair_lending_are_shown(monkeypatch, small_bank_pat
     card = registry.load_model(registry_dir)[1]
     diagnostics = card["diagnostics"]
     role = diagnostics["scorecard_scaling"]["role"]
-    at = _open(monkeypatch, small_bank_path, registry_dir)
+    at = _show(_open(monkeypatch, small_bank_path, registry_dir), "drivers")
     assert f"Scorecard ({role})" in [h.value for h in at.subheader]
     assert any(diagnostics["scorecard_scaling"]["text"] in c.value for c in at.caption)
     screening = [d for d in at.dataframe if "reason" in d.value.columns]
     assert screening and {"characteristic", "iv", "kept"} <= set(screening[0].value.columns)
     assert len(screening[0].value) == len(diagnostics["scorecard_screening"])
     assert "Information value" in screening[0].proto.columns  # plain names, not "iv"
+    _show(at, "fairness")
     assert any(diagnostics["protected_notice"] in i.value for i in at.info)
     proxies = [d for d in at.dataframe if "proxy_auc" in d.value.columns]
     assert proxies and len(proxies[0].value) == len(diagnostics["proxy_check"])
@@ -196,8 +253,9 @@ def test_vintage_curves_and_the_validation_report_download(
     """Item 1 and 10 of issue 16: the bank's vintages are drawn, and the validation report is
     built on request and offered as a self-contained HTML download."""
     at = _open(monkeypatch, small_bank_path, registry_dir)
-    headers = [h.value for h in at.subheader]
-    assert "Vintage curves" in headers and "Validation report" in headers
+    assert "Vintage curves" in [h.value for h in _show(at, "vintages").subheader]
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert "Validation report" in [h.value for h in _show(at, "registry").subheader]
     assert not at.get("download_button")  # built only on request
     at.button(key="build_report").click().run(timeout=600)
     assert not at.exception, [e.message for e in at.exception]

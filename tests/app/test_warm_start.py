@@ -27,6 +27,7 @@ def _forbid(monkeypatch, module, name: str) -> None:
 
 def test_after_the_warm_up_no_first_view_computes(monkeypatch, small_bank_path):
     import bankml.default
+    import bankml.default.vintage
     import bankml.overview
     import bankml.recommend
     import bankml.registry
@@ -44,12 +45,14 @@ def test_after_the_warm_up_no_first_view_computes(monkeypatch, small_bank_path):
     timings = warm.warm(log=notes.append)
     assert not [n for n in notes if "skipped" in n], notes
     expected = {"imports", "Overview figures", "segments (auto k)", "Model performance view"}
+    expected.add("vintage curves (Model performance)")
     assert expected <= set(timings)
     assert {"recommender (segments on)", "recommender evaluation (segments off)"} <= set(timings)
 
     for module, names in (
         (bankml.registry, ["load_model", "load_validation"]),
         (bankml.default, ["loan_frame"]),
+        (bankml.default.vintage, ["bank_vintages"]),
         (performance_view, ["load", "ensure"]),
         (bankml.overview, ["summary", "monthly_spend_by_category"]),
         (bankml.segment, ["stored_or_fit", "segment_customers"]),
@@ -61,6 +64,11 @@ def test_after_the_warm_up_no_first_view_computes(monkeypatch, small_bank_path):
         for page in PAGES:  # a new session per page, as a new browser tab
             at = open_page(monkeypatch, small_bank_path, models, page)
             assert at.title, page
+        # Model performance's other sections read warm caches too (a click, not a computation)
+        at = open_page(monkeypatch, small_bank_path, models, "pages/model_performance.py")
+        for section in ("vintages", "curves", "loss", "fairness"):
+            at.button_group(key="performance_section").set_value(section).run()
+            assert not at.exception, (section, [e.message for e in at.exception])
     finally:
         store.clear_caches()
 

@@ -87,3 +87,29 @@ def test_a_deep_link_as_the_first_request_still_goes_through_the_router(browser_
         page.close()
     finally:
         stop_server(process)
+
+
+def test_model_performance_sections_draw_on_click_and_keep_the_what_if(server, browser):
+    """Only the chosen section is drawn; every section opens without an exception, and the loss
+    given default set under Cut-off and money survives a visit to another section."""
+    from dashboard.performance import SECTIONS
+    from scripts.page_timings import SECTION_HEADINGS
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server.rstrip("/") + "/model_performance")
+    settle(page)
+    assert page.get_by_role("heading", name="Cut-off and money", exact=True).count() == 1
+    assert page.get_by_role("heading", name="Calibration", exact=True).count() == 0
+    lgd = page.get_by_role("spinbutton", name="Loss given default")
+    lgd.fill("0.95")
+    lgd.press("Enter")
+    settle(page)
+    for key, label in [*list(SECTIONS.items())[1:], next(iter(SECTIONS.items()))]:
+        page.get_by_role("radio", name=label, exact=True).click()
+        page.get_by_role("heading", name=SECTION_HEADINGS[key], exact=True).wait_for(timeout=60_000)
+        settle(page)
+        assert page.locator('[data-testid="stException"]').count() == 0, label
+        if key == "loss":
+            assert page.get_by_text("under the economics set under Cut-off and money").count()
+    assert page.get_by_role("spinbutton", name="Loss given default").input_value() == "0.95"
+    page.close()

@@ -638,12 +638,14 @@ def test_performance_page_shows_fairness_flags_and_a_reliability_diagram(
     validation = registry.load_validation(registry.model_folder(models))
     cutoff = at.slider(key="cutoff").value
     expected = fairness_by_group(validation, cutoff)
+    at.button_group(key="performance_section").set_value("fairness").run()  # one section a view
     shown = [d.value for d in at.dataframe if "disparate_impact" in d.value.columns]
     assert len(shown) == len(expected) >= 3
     for table, want in zip(shown, expected.values(), strict=True):
         pd.testing.assert_frame_equal(table.reset_index(drop=True), want.reset_index(drop=True))
         assert (table["flagged"] == (table["disparate_impact"] < 0.8)).all()
     curve = evaluate.reliability_curve(validation["y"], validation["pd"])
+    at.button_group(key="performance_section").set_value("curves").run()
     diagrams = [
         c.proto
         for c in at.get("vega_lite_chart")
