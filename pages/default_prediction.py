@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from bankml import formatting
-from bankml.default import behaviour
+from bankml.default import behaviour, macro
 from bankml.default.cutoff import master_scale
 from bankml.default.scoring import applicant_from_loan, score_applicant
 from bankml.errors import BankmlError
@@ -163,8 +163,10 @@ def single_applicant() -> None:
     version, shown = state["version"], state["values"]
     with st.form(f"applicant_form_{version}"):
         values, cols = {}, st.columns(3)
-        behavioural = set(behaviour.behaviour_columns([f.name for f in schema.numeric]))
-        application = [f for f in schema.numeric if f.name not in behavioural]
+        names = [f.name for f in schema.numeric]
+        behavioural = set(behaviour.behaviour_columns(names))
+        economy = set(macro.macro_columns(names))
+        application = [f for f in schema.numeric if f.name not in behavioural | economy]
         for i, spec in enumerate(application):
             values[spec.name] = numeric_input(cols[i % 3], spec, shown, version)
         for j, spec in enumerate(schema.categorical, start=len(application)):
@@ -184,6 +186,15 @@ def single_applicant() -> None:
             ):
                 inner = st.columns(3)
                 shown_fields = [f for f in schema.numeric if f.name in behavioural]
+                for i, spec in enumerate(shown_fields):
+                    values[spec.name] = numeric_input(inner[i % 3], spec, shown, version)
+        if economy:
+            with st.expander(
+                "Economy in the application month: the loan's own month when loaded by loan ID, "
+                "else the training period's typical month"
+            ):
+                inner = st.columns(3)
+                shown_fields = [f for f in schema.numeric if f.name in economy]
                 for i, spec in enumerate(shown_fields):
                     values[spec.name] = numeric_input(inner[i % 3], spec, shown, version)
         if st.form_submit_button("Score applicant", type="primary"):
