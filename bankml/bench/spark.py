@@ -9,6 +9,8 @@ machine gives and rows/s/core is what docs/spark.md's scaling estimate starts fr
 10M customers (skipped with --quick): the Parquet lake is generated in chunks, then features, PDs
 and segment assignment run on Spark; wall time and peak RSS of the driver (Python), the JVM
 (driver and executor in local mode) and the Python workers (sum of those alive at once).
+BANKML_BENCH_SPARK_10M=skip leaves the 10M part out; set to a lake folder, it runs Spark on that
+lake instead of generating one (the generation rows are then left out).
 """
 
 from __future__ import annotations
@@ -178,14 +180,22 @@ def lake_run(customers: int, folder: str) -> dict:
     }
 
 
+def lake_customers(folder: str) -> int:
+    """Customers in an existing lake (its meta row)."""
+    from bankml.lake import read_tables
+
+    return int(read_tables(folder, ["meta"])["meta"]["customers"].iloc[0])
+
+
 def _rate(run: dict, stages=("features", "scoring", "assign", "offers")) -> float:
     return run["customers"] / sum(run["seconds"][s] for s in stages if s in run["seconds"])
 
 
 def run(quick: bool = False) -> list[BenchRow]:
     rows = one_machine(20_000 if quick else 1_000_000)
-    if not quick:
-        rows.extend(ten_million())
+    big = os.environ.get("BANKML_BENCH_SPARK_10M", "")
+    if not quick and big != "skip":
+        rows.extend(ten_million(lake=big or None))
     return rows
 
 
@@ -235,17 +245,23 @@ def one_machine(customers: int) -> list[BenchRow]:
     return rows
 
 
-def ten_million(customers: int = 10_000_000) -> list[BenchRow]:
-    """Generate a 10M lake, then features, PDs and assignment on Spark local[2]."""
+def ten_million(customers: int = 10_000_000, lake: str | None = None) -> list[BenchRow]:
+    """Generate a 10M lake (or take the one at `lake`), then features, PDs and assignment on
+    Spark local[2]."""
+    written = None
     with tempfile.TemporaryDirectory(prefix="bankml-bench-lake-") as folder:
-        lake, models = os.path.join(folder, "lake"), os.path.join(folder, "models")
+        models = os.path.join(folder, "models")
         prep = Path(folder) / "prep"
         prep.mkdir()
         in_subprocess("bankml.bench.spark.prepare", customers=1_000, folder=str(prep))
         os.replace(prep / "models", models)
-        written, _ = in_subprocess(
-            "bankml.bench.spark.lake_run", timeout=6 * 3600, customers=customers, folder=lake
-        )
+        if lake is None:
+            lake = os.path.join(folder, "lake")
+            written, _ = in_subprocess(
+                "bankml.bench.spark.lake_run", timeout=6 * 3600, customers=customers, folder=lake
+            )
+        else:
+            customers = lake_customers(lake)
         spark, _ = in_subprocess(
             "bankml.bench.spark.spark_run",
             timeout=6 * 3600,
@@ -254,16 +270,24 @@ def ten_million(customers: int = 10_000_000) -> list[BenchRow]:
             offers=False,
         )
     label = f"{customers / 1e6:.0f}M"
-    total = written["seconds"] + sum(spark["seconds"].values())
-    rows = [
-        BenchRow(SECTION, f"{label} lake: generate (chunks) wall time", written["seconds"], "s"),
-        BenchRow(SECTION, f"{label} lake: generate peak RSS", written["rss_mb"]["driver"], "MB"),
-    ]
+    rows = []
+    total = sum(spark["seconds"].values())
+    if written is not None:
+        total += written["seconds"]
+        rows += [
+            BenchRow(
+                SECTION, f"{label} lake: generate (chunks) wall time", written["seconds"], "s"
+            ),
+            BenchRow(
+                SECTION, f"{label} lake: generate peak RSS", written["rss_mb"]["driver"], "MB"
+            ),
+        ]
     for stage in ("features", "scoring", "assign"):
         rows.append(
             BenchRow(SECTION, f"{label} lake: {stage} on Spark", spark["seconds"][stage], "s")
         )
-    rows.append(BenchRow(SECTION, f"{label} lake: generate+features+score+assign", total, "s"))
+    steps = "generate+features+score+assign" if written is not None else "features+score+assign"
+    rows.append(BenchRow(SECTION, f"{label} lake: {steps}", total, "s"))
     for kind, value in spark["rss_mb"].items():
         rows.append(BenchRow(SECTION, f"{label} lake: Spark peak RSS {kind}", value, "MB"))
     return rows
