@@ -1,0 +1,52 @@
+"""`bankml score --bank`: every customer of a Parquet bank scored on their standard application,
+the same PDs, grades, decisions and reasons on both engines; Spark writes the rows itself."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.slow  # a JVM and Python workers: make test only
+
+
+@pytest.fixture(scope="module")
+def lake_bank(tmp_path_factory):
+    from bankml.lake import write_lake
+    from synth import BankParams
+
+    folder = tmp_path_factory.mktemp("score-bank") / "lake"
+    write_lake(BankParams(customers=650, seed=5), folder, chunk=300)
+    return folder
+
+
+def test_cli_score_bank_equal_on_both_engines(bankml_cli, spark_models, lake_bank, tmp_path):
+    outs = {"local": tmp_path / "local.csv", "spark": tmp_path / "spark_parquet"}
+    for engine, out in outs.items():
+        done = bankml_cli(
+            "score", "--bank", str(lake_bank), "--out", str(out), "--model", str(spark_models),
+            "--engine", engine, "--spark-master", "local[2]", "--json",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    assert outs["spark"].is_dir()  # written by Spark as part files, not collected
+    local = pd.read_csv(outs["local"]).sort_values("customer_id").reset_index(drop=True)
+    remote = pd.read_parquet(outs["spark"]).sort_values("customer_id").reset_index(drop=True)
+    assert len(local) == 650 and local["customer_id"].is_unique
+    assert local["customer_id"].tolist() == remote["customer_id"].tolist()
+    np.testing.assert_allclose(remote["pd"], local["pd"], rtol=0, atol=1e-9)
+    for column in ("grade", "decision", "reason_1", "reason_2", "reason_3"):
+        assert remote[column].fillna("").tolist() == local[column].fillna("").tolist(), column
+    assert local["reason_1"].notna().mean() > 0.5  # reasons really computed
+
+
+def test_cli_score_bank_errors_in_one_line(bankml_cli, spark_models, tmp_path):
+    for engine in ("local", "spark"):
+        done = bankml_cli(
+            "score", "--bank", str(tmp_path / "nowhere.duckdb"), "--out", str(tmp_path / "o"),
+            "--model", str(spark_models), "--engine", engine,
+        )  # fmt: skip
+        assert done.returncode == 2, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and "nowhere.duckdb" in lines[0], done.stderr
+    both = bankml_cli("score", "--bank", "x", "--csv", "y.csv", "--out", "o.csv")
+    assert both.returncode == 2 and "not allowed with" in both.stderr
