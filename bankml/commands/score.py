@@ -25,6 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out", required=True, help="scored CSV to write (formula-safe); with --bank, else Parquet"
     )
+    p.add_argument(
+        "--pd-only",
+        action="store_true",
+        help="with --bank: customer_id and PD only (no grade, decision or reasons; faster)",
+    )
     p.add_argument("--model", help="registry folder (its current model) or one model's folder")
     p.add_argument(
         "--errors", help="CSV of rejected rows and warnings (default: OUT with .errors.csv)"
@@ -69,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("__cvxpy__").disabled = True
     if args.bank:
         return run_bank(args)
+    if args.pd_only:
+        raise InputError("--pd-only goes with --bank (a CSV is scored with grades and reasons)")
     from bankml.default.cutoff import master_scale
     from bankml.default.scoring import score_batch
     from bankml.registry import load_model
@@ -140,19 +147,25 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _score_bank_local(path: str, model):
+def _score_bank_local(path: str, model, pd_only: bool = False):
     """The local engine's --bank: the same standard applications as Spark's `pd_job`."""
     import numpy as np
+    import pandas as pd
 
     from bankml import data, lake
-    from bankml.recommend.risk import risk_profiles
+    from bankml.recommend.risk import pds, risk_profiles
 
     names = ["customers", "loans"]
     read = lake.read_tables if lake.is_lake(path) else lambda p, n: data.read_tables(n, p)
     tables = read(path, names)
     frame = risk_profiles(tables["customers"], tables["loans"])
-    scored = model.score_frame(frame).reset_index(drop=True)
     ids = frame["customer_id"].to_numpy(np.int64)
+    if pd_only:
+        scores, why = pds(model, frame)
+        if scores is None:
+            raise InputError(why)
+        return pd.DataFrame({"customer_id": ids, "pd": scores})
+    scored = model.score_frame(frame).reset_index(drop=True)
     columns = ["pd", "grade", "decision", "reason_1", "reason_2", "reason_3"]
     return scored[columns].assign(customer_id=ids)[["customer_id", *columns]]
 
@@ -174,10 +187,11 @@ def run_bank(args: argparse.Namespace) -> int:
 
         check_source(args.bank)
         with one_line_errors():
-            table = pd_job(spark_for(args), args.bank, args.model, reasons=True)
+            reasons = not args.pd_only
+            table = pd_job(spark_for(args), args.bank, args.model, reasons=reasons)
             out = write_table(table, args.out)
     else:
-        out = write_table(_score_bank_local(args.bank, model), args.out)
+        out = write_table(_score_bank_local(args.bank, model, args.pd_only), args.out)
     payload = {
         "out": out,
         "engine": args.engine,

@@ -37,6 +37,15 @@ def test_cli_score_bank_equal_on_both_engines(bankml_cli, spark_models, lake_ban
     for column in ("grade", "decision", "reason_1", "reason_2", "reason_3"):
         assert remote[column].fillna("").tolist() == local[column].fillna("").tolist(), column
     assert local["reason_1"].notna().mean() > 0.5  # reasons really computed
+    only = tmp_path / "pd_only"
+    done = bankml_cli(
+        "score", "--bank", str(lake_bank), "--out", str(only), "--model", str(spark_models),
+        "--engine", "spark", "--spark-master", "local[2]", "--pd-only",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    only = pd.read_parquet(only).sort_values("customer_id").reset_index(drop=True)
+    assert list(only.columns) == ["customer_id", "pd"]
+    np.testing.assert_allclose(only["pd"], local["pd"], rtol=0, atol=1e-9)
 
 
 def test_cli_score_bank_errors_in_one_line(bankml_cli, spark_models, tmp_path):
@@ -50,3 +59,5 @@ def test_cli_score_bank_errors_in_one_line(bankml_cli, spark_models, tmp_path):
         assert len(lines) == 1 and "nowhere.duckdb" in lines[0], done.stderr
     both = bankml_cli("score", "--bank", "x", "--csv", "y.csv", "--out", "o.csv")
     assert both.returncode == 2 and "not allowed with" in both.stderr
+    csv_only = bankml_cli("score", "--csv", "y.csv", "--out", "o.csv", "--pd-only")
+    assert csv_only.returncode == 2 and "--pd-only goes with --bank" in csv_only.stderr
