@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         with one_line_errors():
             result = score_file_spark(
                 lambda: spark_for(args),
-                source.read_bytes(),
+                source,
                 model,
                 payload,
                 source.name,

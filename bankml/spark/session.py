@@ -119,7 +119,9 @@ def one_line_errors():
     """Turn a bankml error raised on an executor (it arrives wrapped in a Spark exception with the
     worker's traceback) back into the same error, so the CLI prints the local one line."""
     try:
-        yield
+        with warnings.catch_warnings():  # toPandas repeats the worker's traceback as a warning
+            warnings.filterwarnings("ignore", "toPandas attempted Arrow", UserWarning)
+            yield
     except BankmlError:
         raise
     except Exception as exc:
