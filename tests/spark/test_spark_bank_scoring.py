@@ -28,6 +28,7 @@ def test_cli_score_bank_equal_on_both_engines(bankml_cli, spark_models, lake_ban
             "--engine", engine, "--spark-master", "local[2]", "--json",
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
+        assert done.stderr.strip() == "", done.stderr  # the JVM's start-up lines are dropped
     assert outs["spark"].is_dir()  # written by Spark as part files, not collected
     local = pd.read_csv(outs["local"]).sort_values("customer_id").reset_index(drop=True)
     remote = pd.read_parquet(outs["spark"]).sort_values("customer_id").reset_index(drop=True)
@@ -61,3 +62,23 @@ def test_cli_score_bank_errors_in_one_line(bankml_cli, spark_models, tmp_path):
     assert both.returncode == 2 and "not allowed with" in both.stderr
     csv_only = bankml_cli("score", "--csv", "y.csv", "--out", "o.csv", "--pd-only")
     assert csv_only.returncode == 2 and "--pd-only goes with --bank" in csv_only.stderr
+
+
+def test_spark_connect_end_to_end(bankml_cli, spark_models, lake_bank, tmp_path):
+    """SPARK_REMOTE (here a local Spark Connect server, no SparkContext on the client) runs
+    --engine spark end to end: the local engine's PDs and reasons, and a quiet stderr."""
+    outs = {"local": tmp_path / "local.csv", "connect": tmp_path / "connect"}
+    for engine, out in outs.items():
+        done = bankml_cli(
+            "score", "--bank", str(lake_bank), "--out", str(out), "--model", str(spark_models),
+            "--engine", "local" if engine == "local" else "spark",
+            env={"SPARK_REMOTE": "local[2]"},
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.strip() == "", done.stderr  # no JVM start-up lines, no warnings
+    local = pd.read_csv(outs["local"]).sort_values("customer_id").reset_index(drop=True)
+    remote = pd.read_parquet(outs["connect"]).sort_values("customer_id").reset_index(drop=True)
+    assert local["customer_id"].tolist() == remote["customer_id"].tolist()
+    np.testing.assert_allclose(remote["pd"], local["pd"], rtol=0, atol=1e-9)
+    for column in ("grade", "decision", "reason_1", "reason_2", "reason_3"):
+        assert remote[column].fillna("").tolist() == local[column].fillna("").tolist(), column
