@@ -16,14 +16,21 @@ from bankml.errors import BankmlError, InputError
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("score", help="score a CSV of applicants with the current model")
     given = p.add_mutually_exclusive_group(required=True)
-    given.add_argument("--csv", help="applicants CSV (any delimiter and encoding)")
+    given.add_argument(
+        "--csv",
+        help="applicants CSV (any delimiter and encoding; on Spark a file over 64 MB is parsed "
+        "by Spark)",
+    )
     given.add_argument(
         "--bank",
         help="a bank (DuckDB file or Parquet folder): every customer scored on their standard "
         "application (latest loan's credit facts, the bank's median terms)",
     )
     p.add_argument(
-        "--out", required=True, help="scored CSV to write (formula-safe); with --bank, else Parquet"
+        "--out",
+        required=True,
+        help="scored CSV to write (formula-safe); with --bank a name ending .csv is a CSV, any "
+        "other Parquet (a folder of parts on Spark)",
     )
     p.add_argument(
         "--pd-only",
