@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 pytestmark = pytest.mark.slow  # a JVM and Python workers: make test only
+SLOW = 1_800  # seconds for one command that starts its own JVM (minutes on a loaded machine)
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,7 @@ def test_cli_score_bank_equal_on_both_engines(bankml_cli, spark_models, lake_ban
     for engine, out in outs.items():
         done = bankml_cli(
             "score", "--bank", str(lake_bank), "--out", str(out), "--model", str(spark_models),
-            "--engine", engine, "--spark-master", "local[2]", "--json",
+            "--engine", engine, "--spark-master", "local[2]", "--json", timeout=SLOW,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         assert done.stderr.strip() == "", done.stderr  # the JVM's start-up lines are dropped
@@ -41,7 +42,7 @@ def test_cli_score_bank_equal_on_both_engines(bankml_cli, spark_models, lake_ban
     only = tmp_path / "pd_only"
     done = bankml_cli(
         "score", "--bank", str(lake_bank), "--out", str(only), "--model", str(spark_models),
-        "--engine", "spark", "--spark-master", "local[2]", "--pd-only",
+        "--engine", "spark", "--spark-master", "local[2]", "--pd-only", timeout=SLOW,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     only = pd.read_parquet(only).sort_values("customer_id").reset_index(drop=True)
@@ -53,7 +54,7 @@ def test_cli_score_bank_errors_in_one_line(bankml_cli, spark_models, tmp_path):
     for engine in ("local", "spark"):
         done = bankml_cli(
             "score", "--bank", str(tmp_path / "nowhere.duckdb"), "--out", str(tmp_path / "o"),
-            "--model", str(spark_models), "--engine", engine,
+            "--model", str(spark_models), "--engine", engine, timeout=SLOW,
         )  # fmt: skip
         assert done.returncode == 2, done.stderr
         lines = done.stderr.strip().splitlines()
@@ -72,7 +73,7 @@ def test_spark_connect_end_to_end(bankml_cli, spark_models, lake_bank, tmp_path)
         done = bankml_cli(
             "score", "--bank", str(lake_bank), "--out", str(out), "--model", str(spark_models),
             "--engine", "local" if engine == "local" else "spark",
-            env={"SPARK_REMOTE": "local[2]"},
+            env={"SPARK_REMOTE": "local[2]"}, timeout=SLOW,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
         assert done.stderr.strip() == "", done.stderr  # no JVM start-up lines, no warnings
