@@ -7,8 +7,8 @@ features, every customer's PD with reasons on their standard application, segmen
 are customers per second over the four stages; Spark runs local[2], so the ratio is what one
 machine gives and rows/s/core is what docs/spark.md's scaling estimate starts from.
 10M customers (skipped with --quick): the Parquet lake is generated in chunks, then features, PDs
-(without reasons: at the 20k run's 2,338 customers/s on two cores they would add over an hour;
-the 1M part measures their rate) and segment assignment run on Spark (driver memory 6g unless
+(without reasons, to keep the run short: at the 1M rate with reasons, about 8,000 customers/s
+on two cores, they would add about 20 minutes; the 1M part measures their rate) and segment assignment run on Spark (driver memory 6g unless
 BANKML_SPARK_DRIVER_MEMORY says otherwise); wall time and peak RSS of the driver (Python), the JVM
 (driver and executor in local mode) and the Python workers (sum of those alive at once).
 BANKML_BENCH_SPARK_10M=skip leaves the 10M part out; set to a lake folder, it runs Spark on that
