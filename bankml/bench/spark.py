@@ -7,8 +7,12 @@ features, every customer's PD with reasons on their standard application, segmen
 are customers per second over the four stages; Spark runs local[2], so the ratio is what one
 machine gives and rows/s/core is what docs/spark.md's scaling estimate starts from.
 10M customers (skipped with --quick): the Parquet lake is generated in chunks, then features, PDs
-and segment assignment run on Spark; wall time and peak RSS of the driver (Python), the JVM
+(without reasons, to keep the run short: at the 1M rate with reasons, about 8,000 customers/s
+on two cores, they would add about 20 minutes; the 1M part measures their rate) and segment assignment run on Spark (driver memory 6g unless
+BANKML_SPARK_DRIVER_MEMORY says otherwise); wall time and peak RSS of the driver (Python), the JVM
 (driver and executor in local mode) and the Python workers (sum of those alive at once).
+BANKML_BENCH_SPARK_10M=skip leaves the 10M part out; set to a lake folder, it runs Spark on that
+lake instead of generating one (the generation rows are then left out).
 """
 
 from __future__ import annotations
@@ -111,7 +115,9 @@ def local_run(db: str, models: str) -> dict:
     return {"customers": len(X), "seconds": seconds, "offers": len(offers)}
 
 
-def spark_run(source: str, models: str, master: str = "local[2]", offers: bool = True) -> dict:
+def spark_run(
+    source: str, models: str, master: str = "local[2]", offers: bool = True, reasons: bool = True
+) -> dict:
     """Child: the stages on Spark (results forced with a no-op write); peak RSS per process kind."""
     import dataclasses
 
@@ -138,7 +144,7 @@ def spark_run(source: str, models: str, master: str = "local[2]", offers: bool =
         customers = features.count()
         seconds["features"] = time.perf_counter() - t
         t = time.perf_counter()
-        pds = pd_job(spark, source, models, reasons=True).cache()
+        pds = pd_job(spark, source, models, reasons=reasons).cache()
         pds.count()
         seconds["scoring"] = time.perf_counter() - t
         result = fit_on_driver(features, categories, sample=FIT_SAMPLE)
@@ -178,14 +184,22 @@ def lake_run(customers: int, folder: str) -> dict:
     }
 
 
+def lake_customers(folder: str) -> int:
+    """Customers in an existing lake (its meta row)."""
+    from bankml.lake import read_tables
+
+    return int(read_tables(folder, ["meta"])["meta"]["customers"].iloc[0])
+
+
 def _rate(run: dict, stages=("features", "scoring", "assign", "offers")) -> float:
     return run["customers"] / sum(run["seconds"][s] for s in stages if s in run["seconds"])
 
 
 def run(quick: bool = False) -> list[BenchRow]:
     rows = one_machine(20_000 if quick else 1_000_000)
-    if not quick:
-        rows.extend(ten_million())
+    big = os.environ.get("BANKML_BENCH_SPARK_10M", "")
+    if not quick and big != "skip":
+        rows.extend(ten_million(lake=big or None))
     return rows
 
 
@@ -235,35 +249,52 @@ def one_machine(customers: int) -> list[BenchRow]:
     return rows
 
 
-def ten_million(customers: int = 10_000_000) -> list[BenchRow]:
-    """Generate a 10M lake, then features, PDs and assignment on Spark local[2]."""
+def ten_million(customers: int = 10_000_000, lake: str | None = None) -> list[BenchRow]:
+    """Generate a 10M lake (or take the one at `lake`), then features, PDs and assignment on
+    Spark local[2]."""
+    written = None
+    os.environ.setdefault("BANKML_SPARK_DRIVER_MEMORY", "6g")  # inherited by the Spark child
     with tempfile.TemporaryDirectory(prefix="bankml-bench-lake-") as folder:
-        lake, models = os.path.join(folder, "lake"), os.path.join(folder, "models")
+        models = os.path.join(folder, "models")
         prep = Path(folder) / "prep"
         prep.mkdir()
         in_subprocess("bankml.bench.spark.prepare", customers=1_000, folder=str(prep))
         os.replace(prep / "models", models)
-        written, _ = in_subprocess(
-            "bankml.bench.spark.lake_run", timeout=6 * 3600, customers=customers, folder=lake
-        )
+        if lake is None:
+            lake = os.path.join(folder, "lake")
+            written, _ = in_subprocess(
+                "bankml.bench.spark.lake_run", timeout=6 * 3600, customers=customers, folder=lake
+            )
+        else:
+            customers = lake_customers(lake)
         spark, _ = in_subprocess(
             "bankml.bench.spark.spark_run",
             timeout=6 * 3600,
             source=lake,
             models=models,
             offers=False,
+            reasons=False,
         )
     label = f"{customers / 1e6:.0f}M"
-    total = written["seconds"] + sum(spark["seconds"].values())
-    rows = [
-        BenchRow(SECTION, f"{label} lake: generate (chunks) wall time", written["seconds"], "s"),
-        BenchRow(SECTION, f"{label} lake: generate peak RSS", written["rss_mb"]["driver"], "MB"),
-    ]
+    rows = []
+    total = sum(spark["seconds"].values())
+    if written is not None:
+        total += written["seconds"]
+        rows += [
+            BenchRow(
+                SECTION, f"{label} lake: generate (chunks) wall time", written["seconds"], "s"
+            ),
+            BenchRow(
+                SECTION, f"{label} lake: generate peak RSS", written["rss_mb"]["driver"], "MB"
+            ),
+        ]
     for stage in ("features", "scoring", "assign"):
+        what = "PDs (reasons: the 1M rate)" if stage == "scoring" else stage
         rows.append(
-            BenchRow(SECTION, f"{label} lake: {stage} on Spark", spark["seconds"][stage], "s")
+            BenchRow(SECTION, f"{label} lake: {what} on Spark", spark["seconds"][stage], "s")
         )
-    rows.append(BenchRow(SECTION, f"{label} lake: generate+features+score+assign", total, "s"))
+    steps = "generate+features+score+assign" if written is not None else "features+score+assign"
+    rows.append(BenchRow(SECTION, f"{label} lake: {steps}", total, "s"))
     for kind, value in spark["rss_mb"].items():
         rows.append(BenchRow(SECTION, f"{label} lake: Spark peak RSS {kind}", value, "MB"))
     return rows

@@ -9,6 +9,7 @@ with the local one-line errors.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ from bankml.default.scoring import RESULT_COLUMNS, BatchResult, read_batch
 from bankml.default.validate import ROW_COLUMN, ValidationReport, validate_frame
 from bankml.errors import InputError
 from bankml.spark import broadcast as bc
+from bankml.spark.csv_input import CORRUPT, DRIVER_CSV_BYTES, check_fields, read_csv_spark, sniff
 from bankml.spark.session import arrow_safe
 
 ISSUES = "_issues"
@@ -33,7 +35,7 @@ def output_fields(sdf, schema) -> list[tuple[str, str]]:
     kinds.update({s.name: "category" for s in schema.categorical})
     fields = [(ROW_COLUMN, "bigint")]
     for field in sdf.schema.fields:
-        if field.name == ROW_COLUMN:
+        if field.name in (ROW_COLUMN, CORRUPT):
             continue
         kind = kinds.get(field.name)
         ddl = _spark_type(kind) if kind else field.dataType.simpleString()
@@ -45,12 +47,14 @@ def output_fields(sdf, schema) -> list[tuple[str, str]]:
     return fields
 
 
-def _score_batches(model_bc, columns: list[str]):
+def _score_batches(model_bc, columns: list[str], fmt: dict | None = None, name: str = ""):
     """The mapInPandas function: validate, score, and attach each row's issues as JSON."""
 
     def run(batches):
         model = bc.load(model_bc.value)
         for batch in batches:
+            if fmt is not None:  # read by Spark from a CSV: rows with too many fields fail
+                batch = check_fields(batch, fmt, name)
             rows = batch[ROW_COLUMN].to_numpy(np.int64)
             report = validate_frame(batch.drop(columns=[ROW_COLUMN]), model.schema_)
             issues = pd.concat(
@@ -85,7 +89,7 @@ def _score_batches(model_bc, columns: list[str]):
     return run
 
 
-def score_spark(spark, sdf, model, payload: bc.Payload) -> tuple:
+def score_spark(spark, sdf, model, payload: bc.Payload, fmt=None, name: str = "") -> tuple:
     """(scored Spark DataFrame, output columns) for a Spark DataFrame holding `input_row`.
 
     `model` is the driver's verified copy (for the schema and the file-level checks); executors
@@ -93,19 +97,36 @@ def score_spark(spark, sdf, model, payload: bc.Payload) -> tuple:
     """
     if ROW_COLUMN not in sdf.columns:
         raise InputError(f"the Spark input lacks its row number column {ROW_COLUMN!r}")
-    header = pd.DataFrame({c: pd.Series(dtype=object) for c in sdf.columns if c != ROW_COLUMN})
+    header = pd.DataFrame(
+        {c: pd.Series(dtype=object) for c in sdf.columns if c not in (ROW_COLUMN, CORRUPT)}
+    )
     validate_frame(header, model.schema_)  # a missing column: the local one-line InputError
     fields = output_fields(sdf, model.schema_)
     ddl = ", ".join(f"`{name}` {kind}" for name, kind in fields)
     columns = [name for name, _ in fields]
-    run = _score_batches(bc.broadcast(spark, payload), columns)
+    run = _score_batches(bc.broadcast(spark, payload), columns, fmt, name)
     return sdf.mapInPandas(run, ddl), columns
 
 
+def like_read_csv(values: pd.Series) -> pd.Series:
+    """A column that arrived as text typed as pandas' CSV reader types it: whole numbers without
+    gaps as int64, other all-number columns as float64, anything else left as text."""
+    given = values.dropna().astype(str)
+    number = pd.to_numeric(given, errors="coerce")
+    if number.isna().any():
+        return values
+    if values.notna().all() and given.str.fullmatch(r"\s*[+-]?\d+\s*").all():
+        return number.astype(np.int64)
+    return pd.to_numeric(values.astype(object), errors="coerce").astype(float)
+
+
 def collect_result(
-    scored, frame_columns: list[str], name: str, model, reference=None
+    scored, frame_columns: list[str], name: str, model, reference=None, texts: bool = False
 ) -> BatchResult:
-    """Collect the scored rows into the local BatchResult (same columns, order, report, drift)."""
+    """Collect the scored rows into the local BatchResult (same columns, order, report, drift).
+
+    texts: the file was parsed by Spark as text; columns outside the model's schema are typed
+    as the local reader types them (from the scored rows: the rejected rows' cells are gone)."""
     out = scored.toPandas().sort_values(ROW_COLUMN, kind="stable").reset_index(drop=True)
     issues = [
         [int(row), *item]
@@ -131,6 +152,8 @@ def collect_result(
     for column in longs:  # nulls of rejected rows made them float; the kept rows are whole
         if column in valid.columns and valid[column].notna().all():
             valid[column] = valid[column].astype(np.int64)
+    for column in (c for c in frame_columns if texts and c not in model.schema_.names):
+        valid[column] = like_read_csv(valid[column])
     report = ValidationReport(
         valid=valid.drop(columns=list(RESULT_COLUMNS)),
         errors=errors,
@@ -152,12 +175,31 @@ def collect_result(
 
 
 def score_file_spark(
-    spark, source: bytes, model, payload: bc.Payload, name: str, reference=None, partitions: int = 0
+    spark,
+    source: bytes | Path,
+    model,
+    payload: bc.Payload,
+    name: str,
+    reference=None,
+    partitions: int = 0,
+    driver_bytes: int = DRIVER_CSV_BYTES,
 ) -> BatchResult:
     """`bankml score --engine spark`: the file is read as locally (sniffing, encodings, the same
-    errors), numbered, distributed, validated and scored on the executors, and collected.
+    errors), numbered, distributed, validated and scored on the executors, and collected. A file
+    (a Path) over `driver_bytes` is parsed by Spark instead (`csv_input`), same row numbers.
 
     spark: a SparkSession or a function returning one (called after the file-level checks)."""
+    fmt = sniff(source, name, driver_bytes) if isinstance(source, Path) else None
+    if fmt is not None:
+        header = pd.DataFrame({c: pd.Series(dtype=object) for c in fmt["columns"]})
+        validate_frame(header, model.schema_)  # a missing column: before Spark starts
+        if callable(spark):
+            spark = spark()
+        sdf = read_csv_spark(spark, source, fmt, partitions)
+        scored, _ = score_spark(spark, sdf, model, payload, fmt, name)
+        return collect_result(scored, fmt["columns"], name, model, reference, texts=True)
+    if isinstance(source, Path):
+        source = source.read_bytes()
     frame = read_batch(source, name)
     header = frame.head(0)
     validate_frame(header, model.schema_)

@@ -11,6 +11,7 @@ import contextlib
 import os
 import re
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -55,7 +56,9 @@ def spark_session(master: str | None = None, app_name: str = "bankml", shuffle_p
         builder = builder.remote(remote)
     else:
         builder = builder.master("local[*]")
-    if not remote or master:
+    # a JVM starts here: local or cluster master, or a local Spark Connect server (local[...])
+    launches = bool(master) or not remote or remote.startswith("local")
+    if launches:
         builder = (
             builder.config("spark.executorEnv.PYSPARK_PYTHON", sys.executable)
             .config("spark.driver.memory", os.environ.get("BANKML_SPARK_DRIVER_MEMORY", "4g"))
@@ -71,21 +74,56 @@ def spark_session(master: str | None = None, app_name: str = "bankml", shuffle_p
     builder = builder.config("spark.sql.execution.arrow.pyspark.enabled", "true").config(
         "spark.sql.execution.arrow.maxRecordsPerBatch", str(ARROW_BATCH_ROWS)
     )
-    local = (master or "local").startswith("local") and not (remote and not master)
+    local = (master or remote or "local").startswith("local")
     if not shuffle_partitions and local:
         shuffle_partitions = 4 * (os.cpu_count() or 1)  # Spark's 200 is for a cluster
     if shuffle_partitions:
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
     try:
-        spark = builder.getOrCreate()
+        with quiet_jvm_start() if launches else contextlib.nullcontext(), warnings.catch_warnings():
+            # a local Connect server starts with these settings, then the client sets them again
+            # on the session, which refuses the static ones with a warning each
+            warnings.filterwarnings("ignore", "Failed to set spark\\.", UserWarning)
+            spark = builder.getOrCreate()
     except Exception as exc:  # no Java, a bad master URL: one line, not a JVM trace
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(
             f"cannot start Spark ({master or remote or 'local[*]'}): {first}"
         ) from None
-    if not remote or master:
+    if master or not remote:
         spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+# what the JVM prints on every start whatever the log settings (Spark's launcher always adds the
+# incubator module), dropped from the JVM's stderr; everything else it writes is passed on
+JVM_NOISE = ("WARNING: Using incubator modules: jdk.incubator.vector",)
+
+
+@contextlib.contextmanager
+def quiet_jvm_start():
+    """Start the JVM with its stderr through a pipe that drops JVM_NOISE lines and forwards the
+    rest to this process's stderr (a daemon thread, for the JVM's life)."""
+    read_end, write_end = os.pipe()
+    target = os.dup(2)
+    sys.stderr.flush()
+    saved = os.dup(2)
+    os.dup2(write_end, 2)  # the JVM inherits this as its stderr
+    os.close(write_end)
+
+    def forward() -> None:
+        with os.fdopen(read_end, "rb") as pipe, os.fdopen(target, "wb", buffering=0) as out:
+            for line in pipe:
+                if line.decode(errors="replace").rstrip() not in JVM_NOISE:
+                    out.write(line)
+
+    threading.Thread(target=forward, daemon=True, name="bankml-jvm-stderr").start()
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)  # this process writes to its own stderr again
+        os.close(saved)
 
 
 def local_cores(spark) -> int:
@@ -119,7 +157,9 @@ def one_line_errors():
     """Turn a bankml error raised on an executor (it arrives wrapped in a Spark exception with the
     worker's traceback) back into the same error, so the CLI prints the local one line."""
     try:
-        yield
+        with warnings.catch_warnings():  # toPandas repeats the worker's traceback as a warning
+            warnings.filterwarnings("ignore", "toPandas attempted Arrow", UserWarning)
+            yield
     except BankmlError:
         raise
     except Exception as exc:

@@ -89,6 +89,43 @@ def test_scores_reasons_and_rejections_equal(spark, spark_models, small_bank_pat
     pd.testing.assert_frame_equal(remote.scored, local.scored, check_dtype=False, rtol=1e-9)
 
 
+def test_large_csv_parsed_by_spark_gives_the_local_files(
+    spark, spark_models, small_bank_path, tmp_path, monkeypatch
+):
+    """A file over the driver limit is parsed by Spark: the same rows, row numbers (blank lines
+    skipped, a quoted line break kept in its cell), scored file and rejected-row report."""
+    from bankml.csvio import to_safe_csv
+    from bankml.default.scoring import score_batch
+    from bankml.registry import load_model
+    from bankml.spark.broadcast import registry_payload
+    from bankml.spark.scoring import score_file_spark
+    from bankml.spark.session import one_line_errors
+
+    lines = _bad_applicants(tmp_path, small_bank_path).decode().splitlines(keepends=True)
+    lines.insert(3, "\n")  # between data rows 2 and 3: not a row on either engine
+    lines[2] = lines[2].replace(",ok\n", ',"o\nk"\n')  # a line break inside a quoted cell
+    source = tmp_path / "big.csv"
+    source.write_text("".join(lines))
+    model, _ = load_model(spark_models)
+    payload = registry_payload(spark_models)
+    local = score_batch(source.read_bytes(), model, name="big.csv")
+    remote = score_file_spark(spark, source, model, payload, "big.csv", driver_bytes=0)
+    assert local.report.rejected_rows == [4, 11, 31]
+    assert remote.scored["note"].iloc[1] == "o\nk"
+    assert remote.summary() == local.summary()
+    assert to_safe_csv(remote.issues()) == to_safe_csv(local.issues())
+    assert remote.to_csv() == local.to_csv()  # byte for byte
+    wide = tmp_path / "wide.csv"
+    lines[6] = lines[6].rstrip("\n") + ",surplus\n"  # data row 5 (after the blank line)
+    wide.write_text("".join(lines))
+    with pytest.raises(InputError, match=r"line 7 has \d+ fields"):  # seen in the sniffed head
+        score_file_spark(spark, wide, model, payload, "wide.csv", driver_bytes=0)
+    monkeypatch.setattr("bankml.spark.csv_input.HEAD_BYTES", 1_500)  # header and row 1 only
+    too_many = r"wide.csv: not a well-formed CSV \(data row 5 has \d+ fields, the header has"
+    with pytest.raises(InputError, match=too_many), one_line_errors():
+        score_file_spark(spark, wide, model, payload, "wide.csv", driver_bytes=0)
+
+
 def test_same_one_line_errors(spark, spark_models, small_bank_path, tmp_path):
     from bankml.default.scoring import score_batch
     from bankml.registry import load_model
