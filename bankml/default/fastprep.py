@@ -82,7 +82,7 @@ class Columns:
         self.frame = X
         self.at = {name: i for i, name in enumerate(X.columns)}
         small = len(X) <= SMALL_FRAME
-        self.grid = X.to_numpy(dtype=object, na_value=np.nan) if small else None
+        self.grid = _object_grid(X) if small else None
 
     def numbers(self, names: list[str]) -> np.ndarray:
         """(rows x names) floats; missing values are NaN."""
@@ -229,3 +229,11 @@ def probe_frame(schema) -> pd.DataFrame:
     for f in schema.categorical:
         frame[f.name] = frame[f.name].astype("str").where(frame[f.name].notna(), np.nan)
     return frame
+
+
+def _object_grid(X: pd.DataFrame) -> np.ndarray:
+    """The frame as one object array with NaN for every missing value; a fresh copy, so a
+    read-only (memory-mapped) input is never written to."""
+    grid = np.array(X.to_numpy(dtype=object), dtype=object, copy=True)
+    grid[pd.isna(grid)] = np.nan
+    return grid
