@@ -66,7 +66,8 @@ def run_cli(args: list[str], capsys) -> tuple[int, str]:
 
 
 CLI_CASES = [
-    (["score"], "the following arguments are required: --csv, --out"),
+    (["score"], "the following arguments are required: --out"),
+    (["score", "--out", "o.csv"], "one of the arguments --csv --bank is required"),
     (["score", "--csv", "in.csv"], "the following arguments are required: --out"),
     (["score", "--csv", "missing.csv", "--out", "o.csv"], "--csv missing.csv: no such file"),
     (["score", "--csv", "in.csv", "--out", "in.csv"], "would overwrite the input file"),
