@@ -15,6 +15,7 @@ from bankml.commands._common import (
     spark_for,
     write_table,
 )
+from bankml.errors import InputError
 
 
 def k_value(text: str) -> int | str:
@@ -40,6 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--out", help="also write every customer's segment (.csv, else Parquet) to this path"
     )
+    p.add_argument(
+        "--features",
+        help="with --engine spark: a feature table from `bankml features --engine spark` "
+        "(Parquet), used instead of recomputing the features from the transactions",
+    )
     add_engine_arguments(p)
     p.set_defaults(func=run)
 
@@ -50,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
 
     path = args.db if lake.is_lake(args.db) else config.db_path(args.db)
     progress = StderrProgress("segment")
+    if args.features and args.engine != "spark":
+        raise InputError("--features needs --engine spark (the local engine builds them in DuckDB)")
     if args.engine == "spark":
         from bankml.spark.session import one_line_errors
 
@@ -110,8 +118,11 @@ def run_spark(args: argparse.Namespace, path, progress: StderrProgress) -> int:
     check_source(path)
     progress(0.05, "starting Spark")
     spark = spark_for(args)
-    progress(0.2, "customer features on Spark, fit on the driver")
-    result, assigned = segment_job(spark, path, k=args.k, random_state=args.seed)
+    where = "read from --features" if args.features else "on Spark"
+    progress(0.2, f"customer features {where}, fit on the driver")
+    result, assigned = segment_job(
+        spark, path, k=args.k, random_state=args.seed, features_path=args.features
+    )
     progress(0.7, "assigning every customer on Spark")
     if args.out:
         write_table(assigned, args.out)

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from bankml import config, data, lake
-from bankml.customer_features import build_query, check_counts, finish
+from bankml.customer_features import build_query, categories_of, check_counts, finish
+from bankml.errors import InputError
 
 SOURCES = ("customers", "transactions", "holdings", "products", "loans")
 
@@ -62,6 +63,23 @@ def features_frame(spark, path: str | os.PathLike | None = None):
         ).collect()
     ]
     return spark.sql(build_query(categories, "spark")), categories
+
+
+def read_features(spark, path: str | os.PathLike):
+    """(Spark DataFrame, categories) of a feature table `bankml features --engine spark` wrote."""
+    if not Path(path).exists():
+        raise InputError(f"--features {path}: not found; write it with `bankml features --out`")
+    frame = spark.read.parquet(str(path))
+    needed = {"customer_id", "window_months"}
+    missing = sorted(needed - set(frame.columns))
+    categories = categories_of(pd.DataFrame(columns=frame.columns))
+    if missing or not categories:
+        what = f"column {missing[0]!r}" if missing else "the mix_* columns"
+        raise InputError(
+            f"--features {path}: {what} is missing; "
+            "give a table written by `bankml features --engine spark`"
+        )
+    return frame, categories
 
 
 def customer_features_spark(spark, path: str | os.PathLike | None = None) -> pd.DataFrame:

@@ -15,14 +15,26 @@ from bankml.recommend import RiskView, build_context
 from bankml.recommend.bank import BANK_TABLES, BankTables, read_bank
 from bankml.recommend.batch import OfferModel
 from bankml.spark import broadcast as bc
-from bankml.spark.features import features_frame, register_tables
+from bankml.spark.features import features_frame, read_features, register_tables
 from bankml.spark.offers import offers_spark, risk_pds_spark
 from bankml.spark.segments import assign_spark, fit_on_driver
 
 
-def segment_job(spark, path: str | os.PathLike | None, k="auto", random_state: int = 0):
-    """(segmentation fitted on the driver, Spark DataFrame of every customer's segment)."""
-    features, categories = features_frame(spark, path)
+def segment_job(
+    spark,
+    path: str | os.PathLike | None,
+    k="auto",
+    random_state: int = 0,
+    features_path: str | os.PathLike | None = None,
+):
+    """(segmentation fitted on the driver, Spark DataFrame of every customer's segment).
+
+    features_path: a table written by `bankml features --engine spark` (Parquet), used instead of
+    recomputing the features from the transactions (one pass over a lake instead of two)."""
+    if features_path is None:
+        features, categories = features_frame(spark, path)
+    else:
+        features, categories = read_features(spark, features_path)
     features = features.cache()
     result = fit_on_driver(features, categories, k=k, random_state=random_state)
     return result, assign_spark(spark, features, result)

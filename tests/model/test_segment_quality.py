@@ -301,6 +301,10 @@ def test_cli_segment_in_process(small_bank_path, capsys):
         err = capsys.readouterr().err
         assert "--k" in err and "Traceback" not in err
         assert len(err.strip().splitlines()) == 1
+    features = ["segment", "--db", str(small_bank_path), "--features", "f.parquet"]
+    assert _cli_in_process(features) == 2
+    err = capsys.readouterr().err
+    assert "--features needs --engine spark" in err and len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.slow  # an interpreter start-up: test_cli_segment_in_process keeps this fast

@@ -269,3 +269,24 @@ def test_cli_score_and_errors_with_spark_engine(
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("bankml score: error:"), done.stderr
+
+
+def test_segments_from_a_written_feature_table(spark, small_bank_path, tmp_path):
+    from bankml.commands._common import write_table
+    from bankml.errors import InputError
+    from bankml.spark.features import features_frame
+    from bankml.spark.jobs import collect_sorted, segment_job
+
+    features, _ = features_frame(spark, small_bank_path)
+    table = write_table(features, str(tmp_path / "features"))
+    direct, assigned = segment_job(spark, small_bank_path)
+    reused, reassigned = segment_job(spark, small_bank_path, features_path=table)
+    assert reused.k == direct.k and reused.names == direct.names
+    pd.testing.assert_frame_equal(
+        collect_sorted(reassigned, ["customer_id"]), collect_sorted(assigned, ["customer_id"])
+    )
+    write_table(features.drop("window_months"), str(tmp_path / "partial"))
+    with pytest.raises(InputError, match="column 'window_months' is missing"):
+        segment_job(spark, small_bank_path, features_path=str(tmp_path / "partial"))
+    with pytest.raises(InputError, match="not found"):
+        segment_job(spark, small_bank_path, features_path=str(tmp_path / "absent"))
