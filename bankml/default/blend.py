@@ -186,11 +186,11 @@ def choose_blend(board_rows: list[dict], oof: dict[str, np.ndarray], y: np.ndarr
 
 
 def _linear_parts(best: str, trees: list[str], board_rows: list[dict]) -> list[tuple[str, ...]]:
-    """The linear parts `choose_blend` tries: the best linear member alone and, with the
-    small-data trees, also the scorecard with the best one-hot logistic in equal parts (WOE bins
-    and a one-hot logistic err differently on a small table; which part wins is chosen on the same
-    out-of-fold AUC as the share, never on held-out rows)."""
-    if trees == [cands.MONOTONE_MEMBER]:
+    """The linear parts `choose_blend` tries: the best linear member alone and, with both
+    small-data trees (forest and CatBoost), also the scorecard with the best one-hot logistic in
+    equal parts (WOE bins and a one-hot logistic err differently on a small table; which part
+    wins is chosen on the same out-of-fold AUC as the share, never on held-out rows)."""
+    if trees != list(cands.TREE_MEMBERS):  # a bank-sized table's set: as before
         return [(best,)]
     logistics = [r for r in board_rows if r["name"] in cands.LINEAR_MEMBERS[1:]]
     if not logistics or not any(r["name"] == cands.LINEAR_MEMBERS[0] for r in board_rows):
