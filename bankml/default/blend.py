@@ -26,12 +26,15 @@ def blend_score(member_scores: list[np.ndarray], weights) -> np.ndarray:
     return sum(w * np.asarray(s, dtype=float) for w, s in zip(weights, member_scores, strict=True))
 
 
-def blend_weights(member_oof: list[np.ndarray], linear_share: float) -> list[float]:
-    """Weights on the members' log-odds, the linear member first: each member divided by the
-    spread of its out-of-fold log-odds (a forest's are compressed), the linear one given
-    `linear_share` and the tree members the rest in equal parts."""
+def blend_weights(
+    member_oof: list[np.ndarray], linear_share: float, n_linear: int = 1
+) -> list[float]:
+    """Weights on the members' log-odds, the `n_linear` linear members first: each member divided
+    by the spread of its out-of-fold log-odds (a forest's are compressed), the linear ones given
+    `linear_share` and the tree members the rest, each part in equal shares."""
     spread = [max(float(np.std(logit(p))), 1e-6) for p in member_oof]
-    shares = [linear_share] + [(1.0 - linear_share) / (len(spread) - 1)] * (len(spread) - 1)
+    trees = len(spread) - n_linear
+    shares = [linear_share / n_linear] * n_linear + [(1.0 - linear_share) / trees] * trees
     return [share / s for share, s in zip(shares, spread, strict=True)]
 
 
@@ -151,9 +154,10 @@ def with_blend_members(chosen: tuple[cands.Candidate, ...]) -> tuple[cands.Candi
 
 
 def choose_blend(board_rows: list[dict], oof: dict[str, np.ndarray], y: np.ndarray):
-    """The blend of the best linear candidate and every tree member compared, from their
-    out-of-fold probabilities (`oof` by name): the linear share is the grid value
-    (cands.LINEAR_SHARES) with the best out-of-fold ROC AUC, the trees share the rest equally.
+    """The blend of the best linear candidate (or, on small data, the scorecard and the best
+    logistic: `_linear_parts`) and every tree member compared, from their out-of-fold
+    probabilities (`oof` by name): the linear part and its share (cands.LINEAR_SHARES) are the
+    pair with the best out-of-fold ROC AUC, the trees share the rest equally.
     The tree members are the small-data pair (forest, CatBoost) when compared; otherwise (a
     bank-sized table's quick set) the monotone LightGBM with the logistic when compared
     (cands.LARGE_LINEAR_MEMBER: its linear terms extrapolate to a later economy where WOE bins
@@ -168,16 +172,31 @@ def choose_blend(board_rows: list[dict], oof: dict[str, np.ndarray], y: np.ndarr
     linear = max((r for r in board_rows if r["name"] in linear_names), key=lambda r: r["roc_auc"])[
         "name"
     ]
-    members = [linear, *trees]
     best: tuple[float, dict, np.ndarray] | None = None
-    for share in cands.LINEAR_SHARES:
-        weights = blend_weights([oof[m] for m in members], share)
-        score = blend_score([logit(oof[m]) for m in members], weights)
-        auc = evaluate.roc_auc(y, score)
-        if best is None or auc > best[0]:
-            params = {"members": members, "weights": weights, "linear_share": share}
-            best = (auc, params, sigmoid(score))
+    for linears in _linear_parts(linear, trees, board_rows):
+        members = [*linears, *trees]
+        for share in cands.LINEAR_SHARES:
+            weights = blend_weights([oof[m] for m in members], share, len(linears))
+            score = blend_score([logit(oof[m]) for m in members], weights)
+            auc = evaluate.roc_auc(y, score)
+            if best is None or auc > best[0]:
+                params = {"members": members, "weights": weights, "linear_share": share}
+                best = (auc, params, sigmoid(score))
     return best[1], best[2]
+
+
+def _linear_parts(best: str, trees: list[str], board_rows: list[dict]) -> list[tuple[str, ...]]:
+    """The linear parts `choose_blend` tries: the best linear member alone and, with both
+    small-data trees (forest and CatBoost), also the scorecard with the best one-hot logistic in
+    equal parts (WOE bins and a one-hot logistic err differently on a small table; which part
+    wins is chosen on the same out-of-fold AUC as the share, never on held-out rows)."""
+    if trees != list(cands.TREE_MEMBERS):  # a bank-sized table's set: as before
+        return [(best,)]
+    logistics = [r for r in board_rows if r["name"] in cands.LINEAR_MEMBERS[1:]]
+    if not logistics or not any(r["name"] == cands.LINEAR_MEMBERS[0] for r in board_rows):
+        return [(best,)]
+    logistic = max(logistics, key=lambda r: r["roc_auc"])["name"]
+    return [(best,), (cands.LINEAR_MEMBERS[0], logistic)]
 
 
 def beats_blend(leader: np.ndarray, blend: np.ndarray, y: np.ndarray, folds) -> bool:

@@ -66,7 +66,8 @@ FOREST_PARAMS = {
 }
 # Small-data presets, fixed in code and chosen by the inner CV of the comparison (never searched):
 # an L2-stronger logistic (C 0.05: on seeds 101-110 C 0.03 and 0.1 both beat C 1 on German credit
-# and on a 2,000-loan sample), CatBoost, and a blend of the best linear with the best tree model.
+# and on a 2,000-loan sample), CatBoost, and a blend of the best linear model (or the scorecard
+# with the best logistic, `blend._linear_parts`) with both tree models.
 STRONG_L2 = {"C": 0.05}
 # CatBoost's symmetric trees with its default L2 and random-strength regularisation, on the same
 # one-hot matrix as the other trees: on German credit (seeds 101-110, fixed 5-fold) 0.802 against

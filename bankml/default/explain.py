@@ -12,7 +12,26 @@ import pandas as pd
 
 from bankml.default import reasons
 from bankml.default.counterfactual import advise
+from bankml.default.macro import macro_columns
 from bankml.errors import InputError
+
+
+# ---- inputs never stated as reasons --------------------------------------------------------
+# The model uses them, but an adverse-action reason must name something about the applicant:
+# the macro inputs (`bankml.default.macro`: unemployment, policy rate of the application month)
+# are the same for everyone applying that month, and no applicant can change them. Their share
+# of the score goes into the applicant's baseline (`explain_one`'s attrs["economy"]), the batch's
+# reason_1..3 are the top applicant-level factors, and the counterfactual moves only
+# `counterfactual.ACTIONABLE` (never one of these: tested).
+def not_reasons(names) -> tuple[str, ...]:
+    """The reasons among `names` that are never stated to an applicant (the macro inputs)."""
+    return macro_columns(names)
+
+
+def _stated(names: list[str]) -> np.ndarray:
+    """Boolean mask over `names`: True where the reason may be stated to the applicant."""
+    hidden = set(not_reasons(names))
+    return np.array([n not in hidden for n in names], dtype=bool)
 
 
 def explain_one(model, frame_one_row: pd.DataFrame) -> pd.DataFrame:
@@ -21,7 +40,9 @@ def explain_one(model, frame_one_row: pd.DataFrame) -> pd.DataFrame:
     A reason is an input column, or a derived ratio for the inputs it is computed from
     (`reasons.reason_groups`: loan-to-income for loan amount and income). `contribution` is in
     log-odds (+ raises the PD), `points` in the scorecard's convention (+ is safer), `inputs` the
-    columns behind each reason. `attrs["base"]` + contribution.sum() == the log-odds score
+    columns behind each reason. Inputs in `not_reasons` (the economy of the application month)
+    are no rows: their log-odds are `attrs["economy"]`, part of the applicant's baseline
+    `attrs["base"]`, so `attrs["base"]` + contribution.sum() == the log-odds score
     (`attrs["score"]`).
     """
     if len(frame_one_row) != 1:
@@ -30,6 +51,9 @@ def explain_one(model, frame_one_row: pd.DataFrame) -> pd.DataFrame:
     score, contrib, base = model._contributions(X)
     derived = model._derived_reasons()
     shown, contrib, names = reasons.grouped(X, contrib, model.features_, derived)
+    stated = _stated(names)
+    economy = float(contrib[0, ~stated].sum())
+    contrib, names = contrib[:, stated], np.asarray(names, dtype=object)[stated].tolist()
     texts = reasons.reason_texts(shown, contrib, names)[0]
     inputs = dict(reasons.reason_groups(list(model.features_), derived))
     first = shown.iloc[0]  # once: taking the row per reason was most of explain's time
@@ -45,18 +69,22 @@ def explain_one(model, frame_one_row: pd.DataFrame) -> pd.DataFrame:
     )
     out = out.iloc[np.argsort(-np.abs(out["contribution"].to_numpy()), kind="stable")]
     out = out.reset_index(drop=True)
-    out.attrs.update(base=float(base[0]), score=float(score[0]))
+    out.attrs.update(base=float(base[0]) + economy, score=float(score[0]), economy=economy)
     return out
 
 
 def score_with_reasons(model, frame: pd.DataFrame) -> pd.DataFrame:
     """PD, grade, decision and the top three PD-raising reasons for every row (vectorised);
-    reasons are grouped as in `explain_one` (loan-to-income, not its two halves)."""
+    reasons are grouped as in `explain_one` (loan-to-income, not its two halves) and never name
+    a `not_reasons` input (the economy)."""
     X = model._prepare(frame)
     score, contrib, _ = model._contributions(X)
     pd_ = model.calibrator_.transform(score)
     derived = model._derived_reasons()
     shown, grouped, names = reasons.grouped(X, contrib, model.features_, derived)
+    stated = _stated(names)
+    if not stated.all():
+        grouped, names = grouped[:, stated], np.asarray(names, dtype=object)[stated].tolist()
     top = reasons.top_reasons(shown, grouped, names, k=3)
     return pd.DataFrame(
         {

@@ -112,15 +112,22 @@ def test_small_tables_compare_the_small_data_presets(result, frame):
 
 
 def test_small_data_path_deploys_the_blend_unless_a_model_clearly_beats_it(result):
-    """The blend is the best linear member plus every tree member, its linear share one of the
-    fixed grid values; it is never below its weakest member. A single model displaces it only
-    when its fold-wise AUC gain is more than one standard error."""
+    """The blend is the best linear member (or the scorecard with the best logistic) plus every
+    tree member, its linear share one of the fixed grid values; it is never below its weakest
+    member. A single model displaces it only when its fold-wise AUC gain is more than one
+    standard error."""
     board = result.leaderboard.set_index("name")
     blend = board.loc[cands.BLEND_NAME]
     members = blend["params"]["members"]
-    assert members[1:] == list(cands.TREE_MEMBERS) and members[0] in cands.LINEAR_MEMBERS
+    linears, trees = members[: -len(cands.TREE_MEMBERS)], members[-len(cands.TREE_MEMBERS) :]
+    assert trees == list(cands.TREE_MEMBERS) and set(linears) <= set(cands.LINEAR_MEMBERS)
     linear_aucs = board.loc[[n for n in cands.LINEAR_MEMBERS if n in board.index], "roc_auc"]
-    assert board.loc[members[0], "roc_auc"] == linear_aucs.max()  # the best linear member
+    logistic_aucs = linear_aucs.drop(cands.LINEAR_MEMBERS[0])
+    if len(linears) == 1:
+        assert board.loc[linears[0], "roc_auc"] == linear_aucs.max()  # the best linear member
+    else:  # the scorecard and the best logistic in equal parts
+        assert linears[0] == cands.LINEAR_MEMBERS[0]
+        assert board.loc[linears[1], "roc_auc"] == logistic_aucs.max()
     assert blend["params"]["linear_share"] in cands.LINEAR_SHARES
     assert blend["roc_auc"] >= board.loc[members, "roc_auc"].min()
     leader = board.loc[board["explainable"], "roc_auc"].idxmax()
@@ -225,3 +232,34 @@ def test_catboost_member_writes_nothing_to_the_working_directory(frame, tmp_path
     assert list(tmp_path.iterdir()) == []
     score, contrib, base = model.contributions(data.head(20))
     np.testing.assert_allclose(base + contrib.sum(axis=1), score, atol=1e-9)
+
+
+def test_the_blend_takes_both_linear_models_only_when_their_average_ranks_better():
+    """On out-of-fold scores where the scorecard and the logistic each see half of the signal
+    their equal average is chosen; where the scorecard is noise the best single linear model is."""
+    from bankml.default.blend import choose_blend
+
+    rng = np.random.default_rng(0)
+    n = 4_000
+    a, b, c = rng.normal(size=(3, n))
+    y = (a + b + 0.5 * c + rng.normal(size=n) > 1.5).astype(int)
+
+    def proba(score):
+        return 1 / (1 + np.exp(-score))
+
+    def rows(oof):
+        return [{"name": k, "roc_auc": evaluate.roc_auc(y, v)} for k, v in oof.items()]
+
+    trees = {m: proba(0.5 * c + rng.normal(size=n)) for m in cands.TREE_MEMBERS}
+    halves = {"scorecard": proba(a), "logistic": proba(b), "logistic (strong L2)": proba(0.9 * b)}
+    params, _ = choose_blend(board_rows=rows({**halves, **trees}), oof={**halves, **trees}, y=y)
+    assert params["members"] == ["scorecard", "logistic", *cands.TREE_MEMBERS]
+    weights = np.array(params["weights"]) * [
+        np.std(np.log(p / (1 - p)))
+        for p in (halves["scorecard"], halves["logistic"], *trees.values())
+    ]
+    assert weights[0] == pytest.approx(weights[1])  # the linear share in equal parts
+
+    noise = {**halves, "scorecard": proba(rng.normal(size=n))}
+    params, _ = choose_blend(board_rows=rows({**noise, **trees}), oof={**noise, **trees}, y=y)
+    assert params["members"] == ["logistic", *cands.TREE_MEMBERS]
