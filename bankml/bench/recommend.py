@@ -5,6 +5,13 @@ temporal, each at its own size (QUICK_CUSTOMERS with --quick). The model's setti
 the "choose" scenarios (small, sparse_txn, tuning) and on latent-factor matrices with seeds 0 and
 1; the "report" scenarios (default, low_default, high_overlap, defects) and the matrices with
 seeds 2 and 3 were not used to tune anything. Each row names the scenario's role.
+
+The temporal gap to the oracle is measured, not tuned away: a diagnostic row refits the model in use
+with the generator's true segment in place of the recovered one (what the oracle knows and the model
+cannot); on the choose scenarios that alone lifted temporal NDCG@5 from about 0.86-0.91x to about
+0.94x the oracle, while finer age/income bands, a conditional-logit next-product part, first-products
+targets for new customers and spend-mix shares from before the split date each moved it by under
+0.01 (spend-mix shares over the whole window gained about 0.01, but they see past the split date).
 """
 
 from __future__ import annotations
@@ -81,7 +88,9 @@ def quality(customers: int | None, scenario: str) -> dict:
         path = Path(folder) / "bank.duckdb"
         regenerate(SCENARIOS[scenario].params(**extra), path)
         result = segment_customers(path)
-        table = evaluate_recommenders(path, segments=result.labels.map(result.names), k=5)
+        table = evaluate_recommenders(
+            path, segments=result.labels.map(result.names), k=5, diagnostics=True
+        )
     return {"table": table.to_dict(orient="records")}
 
 

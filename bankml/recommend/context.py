@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from bankml.customer_features import INCOME_SENTINEL
 from bankml.errors import InputError
 
 AGE_BANDS = ((0, 25, "aged under 25"), (25, 35, "aged 25-34"), (35, 50, "aged 35-49"),
@@ -43,8 +44,14 @@ SEGMENT_WEIGHT = 8.0
 
 
 def _band(values: pd.Series, bands: tuple, column: str) -> np.ndarray:
-    """Index of the band of each value (-1 = missing), clear error for values outside every band."""
+    """Index of the band of each value (-1 = missing), clear error for values outside every band.
+
+    An income at the extract's sentinel (INCOME_SENTINEL, as customer_features reads it) is
+    missing, not "income 120k or more".
+    """
     x = pd.to_numeric(values, errors="coerce").to_numpy(float)
+    if column == "annual_income":
+        x = np.where(x >= INCOME_SENTINEL, np.nan, x)
     edges = np.array([low for low, _, _ in bands] + [bands[-1][1]], dtype=float)
     index = np.searchsorted(edges, x, side="right") - 1
     bad = np.isfinite(x) & ((index < 0) | (index >= len(bands)))

@@ -8,6 +8,11 @@ what leave-one-out hides one of); for the temporal split, the true next-product 
 the products held on the split date (`truth_propensity.appeal` plus the `truth_complements` of
 those products), so it neither sees the holdings opened later nor is overstated by them. Without
 those, the true segment's `truth_affinity`. Truth is read here only, never by a model.
+
+With diagnostics=True one more row measures where the gap to the oracle comes from: the same model
+refitted with the generator's true segment as its segment column ("diagnostic", never a choice of
+setting). The oracle knows each customer's true segment blend and individual taste; the model
+knows only the segments recovered from the data.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from bankml.recommend.sequence import NextProductRecommender, opening_events
 
 METRICS = ("hit_rate", "precision", "recall", "ndcg", "map", "coverage", "novelty")
 IN_USE = "item-item + context (in use)"
+DIAGNOSTIC = "item-item + context, true segment (diagnostic)"
 TEMPORAL_QUANTILE = 0.8  # the split date: 80 % of all holdings were opened before it
 TRUTH = ("truth_propensity", "truth_complements", "truth_segments", "truth_affinity")
 
@@ -187,10 +193,12 @@ def _rankings(
     random_state: int,
     model: EASERecommender | None,
     events: tuple[np.ndarray, np.ndarray, np.ndarray],
+    true_segments: pd.Series | None = None,
 ) -> dict[str, tuple[np.ndarray, str, str]]:
     """method -> (top-k column indices, role, note) for every method on one training matrix.
 
     events: the opening events of the training holdings (for the next-product part of the model).
+    true_segments: the generator's segment per customer (rows' order) for the diagnostic row.
     """
     users = np.arange(train.shape[0])
     flags, names = customer_context(customers, segments)
@@ -241,6 +249,15 @@ def _rankings(
             group_note,
         ),
     }
+    if true_segments is not None:
+        flags_true, names_true = customer_context(customers, true_segments)
+        ranked[DIAGNOSTIC] = (
+            NextProductRecommender(random_state=random_state)
+            .fit(train, context=flags_true, context_names=names_true, events=events)
+            .recommend(users, n=k)[0],
+            "diagnostic",
+            "the model in use with the generator's true segment (the information it lacks)",
+        )
     if oracle[0] is not None:
         ranked["oracle"] = (top_n_from_scores(oracle[0], train, k), "oracle", oracle[1])
     return ranked
@@ -252,13 +269,15 @@ def evaluate_recommenders(
     k: int = 5,
     random_state: int = 0,
     model: EASERecommender | None = None,
+    diagnostics: bool = False,
 ) -> pd.DataFrame:
     """The model in use vs popularity, segment popularity, item-CF and the oracle, on two splits.
 
     segments: segment name per customer id (bankml.segment on this bank), or None: the segment
     baseline then groups by age band x income tercile and the model has no segment column.
-    One row per (split, method): METRICS at k, role (in use / variant / baseline / oracle),
-    the number of evaluated customers and a note.
+    One row per (split, method): METRICS at k, role (in use / variant / baseline / oracle, and
+    diagnostic with diagnostics=True when the bank has truth_segments), the number of evaluated
+    customers and a note.
     """
     if int(k) != k or k < 1:
         raise InputError(f"k={k!r} must be a positive integer")
@@ -278,6 +297,11 @@ def evaluate_recommenders(
     else:
         groups = (names.to_numpy(), "segment popularity", "segments from bankml.segment")
 
+    true_segments = None
+    if diagnostics and "truth_segments" in tables:
+        truth = tables["truth_segments"].set_index("customer_id")["segment"]
+        true_segments = "true segment " + truth.reindex(customer_ids).astype("Int64").astype(str)
+        true_segments = true_segments.where(truth.reindex(customer_ids).notna().to_numpy())
     holdings = tables["holdings"]
     train_loo, test_loo = holdout_split(X, None, random_state)
     train_t, test_t, split, last = temporal_split(holdings, customer_ids, product_ids)
@@ -302,7 +326,9 @@ def evaluate_recommenders(
     for split_name, (train, test, as_of, events, oracle) in splits.items():  # two splits
         popularity = np.asarray(train.mean(axis=0)).ravel()
         evaluated = int((np.diff(test.indptr) > 0).sum())
-        ranked = _rankings(train, as_of, names, groups, oracle, k, random_state, model, events)
+        ranked = _rankings(
+            train, as_of, names, groups, oracle, k, random_state, model, events, true_segments
+        )
         for method, (recommended, role, note) in ranked.items():
             metrics = ranking_metrics(recommended, test, k, popularity)
             rows.append(

@@ -24,6 +24,7 @@ from bankml.recommend import (
     risk_view,
     strongest_baseline,
 )
+from bankml.recommend.evaluation import DIAGNOSTIC
 
 
 def test_checkerboard_known_answer():
@@ -274,3 +275,19 @@ def test_a_real_default_model_scores_every_customer_on_their_own_profile(bank, s
     assert (
         notes.str.startswith("PD ").any() and not notes.str.contains("skipped|risk check off").any()
     )
+
+
+def test_the_true_segment_diagnostic_measures_the_information_the_model_lacks(small_bank_path):
+    # the diagnostic row refits the model in use with the generator's true segment: it must be
+    # there only when asked, carry its own role (never a baseline), and rank better than the model
+    # without segments on the temporal split (the true segment is what the oracle knows)
+    plain = evaluate_recommenders(small_bank_path, k=5, random_state=0)
+    table = evaluate_recommenders(small_bank_path, k=5, random_state=0, diagnostics=True)
+    assert "diagnostic" not in set(plain["role"])
+    diagnostic = table[table["role"] == "diagnostic"]
+    assert diagnostic["split"].nunique() == 2 and (diagnostic["method"] == DIAGNOSTIC).all()
+    pd.testing.assert_frame_equal(
+        strongest_baseline(table), strongest_baseline(plain)
+    )  # never counted as a baseline
+    temporal = table[table["split"].str.startswith("temporal")].set_index("method")["ndcg"]
+    assert temporal[DIAGNOSTIC] > temporal["item-item + context (in use)"] + 0.01, temporal

@@ -431,6 +431,12 @@ def test_customer_context_bands_flags_and_segment_names():
     assert {"aged 25-34", "income 45k-75k", "with dependents", "Families"} <= held[1]
     assert {"aged 65 or over", "income 120k or more", "retired", "Retirees"} <= held[2]
     assert matrix[0, list(names).index("Starters")] == SEGMENT_WEIGHT
+    # the extract's income sentinel is a missing income, not the top income band
+    sentinel, names = customer_context(
+        customers.assign(annual_income=[20e3, 99_999_999.0, 0]), None
+    )
+    assert not any(str(names[j]).startswith("income") for j in sentinel[1].indices)
+    assert "income under 25k" in set(names[sentinel[2].indices])
     with pytest.raises(InputError, match="'age' has -4.0 at row 1"):
         customer_context(customers.assign(age=[20, -4, 30]), None)
     with pytest.raises(InputError, match="lacks column"):
