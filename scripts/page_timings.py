@@ -1,6 +1,7 @@
 """Time every page's first view: in AppTest with caches filled, or in Chromium on a fresh server.
 
-    python scripts/page_timings.py [--customers 100000] [--json] [--browser]
+    python scripts/page_timings.py [--customers 100000] [--json] [--browser] [--pages slug ...]
+                                   [--folder DIR]
 
 Builds a bank of the given size and a quick model in a temp folder (`bankml.startup`, which also
 stores the Model performance view), then either renders each page once in AppTest to fill the
@@ -10,7 +11,9 @@ the seconds until it answers are reported too) and times Chromium from navigatio
 element drawn (the script finished and no spinner left), then the same page's second view on that
 server (on Model performance also a click on each section, to that section drawn); the baseline
 is the page's first view on a bare `streamlit run` (no warm-up), started right after on the same
-bank. `bankml bench --section app` runs it.
+bank. `bankml bench --section app` runs it (every page, a new bank). --pages times only some pages
+and --folder reuses a bank and models prepared there before (bank.duckdb, models/), to time one page
+again after a change without generating and training again.
 """
 
 from __future__ import annotations
@@ -53,28 +56,27 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--browser", action="store_true", help="time Chromium on fresh servers")
+    parser.add_argument(
+        "--pages", nargs="+", choices=[Path(p).stem for p in PAGES], help="only these"
+    )
+    parser.add_argument("--folder", type=Path, help="reuse the bank and models prepared here")
     args = parser.parse_args()
     from streamlit.testing.v1 import AppTest
 
     if args.browser:
         return browser_main(args)
     with tempfile.TemporaryDirectory() as folder:
-        os.environ["BANKML_DB"] = str(Path(folder) / "bank.duckdb")
-        os.environ["BANKML_MODELS"] = str(Path(folder) / "models")
-        for command in (
-            [sys.executable, "-m", "bankml.cli", "generate", "--customers", str(args.customers)],
-            [sys.executable, "-m", "bankml.startup"],
-        ):
-            subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+        env = reuse(args.folder) if args.folder else prepare(Path(folder), args.customers)
+        os.environ.update({k: env[k] for k in ("BANKML_DB", "BANKML_MODELS")})
         warm = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
         warm.run()
         cold: dict[str, float] = {}
-        for page in PAGES:
+        for page in chosen(args.pages):
             started = time.perf_counter()
             warm.switch_page(page).run()
             cold[page] = time.perf_counter() - started
         timings: dict[str, dict] = {}
-        for page in PAGES:
+        for page in chosen(args.pages):
             session = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
             session.run()
             started = time.perf_counter()
@@ -92,6 +94,22 @@ def main() -> int:
                 f"{page:<36} cached {row['cached_s']:6.2f} s  first fill {row['first_fill_s']:6.2f} s"
             )
     return 0
+
+
+def chosen(slugs: list[str] | None) -> list[str]:
+    """The page files to time: every page, or those named."""
+    return [p for p in PAGES if slugs is None or Path(p).stem in slugs]
+
+
+def reuse(folder: Path) -> dict[str, str]:
+    """The env pointing at a bank and models prepared before in folder (see `prepare`)."""
+    if not (folder / "bank.duckdb").exists():
+        raise SystemExit(f"--folder {folder}: no bank.duckdb there (build one with prepare first)")
+    return {
+        **os.environ,
+        "BANKML_DB": str(folder / "bank.duckdb"),
+        "BANKML_MODELS": str(folder / "models"),
+    }
 
 
 def prepare(folder: Path, customers: int) -> dict[str, str]:
@@ -195,9 +213,9 @@ def browser_main(args) -> int:
 
     timings: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
-        env = prepare(Path(folder), args.customers)
+        env = reuse(args.folder) if args.folder else prepare(Path(folder), args.customers)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for page_path in PAGES:
+        for page_path in chosen(args.pages):
             slug = Path(page_path).stem
             then = section_switches if slug == "model_performance" else None
             warm = views_on_fresh_server(browser, env, slug, warm=True, count=2, then=then)
