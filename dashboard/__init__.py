@@ -2,8 +2,8 @@
 
 They live outside `pages/` because Streamlit lists every file of `pages/` as a page. Every cache
 (`st.cache_data` / `st.cache_resource`) is in `store`, `models` or `customers`, keyed on content
-hashes; `sidebar`, `charts`, `review`, `batch_view` and `performance` (Model performance's
-sections and their what-if settings) only draw; `applicant` holds the Default prediction page's
+hashes; `sidebar`, `charts`, `review`, `batch_view`, `performance` (Model performance's
+sections and their what-if settings) and `segment_view` (Customer segments' sections) only draw; `applicant` holds the Default prediction page's
 applicant in the session; `safe` makes user text inert; `warm` fills the
 caches before the first browser connects and `serve` starts the server that way (`make run`).
 """
