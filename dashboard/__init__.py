@@ -2,10 +2,12 @@
 
 They live outside `pages/` because Streamlit lists every file of `pages/` as a page. Every cache
 (`st.cache_data` / `st.cache_resource`) is in `store`, `models` or `customers`, keyed on content
-hashes; `sidebar`, `charts`, `review`, `batch_view` and `performance` (Model performance's
-sections and their what-if settings) only draw; `applicant` holds the Default prediction page's
-applicant in the session; `safe` makes user text inert; `warm` fills the
-caches before the first browser connects and `serve` starts the server that way (`make run`).
+hashes; `sidebar`, `charts`, `review`, `batch_view`, `performance` (Model performance's sections
+and their what-if settings) and `segment_view` (Customer segments' sections) only draw;
+`data_view` (the Data page's regeneration and CSV training) and `prediction_view` (the Default
+prediction page's texts, master scale and form groups) hold those pages' logic; `applicant` holds
+the Default prediction page's applicant in the session; `safe` makes user text inert; `warm` fills
+the caches before the first browser connects and `serve` starts the server that way (`make run`).
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 
 def import_libraries() -> None:
-    """The heavy imports the pages need (optbinning before anything that imports cvxpy)."""
+    """The heavy imports the pages need (optbinning before anything that imports cvxpy), and the
+    first-use costs of Altair and Streamlit that would otherwise land on a first view."""
     import optbinning  # noqa: F401
     import sklearn.cluster
     import sklearn.linear_model  # noqa: F401
@@ -29,6 +30,28 @@ def import_libraries() -> None:
     import dashboard.charts
     import dashboard.review
     import dashboard.sidebar  # noqa: F401
+
+    first_chart()
+    first_element()
+
+
+def first_chart() -> None:
+    """Import Altair and validate one chart: the import and the loading of Vega-Lite's schema took
+    about 2 s of the first view that draws a chart (every page but Data)."""
+    import altair as alt
+    import pandas as pd
+
+    alt.Chart(pd.DataFrame({"x": [0]})).mark_point().encode(x="x:Q").to_dict()
+
+
+def first_element() -> None:
+    """Streamlit's check, on the first element a process draws, whether it runs in a REPL walks
+    the call stack with `inspect` (which scans every loaded module's file: 1-2 s with the model
+    libraries loaded). Done here once, it is skipped on the first view. (Private function of
+    streamlit.delta_generator; the warning it may log is muted during the warm-up.)"""
+    from streamlit import delta_generator
+
+    delta_generator._maybe_print_use_warning()
 
 
 def steps() -> list[tuple[str, Callable[[], object]]]:

@@ -5,39 +5,19 @@ from __future__ import annotations
 import streamlit as st
 
 from bankml import formatting
-from bankml.bank import (
-    MAX_DEFAULT_RATE,
-    MIN_CUSTOMERS,
-    MIN_DEFAULT_RATE,
-    SUPPORTED_LOCALES,
-    make_params,
-    regenerate,
-)
-from bankml.default import byod, fairness
+from bankml.bank import MAX_DEFAULT_RATE, MIN_CUSTOMERS, MIN_DEFAULT_RATE, SUPPORTED_LOCALES
+from bankml.default import fairness
 from bankml.errors import BankmlError
-from bankml.segment import store as segment_store
-from dashboard import models, review, safe, sidebar, store
+from dashboard import data_view, review, safe, sidebar, store
 
 NOTICE = "byod_protected_notice"
 
 st.title("Data")
 st.caption("Regenerate the synthetic bank that feeds every page, and look inside its tables.")
 sidebar.show_flash()
-in_use = store.current_bank()
-if in_use is not None and (
-    st.session_state.get("gen_for") != in_use.content_hash
-    or "gen_customers" not in st.session_state
-):
-    # The form starts from the bank in use (not the generator's defaults), again after each
-    # regeneration, and after another page (Streamlit drops a widget's state when it is not
-    # drawn), so "Regenerate" with nothing changed gives the same bank back.
-    st.session_state.update(
-        gen_for=in_use.content_hash,
-        gen_customers=int(in_use.customers),
-        gen_seed=int(in_use.seed),
-        gen_default_rate=float(in_use.default_rate_target),
-        gen_locale=in_use.locale if in_use.locale in SUPPORTED_LOCALES else SUPPORTED_LOCALES[0],
-    )
+# The form shows the bank in use (see data_view.form_start)
+if (start := data_view.form_start(store.current_bank(), st.session_state)) is not None:
+    st.session_state.update(start)
 
 with st.form("regenerate"):
     st.subheader("Regenerate the synthetic bank")
@@ -81,46 +61,19 @@ with st.form("regenerate"):
 
 if submitted:
     bar = st.progress(0.0, text="starting")
+
+    def progress(fraction: float, message: str) -> None:
+        bar.progress(min(fraction, 1.0), text=message)
+
     try:
-        params = make_params(
-            customers=int(customers),
-            seed=int(seed),
-            default_rate=float(default_rate),
-            locale=locale,
-        )
-        new = regenerate(
-            params,
-            store.db_path(),
-            lambda f, m: bar.progress(min(f, 1.0), text=m),
-            report=bool(ceilings),
-        )
+        new = data_view.regenerate_bank(customers, seed, default_rate, locale, ceilings, progress)
     except BankmlError as exc:
         bar.empty()
         st.error(str(exc))
     else:
-        bar.progress(1.0, text="Precomputing the customer segments for their page's first view")
-        segment_store.precompute(store.db_path())
-        store.clear_caches()
-        try:
-            card = models.current_card()
-        except BankmlError:
-            card = None
-        messages = [
-            (
-                "success",
-                f"New bank in use: {formatting.count(new.customers)} customers, hash "
-                f"{new.short_hash}, default rate {formatting.percent(new.realised_default_rate)}.",
-            )
-        ]
-        if card is not None and byod.model_is_stale(card, new.content_hash):
-            messages.append(
-                (
-                    "warning",
-                    "The active model was trained on the previous bank and is now marked stale: "
-                    "retrain it on the Model performance page.",
-                )
-            )
-        sidebar.flash_and_rerun(*messages)
+        data_view.after_regeneration(progress)
+        card = data_view.current_card_or_none()
+        sidebar.flash_and_rerun(*data_view.regeneration_messages(new, card))
 
 info = store.require_bank()
 st.subheader("How hard this bank is")
@@ -163,7 +116,7 @@ if upload is not None:
             target = st.selectbox(
                 "Target column (the default flag)",
                 candidates,
-                index=candidates.index(suggested) if suggested else None,
+                index=data_view.target_index(candidates, suggested),
                 placeholder="Choose the column that says whether the loan defaulted",
                 key="byod_target",
                 help="Columns with exactly two distinct values; one named like default, bad, "
@@ -187,27 +140,16 @@ if upload is not None:
             elif train:
                 bar = st.progress(0.0, text="training")
                 try:
-                    result, folder = byod.train_uploaded(
-                        frame,
-                        target,
-                        upload.name,
-                        store.models_path(),
+                    result, folder = data_view.train_upload(
+                        frame, target, upload.name, opted, found,
                         progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
-                        use_protected=tuple(c for c in opted if c in found),
-                    )
-                    bar.progress(1.0, text="Preparing the Model performance view...")
-                    sidebar.store_first_views()
+                    )  # fmt: skip
                 except BankmlError as exc:
                     bar.empty()
                     safe.show_error(exc)
                 else:
-                    store.clear_caches()
                     st.session_state[NOTICE] = result.diagnostics.get("protected_notice", "")
                     auc = result.metrics().get("roc_auc", float("nan"))
                     sidebar.flash_and_rerun(
-                        (
-                            "success",
-                            f"Model {folder.name} ({result.chosen}) is now active: ROC AUC "
-                            f"{auc:.3f} on {formatting.count(len(frame))} rows.",
-                        )
+                        data_view.trained_message(folder.name, result.chosen, auc, len(frame))
                     )

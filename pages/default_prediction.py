@@ -5,13 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from bankml import formatting
-from bankml.default import behaviour, macro
-from bankml.default.cutoff import master_scale
 from bankml.default.scoring import applicant_from_loan, score_applicant
 from bankml.errors import BankmlError
 from dashboard import applicant as applicant_state
-from dashboard import batch_view, charts, models, review, safe, store
+from dashboard import batch_view, charts, models, prediction_view, review, safe, store
 from dashboard.applicant import number_field, values_tag
+from dashboard.prediction_view import field_label
 
 st.title("Default prediction")
 st.caption("Probability of default for one applicant or a CSV batch, with the reasons behind it.")
@@ -23,15 +22,7 @@ st.caption(
     f"cut-off PD {formatting.pd_text(model.cutoff_)}"
 )
 with st.expander("Master scale of risk grades"):
-    scale = master_scale()
-    st.table(
-        scale.assign(
-            pd_from=scale["pd_from"].map(formatting.pd_text),
-            pd_to=scale["pd_to"].map(formatting.pd_text),
-        )
-        .rename(columns={"grade": "Grade", "pd_from": "PD from", "pd_to": "PD below"})
-        .set_index("Grade")
-    )
+    st.table(prediction_view.master_scale_table())
 
 
 def applicant() -> dict:
@@ -59,45 +50,32 @@ def load_applicant() -> None:
 def show_result(result) -> None:
     cols = st.columns(3)
     cols[0].metric(
-        "Probability of default",
-        formatting.pd_text(result.pd),
-        help="Chance this loan defaults, calibrated on past loans; always between 0.03% and 99.9%.",
+        "Probability of default", formatting.pd_text(result.pd), help=prediction_view.PD_HELP
     )
-    scale = master_scale().set_index("grade")
-    low, high = scale.loc[result.grade, "pd_from"], scale.loc[result.grade, "pd_to"]
-    cols[1].metric(
-        "Risk grade",
-        result.grade,
-        help=f"A (safest) to {scale.index[-1]} on the fixed master scale: grade {result.grade} is a "
-        f"PD from {formatting.pd_text(low)} to below {formatting.pd_text(high)}.",
-    )
-    refer_low, refer_high = model.refer_band_
+    cols[1].metric("Risk grade", result.grade, help=prediction_view.grade_help(result.grade))
     cols[2].metric(
         "Decision",
         result.decision.title(),
-        help=f"Approve below a PD of {formatting.pd_text(refer_low)}, refer to an underwriter up to "
-        f"{formatting.pd_text(refer_high)}, decline from there: the band around the cut-off "
-        f"{formatting.pd_text(model.cutoff_)} where the decision is worth little expected profit.",
+        help=prediction_view.decision_help(model.refer_band_, model.cutoff_),
     )
     if result.economics:
         money = result.economics
-        bank = info is not None and str(card.get("source", "")).startswith("bank ")
-        locale = info.locale if bank else None
+        locale = prediction_view.money_locale(info, card)
         cols = st.columns(3)
         cols[0].metric(
             "Exposure at default",
             formatting.money(money["ead"], locale),
-            help="Mean amortising balance over the horizon: what a default would leave unpaid.",
+            help=prediction_view.EAD_HELP,
         )
         cols[1].metric(
             "Break-even PD",
             formatting.pd_text(money["break_even_pd"]),
-            help="The PD at which this loan's expected profit is zero, from its own rate and term.",
+            help=prediction_view.BREAK_EVEN_HELP,
         )
         cols[2].metric(
             "Expected profit",
             formatting.money(money["expected_profit"], locale, signed=True),
-            help=f"(1 - PD) x profit if repaid - PD x loss if it defaults. {model.policy_}.",
+            help=prediction_view.profit_help(model.policy_),
         )
     reasons = result.reasons(6)
     data, spec = charts.reason_chart(reasons)
@@ -117,7 +95,7 @@ def what_if(base, values: dict) -> None:
     tag = values_tag(values)
     field = st.selectbox(
         "Change one field", schema.names, key=f"whatif_feature_{tag}",
-        format_func=lambda name: schema.descriptions.get(name, name).capitalize(),
+        format_func=lambda name: field_label(schema, name),
     )  # fmt: skip
     spec, current = schema.field(field), values[field]
     if hasattr(spec, "levels"):
@@ -138,16 +116,16 @@ def what_if(base, values: dict) -> None:
         formatting.pd_text(changed.pd),
         delta=formatting.pd_change(base.pd, changed.pd),
         delta_color="inverse",
-        help="Change in percentage points (pp) from the applicant's PD; red when risk rises.",
+        help=prediction_view.WHAT_IF_HELP,
     )
 
 
 def numeric_input(column, spec, shown: dict, version: int):
     """One numeric field of the form, keyed on the applicant's version so a load replaces it."""
-    label = schema.descriptions.get(spec.name, spec.name).capitalize()
-    hint = f"{spec.help or spec.name}: from {spec.minimum:g} to {spec.maximum:g}"
     key = f"applicant_{spec.name}_v{version}"
-    return number_field(column, label, spec, shown.get(spec.name, spec.default), key, help=hint)
+    value = shown.get(spec.name, spec.default)
+    hint = prediction_view.numeric_hint(spec)
+    return number_field(column, field_label(schema, spec.name), spec, value, key, help=hint)
 
 
 @st.fragment
@@ -163,20 +141,17 @@ def single_applicant() -> None:
     version, shown = state["version"], state["values"]
     with st.form(f"applicant_form_{version}"):
         values, cols = {}, st.columns(3)
-        names = [f.name for f in schema.numeric]
-        behavioural = set(behaviour.behaviour_columns(names))
-        economy = set(macro.macro_columns(names))
-        application = [f for f in schema.numeric if f.name not in behavioural | economy]
+        application, behavioural, economy = prediction_view.field_groups(schema)
         for i, spec in enumerate(application):
             values[spec.name] = numeric_input(cols[i % 3], spec, shown, version)
         for j, spec in enumerate(schema.categorical, start=len(application)):
             value = shown.get(spec.name, spec.default)
             values[spec.name] = cols[j % 3].selectbox(
-                schema.descriptions.get(spec.name, spec.name).capitalize(),
+                field_label(schema, spec.name),
                 spec.levels,
                 index=spec.levels.index(value) if value in spec.levels else 0,
                 format_func=formatting.label_text,
-                help=f"{spec.help or spec.name}: one of the {len(spec.levels)} values seen in training",
+                help=prediction_view.level_hint(spec),
                 key=f"applicant_{spec.name}_v{version}",
             )
         if behavioural:
@@ -185,8 +160,7 @@ def single_applicant() -> None:
                 "by loan ID, else the bank's typical values"
             ):
                 inner = st.columns(3)
-                shown_fields = [f for f in schema.numeric if f.name in behavioural]
-                for i, spec in enumerate(shown_fields):
+                for i, spec in enumerate(behavioural):
                     values[spec.name] = numeric_input(inner[i % 3], spec, shown, version)
         if economy:
             with st.expander(
@@ -194,8 +168,7 @@ def single_applicant() -> None:
                 "else the training period's typical month"
             ):
                 inner = st.columns(3)
-                shown_fields = [f for f in schema.numeric if f.name in economy]
-                for i, spec in enumerate(shown_fields):
+                for i, spec in enumerate(economy):
                     values[spec.name] = numeric_input(inner[i % 3], spec, shown, version)
         if st.form_submit_button("Score applicant", type="primary"):
             replace_applicant(values, scored=True, new_form=False)

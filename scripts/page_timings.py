@@ -1,6 +1,7 @@
 """Time every page's first view: in AppTest with caches filled, or in Chromium on a fresh server.
 
-    python scripts/page_timings.py [--customers 100000] [--json] [--browser]
+    python scripts/page_timings.py [--customers 100000] [--json] [--browser] [--pages slug ...]
+                                   [--folder DIR]
 
 Builds a bank of the given size and a quick model in a temp folder (`bankml.startup`, which also
 stores the Model performance view), then either renders each page once in AppTest to fill the
@@ -8,9 +9,13 @@ caches and times a fresh session's first view of each page, or (--browser) start
 per page as `make run` starts it (`python -m dashboard.serve`: caches warmed before it listens;
 the seconds until it answers are reported too) and times Chromium from navigation to the last
 element drawn (the script finished and no spinner left), then the same page's second view on that
-server (on Model performance also a click on each section, to that section drawn); the baseline
+server (on Model performance and Customer segments also a click on each section, to that
+section drawn); the baseline
 is the page's first view on a bare `streamlit run` (no warm-up), started right after on the same
-bank. `bankml bench --section app` runs it.
+bank. `bankml bench --section app` runs it twice (AppTest, then --browser) on one bank. --pages
+times only some pages; --folder keeps the bank and models in that folder (bank.duckdb, models/),
+building them there only when it has none, so a second run (or one page timed again after a
+change) skips generating and training.
 """
 
 from __future__ import annotations
@@ -46,6 +51,19 @@ SECTION_HEADINGS = {
     "drivers": "What drives the PD",
     "registry": "Validation report",
 }
+# ...and each Customer segments section (pages/customer_segments.py)
+SEGMENT_HEADINGS = {
+    "profiles": "Profiles",
+    "map": "Customers in two dimensions (PCA)",
+    "choice": "Choosing k",
+    "members": "Customers of a segment",
+    "assign": "Assign a new customer",
+}
+# The pages drawn one section at a time: where their sections are listed, and a heading of each
+SECTIONED = {
+    "model_performance": ("dashboard.performance", SECTION_HEADINGS),
+    "customer_segments": ("dashboard.segment_view", SEGMENT_HEADINGS),
+}
 
 
 def main() -> int:
@@ -53,28 +71,27 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--browser", action="store_true", help="time Chromium on fresh servers")
+    parser.add_argument(
+        "--pages", nargs="+", choices=[Path(p).stem for p in PAGES], help="only these"
+    )
+    parser.add_argument("--folder", type=Path, help="the bank and models here (built if absent)")
     args = parser.parse_args()
     from streamlit.testing.v1 import AppTest
 
     if args.browser:
         return browser_main(args)
     with tempfile.TemporaryDirectory() as folder:
-        os.environ["BANKML_DB"] = str(Path(folder) / "bank.duckdb")
-        os.environ["BANKML_MODELS"] = str(Path(folder) / "models")
-        for command in (
-            [sys.executable, "-m", "bankml.cli", "generate", "--customers", str(args.customers)],
-            [sys.executable, "-m", "bankml.startup"],
-        ):
-            subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+        env = prepare(args.folder or Path(folder), args.customers)
+        os.environ.update({k: env[k] for k in ("BANKML_DB", "BANKML_MODELS")})
         warm = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=600)
         warm.run()
         cold: dict[str, float] = {}
-        for page in PAGES:
+        for page in chosen(args.pages):
             started = time.perf_counter()
             warm.switch_page(page).run()
             cold[page] = time.perf_counter() - started
         timings: dict[str, dict] = {}
-        for page in PAGES:
+        for page in chosen(args.pages):
             session = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
             session.run()
             started = time.perf_counter()
@@ -94,13 +111,21 @@ def main() -> int:
     return 0
 
 
+def chosen(slugs: list[str] | None) -> list[str]:
+    """The page files to time: every page, or those named."""
+    return [p for p in PAGES if slugs is None or Path(p).stem in slugs]
+
+
 def prepare(folder: Path, customers: int) -> dict[str, str]:
-    """A bank and a quick model (with its stored first views) in folder; the env pointing at them."""
+    """A bank and a quick model (with its stored first views) in folder, built unless folder
+    already has a bank; the env pointing at them."""
     env = {
         **os.environ,
         "BANKML_DB": str(folder / "bank.duckdb"),
         "BANKML_MODELS": str(folder / "models"),
     }
+    if (folder / "bank.duckdb").exists():
+        return env
     for command in (
         [sys.executable, "-m", "bankml.cli", "generate", "--customers", str(customers)],
         [sys.executable, "-m", "bankml.startup"],
@@ -131,24 +156,31 @@ def drawn(page, started: float, timeout: float = 120.0) -> float:
     raise TimeoutError(f"{page.url} still running after {timeout:.0f} s")
 
 
-def section_switches(tab) -> dict[str, float]:
-    """Seconds from a click on each section of Model performance to that section drawn, every
-    other section first and the first view's section last (the page's actions besides training)."""
-    sys.path.insert(0, str(ROOT))
-    from dashboard.performance import SECTIONS
+def section_switches(slug: str) -> Callable:
+    """For a page drawn one section at a time (SECTIONED): a function timing, on a tab showing
+    that page, the seconds from a click on each section to that section drawn, every other
+    section first and the first view's section last (the page's actions besides training)."""
+    import importlib
 
-    timings = {}
-    for key in [*list(SECTIONS)[1:], next(iter(SECTIONS))]:
-        label = SECTIONS[key]
-        started = time.perf_counter()
-        tab.get_by_role("radio", name=label, exact=True).click()
-        # the section's own first heading is up (the previous section's content is gone)...
-        heading = tab.get_by_role("heading", name=SECTION_HEADINGS[key], exact=True)
-        heading.first.wait_for(timeout=120_000)
-        timings[label] = drawn(tab, started)  # ...and nothing is still running or loading
-        if tab.locator('[data-testid="stException"]').count():
-            raise RuntimeError(f"Model performance section {label!r} raised")
-    return timings
+    sys.path.insert(0, str(ROOT))
+    module, headings = SECTIONED[slug]
+    sections = importlib.import_module(module).SECTIONS
+
+    def switch(tab) -> dict[str, float]:
+        timings = {}
+        for key in [*list(sections)[1:], next(iter(sections))]:
+            label = sections[key]
+            started = time.perf_counter()
+            tab.get_by_role("radio", name=label, exact=True).click()
+            # the section's own first heading is up (the previous section's content is gone)...
+            heading = tab.get_by_role("heading", name=headings[key], exact=True)
+            heading.first.wait_for(timeout=120_000)
+            timings[label] = drawn(tab, started)  # ...and nothing is still running or loading
+            if tab.locator('[data-testid="stException"]').count():
+                raise RuntimeError(f"{slug} section {label!r} raised")
+        return timings
+
+    return switch
 
 
 def views_on_fresh_server(
@@ -195,11 +227,11 @@ def browser_main(args) -> int:
 
     timings: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as p:
-        env = prepare(Path(folder), args.customers)
+        env = prepare(args.folder or Path(folder), args.customers)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for page_path in PAGES:
+        for page_path in chosen(args.pages):
             slug = Path(page_path).stem
-            then = section_switches if slug == "model_performance" else None
+            then = section_switches(slug) if slug in SECTIONED else None
             warm = views_on_fresh_server(browser, env, slug, warm=True, count=2, then=then)
             bare = views_on_fresh_server(browser, env, slug, warm=False, count=1)
             timings[page_path] = {

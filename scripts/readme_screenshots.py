@@ -39,7 +39,7 @@ def main() -> int:
         from synth import BankParams
 
         regenerate(BankParams(customers=2_000, seed=5), env["BANKML_DB"])  # as tests/browser
-        process, url = start_server(env)
+        process, url = start_server(env, timeout=900)  # start-up trains a quick model first
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             for slug in args.pages:

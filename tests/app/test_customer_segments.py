@@ -22,24 +22,73 @@ def metric(at: AppTest, label: str) -> str:
     return next(m.value for m in at.metric if m.label == label)
 
 
-def test_page_renders_charts_cards_and_table(page):
+def show(at: AppTest, section: str) -> AppTest:
+    """Switch the page to one of its sections (dashboard.segment_view.SECTIONS) and check it ran."""
+    at.button_group(key="segment_section").set_value(section).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_first_view_draws_the_profiles_only(page):
+    """The overview first: the figures, the profile heatmap and one card per segment; the map,
+    the evidence for k, the members and the assignment wait for a click on their section."""
     assert page.title[0].value == "Customer segments"
     k = int(metric(page, "Segments"))
     assert 6 <= k <= 8
-    assert len(page.get("vega_lite_chart")) >= 4  # elbow, silhouette, scatter, heatmap
+    charts = page.get("vega_lite_chart")
+    assert len(charts) == 1 and '"std_diff"' in charts[0].proto.spec  # the heatmap alone
+    assert sum("customers (" in c.value for c in page.caption) == k  # a card per segment
+    assert not page.dataframe and not page.get("download_button")
+    assert not any(s.key == "segment_pick" for s in page.selectbox)
+
+
+def test_every_section_draws_its_content(page):
+    k = int(metric(show(page, "choice"), "Segments"))
+    assert len(page.get("vega_lite_chart")) == 4  # gap, stability, inertia, silhouette
+    show(page, "map")
+    assert len(page.get("vega_lite_chart")) == 1
+    show(page, "members")
     assert len(page.dataframe) == 1 and len(page.dataframe[0].value) > 0
     assert len(page.get("download_button")) == 1
     assert len(page.selectbox(key="segment_pick").options) == k
+    show(page, "assign")
+    assert len(page.form_submit_button) == 1
+    show(page, "profiles")
+    assert len(page.get("vega_lite_chart")) == 1
+
+
+def test_the_map_draws_a_stratified_sample_and_says_so(page):
+    """The map draws at most SCATTER_POINTS customers, and its caption says how many of the
+    bank's customers it shows (the tests' bank has more than SCATTER_POINTS)."""
+    import pyarrow as pa
+
+    from dashboard.segment_view import SCATTER_POINTS
+    from tests.conftest import SMALL_CUSTOMERS
+
+    assert SMALL_CUSTOMERS > SCATTER_POINTS  # else this test would not see a sample
+    show(page, "map")
+    chart = page.get("vega_lite_chart")[0].proto
+    tables = [pa.ipc.open_stream(d.data.data).read_all() for d in chart.datasets]
+    if chart.HasField("data"):
+        tables.append(pa.ipc.open_stream(chart.data.data).read_all())
+    points = next(t for t in tables if "pc1" in t.column_names)
+    assert points.num_rows == SCATTER_POINTS
+    assert len(set(points.column("name").to_pylist())) == int(metric(page, "Segments"))
+    notes = [c.value for c in page.caption if "customers shown" in c.value]
+    assert len(notes) == 1
+    assert notes[0].startswith(f"{SCATTER_POINTS:,} of {SMALL_CUSTOMERS:,} customers shown")
 
 
 def test_changing_k_updates_the_segment_count(page):
     page.selectbox(key="segment_k").set_value(4).run()
     assert not page.exception
     assert metric(page, "Segments") == "4"
+    show(page, "members")
     assert len(page.selectbox(key="segment_pick").options) == 4
 
 
 def test_filter_narrows_the_member_table(page):
+    show(page, "members")
     before = len(page.dataframe[0].value)
     page.text_input(key="segment_search").input("zzzz-no-such-customer").run()
     assert not page.exception
@@ -47,7 +96,8 @@ def test_filter_narrows_the_member_table(page):
 
 
 def test_assign_form_returns_a_segment(page):
-    names = page.selectbox(key="segment_pick").options
+    names = show(page, "members").selectbox(key="segment_pick").options
+    show(page, "assign")
     page.number_input(key="seg_age").set_value(72)
     page.number_input(key="seg_income").set_value(30_000)
     page.slider(key="seg_digital").set_value(0.1)
@@ -73,6 +123,7 @@ def test_the_gap_chart_axis_reads_gap_statistic(page):
     """The error bars' layer must not add its field to the axis title ("gap statistic, low")."""
     import json
 
+    show(page, "choice")
     gap = next(c for c in page.get("vega_lite_chart") if '"gap:Q"' in c.proto.spec or
                '"field": "gap"' in c.proto.spec)  # fmt: skip
     layers = json.loads(gap.proto.spec)["layer"]
@@ -81,11 +132,13 @@ def test_the_gap_chart_axis_reads_gap_statistic(page):
 
 
 def test_legends_show_whole_segment_names(page):
+    show(page, "map")
     specs = [c.spec for c in page.get("vega_lite_chart")]
     assert any('"labelLimit": 0' in spec and '"tableau20"' in spec for spec in specs)
 
 
 def test_implausible_customer_gets_warnings_and_an_explanation(page):
+    show(page, "assign")
     page.number_input(key="seg_age").set_value(18)
     page.number_input(key="seg_income").set_value(9_000_000)
     page.number_input(key="seg_dependents").set_value(12)
@@ -124,6 +177,7 @@ def test_first_view_reads_the_stored_fit_and_fits_nothing(tmp_path, monkeypatch)
     at = open_page(monkeypatch, bank, tmp_path / "models", PAGE)
     seconds = time.perf_counter() - started
     assert 6 <= int(metric(at, "Segments")) <= 8
+    show(at, "members")
     assert len(at.selectbox(key="segment_pick").options) == int(metric(at, "Segments"))
     assert seconds < 20, f"first view took {seconds:.1f} s"  # measured about 3 s
 
@@ -157,11 +211,13 @@ def test_a_fixed_k_fit_says_what_it_does_and_unrelated_reruns_do_not_refit(page,
     page.selectbox(key="segment_k").set_value(3).run()
     assert not page.exception and metric(page, "Segments") == "3"
     assert fits == [3]
+    show(page, "members")
     from tests.conftest import SMALL_CUSTOMERS
 
     said = f"Fitting 3 segments to {SMALL_CUSTOMERS:,} customers"
     assert any(said in t and "KMeans" in t for t in spinners), spinners
     page.selectbox(key="segment_pick").set_value(1).run()
     page.text_input(key="segment_search").input("a").run()
+    show(page, "map")  # another section: the same fit
     assert not page.exception
     assert fits == [3]  # the cached fit, not a refit

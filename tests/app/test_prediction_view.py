@@ -1,0 +1,69 @@
+"""The Default prediction page's texts and tables (dashboard.prediction_view) without a browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+from bankml.data import BankInfo
+from bankml.default.cutoff import master_scale
+from dashboard import prediction_view
+
+
+def spec(name: str, **kw) -> SimpleNamespace:
+    return SimpleNamespace(
+        name=name, help=kw.get("help", ""), minimum=0, maximum=1.5, levels=["a", "b"]
+    )
+
+
+def test_master_scale_table_lists_every_grade_with_pd_percentages():
+    table = prediction_view.master_scale_table()
+    scale = master_scale()
+    assert list(table.index) == list(scale["grade"]) and table.index.name == "Grade"
+    assert list(table.columns) == ["PD from", "PD below"]
+    assert all(text.endswith("%") for text in table["PD from"])
+
+
+def test_grade_and_decision_help_quote_the_scale_the_band_and_the_cut_off():
+    scale = master_scale()
+    last = scale["grade"].iloc[-1]
+    second = scale.iloc[1]
+    text = prediction_view.grade_help(second["grade"])
+    assert text.startswith(
+        f"A (safest) to {last} on the fixed master scale: grade {second['grade']}"
+    )
+    decision = prediction_view.decision_help((0.05, 0.12), 0.08)
+    assert decision.startswith("Approve below a PD of 5.0%, refer to an underwriter up to 12.0%")
+    assert "cut-off 8.0%" in decision
+
+
+def test_money_has_the_banks_currency_only_for_a_model_trained_on_the_bank():
+    info = BankInfo(
+        path=Path("b"), content_hash="h", seed=1, customers=1, locale="de_DE", created_at="",
+        default_rate_target=0.1, realised_default_rate=0.1, oracle_auc=0.8, row_counts={},
+        generator_version="2", has_truth=True,
+    )  # fmt: skip
+    assert prediction_view.money_locale(info, {"source": "bank abc"}) == "de_DE"
+    assert prediction_view.money_locale(info, {"source": "upload x.csv"}) is None
+    assert prediction_view.money_locale(None, {"source": "bank abc"}) is None
+
+
+def test_field_groups_split_application_behaviour_and_economy_in_schema_order():
+    numeric = [spec(n) for n in ("dti", "beh_txn_count", "macro_policy_rate", "age", "beh_fees")]
+    schema = SimpleNamespace(numeric=numeric, descriptions={"dti": "debt-to-income"})
+    application, behavioural, economy = prediction_view.field_groups(schema)
+    assert [f.name for f in application] == ["dti", "age"]
+    assert [f.name for f in behavioural] == ["beh_txn_count", "beh_fees"]
+    assert [f.name for f in economy] == ["macro_policy_rate"]
+    assert prediction_view.field_label(schema, "dti") == "Debt-to-income"
+    assert prediction_view.field_label(schema, "age") == "Age"
+
+
+def test_field_hints_name_the_range_or_the_levels():
+    assert prediction_view.numeric_hint(spec("dti", help="debt over income")) == (
+        "debt over income: from 0 to 1.5"
+    )
+    assert (
+        prediction_view.level_hint(spec("purpose"))
+        == "purpose: one of the 2 values seen in training"
+    )
