@@ -7,6 +7,7 @@ object once per worker: these go through `tests._shared.built_once` instead.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -63,6 +64,36 @@ def logistic_bank_model(small_bank_path, tmp_path_factory) -> Path:
         train_bank_model(small_bank_path, folder / "models", candidates=["logistic"], cv=3)
 
     return built_once(tmp_path_factory, "logistic-model", build) / "models"
+
+
+@pytest.fixture(scope="session")
+def logistic_model(logistic_bank_model):
+    """(model, card) of `logistic_bank_model`, loaded once per worker through the registry's
+    checksum-verified path (shared: do not mutate)."""
+    from bankml.registry import load_model
+
+    return load_model(logistic_bank_model)
+
+
+@pytest.fixture(scope="session")
+def fitted_default(small_bank_path, tmp_path_factory):
+    """`fitted_default(candidate, behaviour=True)`: `DefaultModel(candidate=..., cv=3)` fitted on
+    the small bank's `loan_frame(behaviour=...)`, fitted once per run for every worker; each call
+    returns a fresh unpickled copy (free to mutate). Tests of `fit` itself fit their own."""
+    import joblib
+
+    from bankml.default import DefaultModel, loan_frame
+
+    def fitted(candidate: str, behaviour: bool = True) -> DefaultModel:
+        def build(folder: Path) -> None:
+            frame = loan_frame(small_bank_path, behaviour=behaviour)
+            model = DefaultModel(candidate=candidate, cv=3).fit(frame, frame["defaulted"])
+            joblib.dump(model, folder / "model.joblib")
+
+        name = re.sub(r"\W+", "-", candidate).strip("-") + ("" if behaviour else "-application")
+        return joblib.load(built_once(tmp_path_factory, f"fit-{name}", build) / "model.joblib")
+
+    return fitted
 
 
 @pytest.fixture(scope="session")

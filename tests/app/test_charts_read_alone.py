@@ -91,11 +91,9 @@ def _all_labels(chart) -> list[str]:
     return out
 
 
-def test_applicant_result_reads_alone(small_bank_path, monkeypatch, tmp_path):
-    from tests.bad_inputs.helpers import trained_registry
-
+def test_applicant_result_reads_alone(small_bank_path, logistic_bank_model, monkeypatch, tmp_path):
     models = tmp_path / "models"
-    shutil.copytree(trained_registry(str(small_bank_path)), models)
+    shutil.copytree(logistic_bank_model, models)
     at = open_page(monkeypatch, small_bank_path, models, "pages/default_prediction.py")
     at.form_submit_button[0].click().run()
     metrics = {m.label: m for m in at.metric}

@@ -12,7 +12,6 @@ from bankml import formatting
 from bankml.csvio import to_safe_csv
 from synth.applicants import applicants
 from tests.app._apptest import open_page as open_app
-from tests.bad_inputs.helpers import trained_model, trained_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = "pages/default_prediction.py"
@@ -24,9 +23,9 @@ def open_page(monkeypatch, bank: Path, models: Path) -> AppTest:
 
 
 @pytest.fixture()
-def app(small_bank_path, monkeypatch, tmp_path):
+def app(small_bank_path, logistic_bank_model, monkeypatch, tmp_path):
     models = tmp_path / "models"
-    shutil.copytree(trained_registry(str(small_bank_path)), models)
+    shutil.copytree(logistic_bank_model, models)
     return open_page(monkeypatch, small_bank_path, models)
 
 
@@ -72,8 +71,8 @@ def test_no_model_points_to_training(small_bank_path, monkeypatch, tmp_path):
     assert any("bankml train" in i.value for i in at.info)
 
 
-def test_form_widgets_share_the_validator_bounds(app, small_bank_path):
-    model = trained_model(str(small_bank_path))[0]
+def test_form_widgets_share_the_validator_bounds(app, logistic_model):
+    model = logistic_model[0]
     for spec in model.schema_.numeric:
         widget = field(app, spec.name)
         assert (widget.min, widget.max, widget.step) == (spec.minimum, spec.maximum, spec.step)
@@ -102,11 +101,11 @@ def test_submit_the_applicant_form_shows_pd_and_reasons(app):
     assert after.delta.startswith("-") and after.delta.endswith(" pp")
 
 
-def test_the_default_applicant_is_scored_as_shown(app, small_bank_path):
+def test_the_default_applicant_is_scored_as_shown(app, logistic_model):
     """The form's starting values are scored exactly as displayed (no hidden extra digits)."""
     from bankml.default.scoring import score_applicant
 
-    model = trained_model(str(small_bank_path))[0]
+    model = logistic_model[0]
     shown = {spec.name: float(field(app, spec.name).value) for spec in model.schema_.numeric} | {
         spec.name: field(app, spec.name).value for spec in model.schema_.categorical
     }
@@ -118,12 +117,12 @@ def test_the_default_applicant_is_scored_as_shown(app, small_bank_path):
     assert metrics["Probability of default"] == formatting.pd_text(score_applicant(shown, model).pd)
 
 
-def test_load_after_editing_scores_the_loaded_applicant(app, small_bank_path):
+def test_load_after_editing_scores_the_loaded_applicant(app, small_bank_path, logistic_model):
     """Typed values never leak into a loaded applicant: the PD is the loan's own."""
     from bankml.default import loan_frame
     from bankml.default.scoring import applicant_from_loan, score_applicant
 
-    model = trained_model(str(small_bank_path))[0]
+    model = logistic_model[0]
     field(app, "debt_to_income").set_value(0.9)
     field(app, "credit_score").set_value(820)
     app.number_input(key="load_loan_id").set_value(5)
@@ -239,8 +238,8 @@ def test_wide_file_fails_cleanly(app):
     assert not app.dataframe and "batch_download" not in download_keys(app)
 
 
-def test_every_field_at_its_upper_bound_scores(app, small_bank_path):
-    model = trained_model(str(small_bank_path))[0]
+def test_every_field_at_its_upper_bound_scores(app, logistic_model):
+    model = logistic_model[0]
     for spec in model.schema_.numeric:
         field(app, spec.name).set_value(spec.maximum)
     app.form_submit_button[0].click().run()
@@ -259,12 +258,11 @@ def test_every_field_at_its_upper_bound_scores(app, small_bank_path):
     assert list(scale.index) == list("ABCDEFGHI") and scale["PD from"].iloc[0] == "0.03%"
 
 
-def _declined(small_bank_path, with_advice: bool) -> tuple[int, object]:
+def _declined(small_bank_path, model, with_advice: bool) -> tuple[int, object]:
     """A loan the model declines, with (or without) a counterfactual, and its scoring."""
     from bankml.default import loan_frame
     from bankml.default.scoring import applicant_from_loan, score_applicant
 
-    model = trained_model(str(small_bank_path))[0]
     loans = loan_frame(small_bank_path)
     pds = model.predict_pd(loans)
     for loan_id in loans["loan_id"].to_numpy()[pds >= model.cutoff_][:200]:
@@ -281,8 +279,10 @@ def _score_loan(app, loan_id: int) -> None:
     no_traceback(app)
 
 
-def test_counterfactual_shows_its_consequences_and_the_pd_before_and_after(app, small_bank_path):
-    loan_id, expected = _declined(small_bank_path, with_advice=True)
+def test_counterfactual_shows_its_consequences_and_the_pd_before_and_after(
+    app, small_bank_path, logistic_model
+):
+    loan_id, expected = _declined(small_bank_path, logistic_model[0], with_advice=True)
     _score_loan(app, loan_id)
     cf = expected.counterfactual
     box = "\n".join(i.value for i in app.info)
@@ -296,8 +296,8 @@ def test_counterfactual_shows_its_consequences_and_the_pd_before_and_after(app, 
         assert "Debt-to-income:" in box
 
 
-def test_no_allowed_change_says_so(app, small_bank_path):
-    loan_id, _ = _declined(small_bank_path, with_advice=False)
+def test_no_allowed_change_says_so(app, small_bank_path, logistic_model):
+    loan_id, _ = _declined(small_bank_path, logistic_model[0], with_advice=False)
     _score_loan(app, loan_id)
     assert any(
         "No allowed change of loan amount or term brings this applicant under the cut-off"

@@ -20,6 +20,21 @@ def registry_dir(quick_bank_model, tmp_path_factory):
     return copy_of(quick_bank_model[1], tmp_path_factory, "models")
 
 
+@pytest.fixture()
+def one_candidate_training(monkeypatch):
+    """The page's training buttons train one candidate on 3 folds here: these tests check the
+    page's plumbing (button, registry, card, stored first view, message); the comparison of
+    the quick candidates is tests/model/default's (the shared quick model)."""
+    import bankml.default
+
+    real = bankml.default.train_bank_model
+
+    def one_candidate(*args, **kwargs):
+        return real(*args, **{**kwargs, "candidates": ["logistic"], "cv": 3})
+
+    monkeypatch.setattr(bankml.default, "train_bank_model", one_candidate)
+
+
 def _open(monkeypatch, bank: Path, models: Path) -> AppTest:
     return open_app(monkeypatch, bank, models, PAGE)
 
@@ -134,7 +149,7 @@ def test_what_if_economics_move_the_cutoff_and_the_expected_loss(
 
 
 def test_retraining_prices_the_cutoff_with_the_economics_set_on_the_page(
-    monkeypatch, small_bank_path, registry_dir, tmp_path
+    monkeypatch, small_bank_path, registry_dir, tmp_path, one_candidate_training
 ):
     import shutil
 
@@ -153,7 +168,9 @@ def test_retraining_prices_the_cutoff_with_the_economics_set_on_the_page(
     assert card["economics"]["horizon_months"] == 24
 
 
-def test_no_model_offers_training_and_registers_one(monkeypatch, small_bank_path, tmp_path):
+def test_no_model_offers_training_and_registers_one(
+    monkeypatch, small_bank_path, tmp_path, one_candidate_training
+):
     from bankml import registry
 
     at = _open(monkeypatch, small_bank_path, tmp_path / "models")

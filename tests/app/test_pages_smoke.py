@@ -49,16 +49,17 @@ def test_regenerate_a_small_bank(monkeypatch, tmp_path):
     assert data.bank_info(db).customers == 500
 
 
-def test_pages_without_a_model_never_load_it(monkeypatch, small_bank_path, tmp_path):
+def test_pages_without_a_model_never_load_it(
+    monkeypatch, small_bank_path, logistic_bank_model, tmp_path
+):
     """The sidebar shows the verified card only: Overview, Data and Customer segments render
     without unpickling the model (a cold load costs seconds on a fresh server)."""
     import shutil
 
     from bankml import registry
-    from tests.bad_inputs.helpers import trained_registry
 
     models = tmp_path / "models"
-    shutil.copytree(trained_registry(str(small_bank_path)), models)
+    shutil.copytree(logistic_bank_model, models)
     loads = []
     real_load = registry.load_model
     monkeypatch.setattr(

@@ -3,10 +3,11 @@ serves; after the warm-up no page's first view loads, reads, fits or evaluates a
 
 from __future__ import annotations
 
+import shutil
+
 from streamlit.runtime.pages_manager import PagesManager
 
 from tests.app._apptest import open_page
-from tests.bad_inputs.helpers import trained_registry
 
 PAGES = (
     "pages/overview.py",
@@ -25,7 +26,9 @@ def _forbid(monkeypatch, module, name: str) -> None:
     monkeypatch.setattr(module, name, refuse)
 
 
-def test_after_the_warm_up_no_first_view_computes(monkeypatch, small_bank_path):
+def test_after_the_warm_up_no_first_view_computes(
+    monkeypatch, small_bank_path, logistic_bank_model, tmp_path
+):
     import bankml.default
     import bankml.default.vintage
     import bankml.overview
@@ -36,7 +39,8 @@ def test_after_the_warm_up_no_first_view_computes(monkeypatch, small_bank_path):
     from bankml.default import performance_view
     from dashboard import store, warm
 
-    models = trained_registry(str(small_bank_path))
+    models = tmp_path / "models"  # start-up stores first views beside the model: a private copy
+    shutil.copytree(logistic_bank_model, models)
     monkeypatch.setenv("BANKML_DB", str(small_bank_path))
     monkeypatch.setenv("BANKML_MODELS", str(models))
     store.clear_caches()

@@ -20,7 +20,6 @@ import pytest
 
 from bankml.cli import main
 from bankml.data import bank_info
-from tests.bad_inputs.helpers import trained_registry
 
 FILES = Path(__file__).parent / "files"
 BASE_ROWS = 12
@@ -137,8 +136,8 @@ def digest(path: Path) -> str:
 
 
 @pytest.fixture(scope="module")
-def registry(small_bank_path) -> Path:
-    return trained_registry(str(small_bank_path))
+def registry(logistic_bank_model) -> Path:
+    return logistic_bank_model
 
 
 def score(
@@ -250,11 +249,10 @@ def test_a_one_megabyte_cell_parses(registry, small_bank_path, tmp_path, capsys)
         ({"max_bytes": 1000}, "the file is 1.6 kB, over the 1.0 kB upload limit"),
     ],
 )
-def test_row_and_size_caps(small_bank_path, limit, message):
+def test_row_and_size_caps(logistic_model, limit, message):
     from bankml.default.scoring import score_batch
     from bankml.errors import InputError
-    from tests.bad_inputs.helpers import trained_model
 
-    model = trained_model(str(small_bank_path))[0]
+    model = logistic_model[0]
     with pytest.raises(InputError, match=message):
         score_batch((FILES / "base.csv").read_bytes(), model, name="base.csv", **limit)

@@ -16,12 +16,11 @@ from bankml.cli import main
 from bankml.default.features import CATEGORICAL, NUMERIC
 from bankml.default.scoring import score_applicant
 from bankml.errors import InputError
-from tests.bad_inputs.helpers import trained_model, trained_registry
 
 
 @pytest.fixture(scope="module")
-def model(small_bank_path):
-    return trained_model(str(small_bank_path))[0]
+def model(logistic_model):
+    return logistic_model[0]
 
 
 def bound_cases():
@@ -99,10 +98,10 @@ CLI_CASES = [
 @pytest.mark.parametrize(
     ("args", "message"), CLI_CASES, ids=lambda v: " ".join(v) if isinstance(v, list) else ""
 )
-def test_cli_bad_arguments(args, message, tmp_path, monkeypatch, capsys, small_bank_path):
+def test_cli_bad_arguments(args, message, tmp_path, monkeypatch, capsys, logistic_bank_model):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("BANKML_DB", str(tmp_path / "bank.duckdb"))
-    monkeypatch.setenv("BANKML_MODELS", str(trained_registry(str(small_bank_path))))
+    monkeypatch.setenv("BANKML_MODELS", str(logistic_bank_model))
     (tmp_path / "in.csv").write_text("a,b\n1,2\n")
     (tmp_path / "folder").mkdir()
     before = sorted(p.name for p in tmp_path.iterdir())

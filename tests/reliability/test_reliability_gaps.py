@@ -32,7 +32,7 @@ from bankml.default.scoring import score_applicant, score_batch
 from bankml.errors import ModelError
 from synth import BankParams
 from synth.applicants import applicants
-from tests.bad_inputs.helpers import BAD_NUMBER_CELLS, trained_model, trained_registry
+from tests.bad_inputs.helpers import BAD_NUMBER_CELLS
 from tests.reliability._processes import python_processes
 
 # a sweep over threads, processes, tampered registries and every page: make test only
@@ -42,15 +42,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def model_and_card(small_bank_path):
-    return trained_model(str(small_bank_path))
+def model_and_card(logistic_model):
+    return logistic_model
 
 
 @pytest.fixture()
-def models(small_bank_path, tmp_path) -> Path:
+def models(logistic_bank_model, tmp_path) -> Path:
     """A private copy of the trained registry, free to tamper with."""
     copy = tmp_path / "models"
-    shutil.copytree(trained_registry(str(small_bank_path)), copy)
+    shutil.copytree(logistic_bank_model, copy)
     return copy
 
 

@@ -18,10 +18,7 @@ def spark():
 
 
 @pytest.fixture(scope="session")
-def spark_models(tmp_path_factory, small_bank_path):
-    """A registry with a logistic model trained on the small bank (the current model)."""
-    from bankml.default import train_bank_model
-
-    folder = tmp_path_factory.mktemp("spark-models")
-    train_bank_model(small_bank_path, folder, candidates=["logistic"], cv=3)
-    return folder
+def spark_models(logistic_bank_model):
+    """A registry with a logistic model trained on the small bank (the current model): the run's
+    shared one (tests/conftest.py), trained once for every worker; read-only."""
+    return logistic_bank_model

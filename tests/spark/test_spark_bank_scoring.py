@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests._shared import run_in_process
+
 pytestmark = pytest.mark.slow  # a JVM and Python workers: make test only
 SLOW = 1_800  # seconds for one command that starts its own JVM (minutes on a loaded machine)
 
@@ -21,18 +23,33 @@ def lake_bank(tmp_path_factory):
     return folder
 
 
-def test_cli_score_bank_equal_on_both_engines(bankml_cli, spark_models, lake_bank, tmp_path):
-    outs = {"local": tmp_path / "local.csv", "spark": tmp_path / "spark_parquet"}
-    for engine, out in outs.items():
-        done = bankml_cli(
-            "score", "--bank", str(lake_bank), "--out", str(out), "--model", str(spark_models),
-            "--engine", engine, "--spark-master", "local[2]", "--json", timeout=SLOW,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        assert done.stderr.strip() == "", done.stderr  # the JVM's start-up lines are dropped
-    assert outs["spark"].is_dir()  # written by Spark as part files, not collected
-    local = pd.read_csv(outs["local"]).sort_values("customer_id").reset_index(drop=True)
-    remote = pd.read_parquet(outs["spark"]).sort_values("customer_id").reset_index(drop=True)
+@pytest.fixture(scope="module")
+def local_scores(spark_models, lake_bank, tmp_path_factory) -> pd.DataFrame:
+    """The local engine's scores of the lake, run once in this process (`bankml.cli.main`): the
+    reference both Spark runs below are compared with."""
+    out = tmp_path_factory.mktemp("local-scores") / "local.csv"
+    code, _, err = run_in_process(
+        "score", "--bank", str(lake_bank), "--out", str(out), "--model", str(spark_models),
+        "--engine", "local", "--json",
+    )  # fmt: skip
+    assert code == 0, err
+    assert err.strip() == "", err
+    return pd.read_csv(out).sort_values("customer_id").reset_index(drop=True)
+
+
+def test_cli_score_bank_equal_on_both_engines(
+    bankml_cli, spark_models, lake_bank, local_scores, tmp_path
+):
+    out = tmp_path / "spark_parquet"
+    done = bankml_cli(
+        "score", "--bank", str(lake_bank), "--out", str(out), "--model", str(spark_models),
+        "--engine", "spark", "--spark-master", "local[2]", "--json", timeout=SLOW,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "", done.stderr  # the JVM's start-up lines are dropped
+    assert out.is_dir()  # written by Spark as part files, not collected
+    local = local_scores
+    remote = pd.read_parquet(out).sort_values("customer_id").reset_index(drop=True)
     assert len(local) == 650 and local["customer_id"].is_unique
     assert local["customer_id"].tolist() == remote["customer_id"].tolist()
     np.testing.assert_allclose(remote["pd"], local["pd"], rtol=0, atol=1e-9)
@@ -51,34 +68,32 @@ def test_cli_score_bank_equal_on_both_engines(bankml_cli, spark_models, lake_ban
 
 
 def test_cli_score_bank_errors_in_one_line(bankml_cli, spark_models, tmp_path):
-    for engine in ("local", "spark"):
-        done = bankml_cli(
-            "score", "--bank", str(tmp_path / "nowhere.duckdb"), "--out", str(tmp_path / "o"),
-            "--model", str(spark_models), "--engine", engine, timeout=SLOW,
-        )  # fmt: skip
-        assert done.returncode == 2, done.stderr
-        lines = done.stderr.strip().splitlines()
-        assert len(lines) == 1 and "nowhere.duckdb" in lines[0], done.stderr
-    both = bankml_cli("score", "--bank", "x", "--csv", "y.csv", "--out", "o.csv")
-    assert both.returncode == 2 and "not allowed with" in both.stderr
-    csv_only = bankml_cli("score", "--csv", "y.csv", "--out", "o.csv", "--pd-only")
-    assert csv_only.returncode == 2 and "--pd-only goes with --bank" in csv_only.stderr
+    args = ("score", "--bank", str(tmp_path / "nowhere.duckdb"), "--out", str(tmp_path / "o"),
+            "--model", str(spark_models), "--engine")  # fmt: skip
+    local = run_in_process(*args, "local")
+    spark = bankml_cli(*args, "spark", timeout=SLOW)
+    for code, stderr in ((local[0], local[2]), (spark.returncode, spark.stderr)):
+        assert code == 2, stderr
+        lines = stderr.strip().splitlines()
+        assert len(lines) == 1 and "nowhere.duckdb" in lines[0], stderr
+    code, _, err = run_in_process("score", "--bank", "x", "--csv", "y.csv", "--out", "o.csv")
+    assert code == 2 and "not allowed with" in err
+    code, _, err = run_in_process("score", "--csv", "y.csv", "--out", "o.csv", "--pd-only")
+    assert code == 2 and "--pd-only goes with --bank" in err
 
 
-def test_spark_connect_end_to_end(bankml_cli, spark_models, lake_bank, tmp_path):
+def test_spark_connect_end_to_end(bankml_cli, spark_models, lake_bank, local_scores, tmp_path):
     """SPARK_REMOTE (here a local Spark Connect server, no SparkContext on the client) runs
     --engine spark end to end: the local engine's PDs and reasons, and a quiet stderr."""
-    outs = {"local": tmp_path / "local.csv", "connect": tmp_path / "connect"}
-    for engine, out in outs.items():
-        done = bankml_cli(
-            "score", "--bank", str(lake_bank), "--out", str(out), "--model", str(spark_models),
-            "--engine", "local" if engine == "local" else "spark",
-            env={"SPARK_REMOTE": "local[2]"}, timeout=SLOW,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        assert done.stderr.strip() == "", done.stderr  # no JVM start-up lines, no warnings
-    local = pd.read_csv(outs["local"]).sort_values("customer_id").reset_index(drop=True)
-    remote = pd.read_parquet(outs["connect"]).sort_values("customer_id").reset_index(drop=True)
+    out = tmp_path / "connect"
+    done = bankml_cli(
+        "score", "--bank", str(lake_bank), "--out", str(out), "--model", str(spark_models),
+        "--engine", "spark", env={"SPARK_REMOTE": "local[2]"}, timeout=SLOW,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "", done.stderr  # no JVM start-up lines, no warnings
+    local = local_scores
+    remote = pd.read_parquet(out).sort_values("customer_id").reset_index(drop=True)
     assert local["customer_id"].tolist() == remote["customer_id"].tolist()
     np.testing.assert_allclose(remote["pd"], local["pd"], rtol=0, atol=1e-9)
     for column in ("grade", "decision", "reason_1", "reason_2", "reason_3"):

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from bankml.errors import InputError, ModelError
+from tests._shared import run_in_process
 
 pytestmark = pytest.mark.slow  # a JVM and Python workers: make test only
 
@@ -250,11 +251,14 @@ def test_cli_score_and_errors_with_spark_engine(
     outs = {}
     for engine in ("local", "spark"):
         out = tmp_path / f"{engine}.csv"
-        done = bankml_cli(
-            "score", "--csv", str(source), "--out", str(out), "--model", str(spark_models),
-            "--engine", engine, "--spark-master", "local[2]", "--json",
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
+        args = ("score", "--csv", str(source), "--out", str(out), "--model", str(spark_models),
+                "--engine", engine, "--spark-master", "local[2]", "--json")  # fmt: skip
+        if engine == "local":  # the reference: in this process (no interpreter start-up)
+            code, _, stderr = run_in_process(*args)
+        else:  # the Spark engine end to end: a real `bankml` process starting its own JVM
+            done = bankml_cli(*args)
+            code, stderr = done.returncode, done.stderr
+        assert code == 0, stderr
         outs[engine] = (out.read_bytes(), (tmp_path / f"{engine}.errors.csv").read_bytes())
     local = pd.read_csv(pd.io.common.BytesIO(outs["local"][0]))
     remote = pd.read_csv(pd.io.common.BytesIO(outs["spark"][0]))

@@ -235,16 +235,20 @@ def test_top_n_from_scores_excludes_train_items():
 
 def test_cli_recommend_in_process(small_bank_path, capsys):
     """`bankml recommend` through `bankml.cli.main`: offers exclude holdings, an unknown customer
-    is one error line, exit 2 (the subprocess run below is the slow tier's)."""
+    is one error line, exit 2 (the subprocess run below is the slow tier's). `--no-segments`
+    skips the auto-k segmentation fit, the costly part of this test: segment names entering the
+    model and its reasons are tests/model/test_recommend_quality.py's, and the subprocess run
+    below keeps the CLI's default (segments on) end to end."""
     from bankml.cli import main
 
     db = str(small_bank_path)
-    assert main(["recommend", "--db", db, "--customer", "12", "--top", "3", "--json"]) == 0
+    args = ["recommend", "--db", db, "--customer", "12", "--top", "3", "--json", "--no-segments"]
+    assert main(args) == 0
     payload = json.loads(capsys.readouterr().out)
     held = {h["product_id"] for h in payload["holdings"]}
     assert len(payload["recommendations"]) == 3
     assert not held & {r["product_id"] for r in payload["recommendations"]}
-    assert main(["recommend", "--db", db, "--customer", "999999"]) == 2
+    assert main(["recommend", "--db", db, "--customer", "999999", "--no-segments"]) == 2
     err = capsys.readouterr().err
     errors = [line for line in err.splitlines() if line.startswith("bankml recommend: error:")]
     assert len(errors) == 1 and "unknown customer id 999999" in errors[0]

@@ -9,16 +9,15 @@ from unittest import mock
 import pytest
 
 from bankml import model_card, registry
-from bankml.default import loan_frame, train_default
 from bankml.errors import ModelError
 
 SENTINEL_NAME = "bankml-unsafe-sentinel"
 
 
 @pytest.fixture(scope="module")
-def trained(small_bank_path):
-    frame = loan_frame(small_bank_path).head(1200)
-    return train_default(frame, candidates=["logistic"], cv=3)
+def trained(quick_bank_model):
+    """The run's shared quick TrainResult (built once for the model and page tests too)."""
+    return quick_bank_model[0]
 
 
 @pytest.fixture()

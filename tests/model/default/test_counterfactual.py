@@ -17,8 +17,8 @@ def frame(small_bank_path):
 
 
 @pytest.fixture(scope="module")
-def model(frame):
-    return DefaultModel(candidate="lightgbm", cv=3).fit(frame, frame["defaulted"])
+def model(fitted_default):
+    return fitted_default("lightgbm")
 
 
 @pytest.fixture(scope="module")

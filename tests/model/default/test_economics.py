@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from bankml.config import LendingEconomics
-from bankml.default import DefaultModel, economics, loan_frame
+from bankml.default import economics, loan_frame
 from bankml.default.calibration import Calibrator
 from bankml.default.cutoff import GRADES, PD_CAP, PD_FLOOR, grade, master_scale
 from bankml.errors import InputError
@@ -20,8 +20,8 @@ def frame(small_bank_path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def model(frame):
-    return DefaultModel(candidate="lightgbm", cv=3).fit(frame, frame["defaulted"])
+def model(fitted_default):
+    return fitted_default("lightgbm")
 
 
 def _schedule_balances(amount, annual_rate, term, months):

@@ -32,18 +32,20 @@ def test_scorecard_batch_and_one_applicant_equal_the_optbinning_path(frame):
     pd.testing.assert_frame_equal(model.explain(one), plain.explain(one))
 
 
-def test_a_model_pickled_without_the_compiled_binning_compiles_it_on_first_use(frame):
-    model = DefaultModel(candidate="scorecard", cv=3).fit(frame, frame["defaulted"])
+def test_a_model_pickled_without_the_compiled_binning_compiles_it_on_first_use(
+    frame, fitted_default
+):
+    model = fitted_default("scorecard", behaviour=False)
     expected = model.score_frame(frame.head(50))
     del model.__dict__["binning_"]  # as unpickled from before the compiled binning existed
     pd.testing.assert_frame_equal(model.score_frame(frame.head(50)), expected)
     assert model.binning_ is not None
 
 
-def test_bench_speed_rows_judge_the_issue_targets(frame):
+def test_bench_speed_rows_judge_the_issue_targets(frame, fitted_default):
     from bankml.bench.default import _speed_rows
 
-    model = DefaultModel(candidate="scorecard", cv=3).fit(frame, frame["defaulted"])
+    model = fitted_default("scorecard", behaviour=False)
     single, batch = _speed_rows(model, frame.head(300))
     assert "counterfactual" in single.metric and single.target == "< 10 ms"
     assert single.passed == (single.value < 10)
@@ -52,8 +54,8 @@ def test_bench_speed_rows_judge_the_issue_targets(frame):
 
 
 @pytest.fixture(scope="module")
-def lightgbm(frame) -> DefaultModel:
-    return DefaultModel(candidate="lightgbm", cv=3).fit(frame, frame["defaulted"])
+def lightgbm(fitted_default) -> DefaultModel:
+    return fitted_default("lightgbm", behaviour=False)
 
 
 def test_lightgbm_compiled_path_equals_the_scikit_learn_path(lightgbm, frame):
@@ -75,7 +77,9 @@ def test_lightgbm_compiled_path_equals_the_scikit_learn_path(lightgbm, frame):
         assert lightgbm.counterfactual(one) == plain.counterfactual(one)
 
 
-def test_lightgbm_reasons_are_path_attributions_and_treeshap_stays_available(lightgbm, frame):
+def test_lightgbm_reasons_are_path_attributions_and_treeshap_stays_available(
+    lightgbm, frame, fitted_default
+):
     from bankml.default.estimator import EXACT_NOTE, PATH_NOTE
 
     rows = frame.head(300)
@@ -89,7 +93,7 @@ def test_lightgbm_reasons_are_path_attributions_and_treeshap_stays_available(lig
     scored = lightgbm.score_frame(rows)
     np.testing.assert_allclose(scored["pd"], lightgbm.predict_pd(rows), rtol=0, atol=1e-12)
     assert lightgbm.reasons_note() == PATH_NOTE
-    card = DefaultModel(candidate="scorecard", cv=3).fit(frame, frame["defaulted"])
+    card = fitted_default("scorecard", behaviour=False)
     assert card.reasons_note() == EXACT_NOTE
 
 

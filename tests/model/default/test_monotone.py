@@ -15,8 +15,8 @@ def frame(small_bank_path):
 
 
 @pytest.fixture(scope="module")
-def monotone_model(frame):
-    return DefaultModel(candidate="lightgbm (monotone)", cv=3).fit(frame, frame["defaulted"])
+def monotone_model(fitted_default):
+    return fitted_default("lightgbm (monotone)")
 
 
 def _pd_along(model, rows, feature, grid):
@@ -45,9 +45,9 @@ def test_pd_moves_one_way_along_a_constrained_input(
     assert monotone_model.pipeline_.named_steps["clf"].directions_[feature] == direction
 
 
-def test_unconstrained_lightgbm_is_not_monotone_there(frame):
+def test_unconstrained_lightgbm_is_not_monotone_there(frame, fitted_default):
     """The test above can fail: plain boosting wiggles along the same grid."""
-    model = DefaultModel(candidate="lightgbm", cv=3).fit(frame, frame["defaulted"])
+    model = fitted_default("lightgbm")
     rows = frame.sample(200, random_state=3)
     curves = _pd_along(model, rows, "credit_score", np.arange(450, 851, 25))
     assert np.any(np.diff(curves, axis=1) > 1e-9)

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from bankml.default import reasons
-from bankml.default.estimator import DefaultModel
 from bankml.default.features import loan_frame
 
 
@@ -17,8 +16,8 @@ def frame(small_bank_path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module", params=["logistic", "lightgbm", "scorecard"])
-def model(request, frame):
-    return DefaultModel(candidate=request.param, cv=3).fit(frame, frame["defaulted"])
+def model(request, fitted_default):
+    return fitted_default(request.param, behaviour=False)
 
 
 def test_loan_to_income_is_one_reason_when_the_model_derives_it(model, frame):
@@ -41,10 +40,10 @@ def test_loan_to_income_is_one_reason_when_the_model_derives_it(model, frame):
     assert one.attrs["base"] + one["contribution"].sum() == pytest.approx(one.attrs["score"])
 
 
-def test_a_high_loan_to_income_is_named_loan_to_income_not_loan_amount(frame):
+def test_a_high_loan_to_income_is_named_loan_to_income_not_loan_amount(frame, fitted_default):
     """Amount and income moving together (amount x3 on the same income) is the ratio moving: the
     top reason of a stretched applicant names loan-to-income, never loan amount alone."""
-    model = DefaultModel(candidate="logistic", cv=3).fit(frame, frame["defaulted"])
+    model = fitted_default("logistic", behaviour=False)
     rows = frame.head(200).copy()
     rows["loan_amount"] = rows["annual_income"] * 1.5  # a loan of 1.5 years' income
     scored = model.score_frame(rows)
@@ -65,10 +64,10 @@ def test_points_follow_the_scorecard_convention(model, frame):
     assert lowering["text"].str.contains("lowers risk \\(\\+", regex=True).all()
 
 
-def test_scorecard_reason_points_move_with_the_points_table(frame):
+def test_scorecard_reason_points_move_with_the_points_table(frame, fitted_default):
     """For the scorecard, a reason's points differ between two applicants exactly by the points
     of their bins in the published table: one sign convention, one scale."""
-    model = DefaultModel(candidate="scorecard", cv=3).fit(frame, frame["defaulted"])
+    model = fitted_default("scorecard", behaviour=False)
     table = model.scorecard_table()
     prep = model.pipeline_.named_steps["prep"]
     rows = frame.head(300)

@@ -12,9 +12,8 @@ from bankml.default import scorecard as sc
 
 
 @pytest.fixture(scope="module")
-def bank_scorecard(small_bank_path):
-    frame = loan_frame(small_bank_path)
-    return DefaultModel(candidate="scorecard", cv=3).fit(frame, frame["defaulted"])
+def bank_scorecard(fitted_default):
+    return fitted_default("scorecard")
 
 
 @pytest.fixture(scope="module")

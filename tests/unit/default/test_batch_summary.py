@@ -10,11 +10,10 @@ import pytest
 from bankml.default import batch_summary
 from bankml.default.scoring import score_batch
 from synth.applicants import applicants
-from tests.bad_inputs.helpers import trained_model
 
 
-def test_results_lead_and_the_download_has_four_decimal_pds(small_bank_path):
-    model = trained_model(str(small_bank_path))[0]
+def test_results_lead_and_the_download_has_four_decimal_pds(logistic_model):
+    model = logistic_model[0]
     result = score_batch(applicants(30, seed=1), model)
     ordered = batch_summary.results_first(result.scored)
     assert list(ordered.columns[:6]) == [
@@ -43,8 +42,8 @@ def test_outcome_warns_when_rows_were_rejected():
     assert batch_summary.outcome(3, 0, 3)[0] == "error"
 
 
-def test_template_rows_differ_and_numbers_are_short(small_bank_path):
-    model = trained_model(str(small_bank_path))[0]
+def test_template_rows_differ_and_numbers_are_short(logistic_model):
+    model = logistic_model[0]
     raw = batch_summary.template(model.schema_)
     frame = pd.read_csv(io.BytesIO(raw))
     features = list(model.schema_.names)

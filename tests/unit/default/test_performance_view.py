@@ -8,12 +8,11 @@ import pandas as pd
 
 from bankml import registry
 from bankml.default import performance_view
-from tests.bad_inputs.helpers import trained_registry
 
 
-def test_view_is_stored_once_and_read_back_exactly(small_bank_path, tmp_path):
+def test_view_is_stored_once_and_read_back_exactly(logistic_bank_model, tmp_path):
     models = tmp_path / "models"
-    shutil.copytree(trained_registry(str(small_bank_path)), models)
+    shutil.copytree(logistic_bank_model, models)
     built = performance_view.ensure(models)
     folder = registry.model_folder(models)
     card = registry.verify(folder)
@@ -28,9 +27,9 @@ def test_view_is_stored_once_and_read_back_exactly(small_bank_path, tmp_path):
     assert performance_view.load(folder, "0" * 64) is None
 
 
-def test_ensure_does_not_rebuild_a_stored_view(small_bank_path, tmp_path, monkeypatch):
+def test_ensure_does_not_rebuild_a_stored_view(logistic_bank_model, tmp_path, monkeypatch):
     models = tmp_path / "models"
-    shutil.copytree(trained_registry(str(small_bank_path)), models)
+    shutil.copytree(logistic_bank_model, models)
     performance_view.ensure(models)
 
     def fail(*args, **kwargs):

@@ -15,17 +15,16 @@ from bankml.default.batch_summary import template
 from bankml.default.scoring import score_batch
 from bankml.errors import InputError
 from synth.applicants import SHIFTS, applicants
-from tests.bad_inputs.helpers import trained_model, trained_registry
 
 
 @pytest.fixture(scope="module")
-def model(small_bank_path):
-    return trained_model(str(small_bank_path))[0]
+def model(logistic_model):
+    return logistic_model[0]
 
 
 @pytest.fixture(scope="module")
-def registry(small_bank_path):
-    return trained_registry(str(small_bank_path))
+def registry(logistic_bank_model):
+    return logistic_bank_model
 
 
 @pytest.fixture(scope="module")
