@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 
+import joblib
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
@@ -37,8 +38,9 @@ SMALL_BATCH = 2_000  # rows: below this, starting LightGBM's thread pool costs m
 
 def _threads(Xt: np.ndarray) -> dict:
     """LightGBM predict arguments: one thread for small inputs (one applicant's predict took
-    25 ms with the thread pool on a busy machine, 0.3 ms on one thread), its default otherwise."""
-    return {"num_threads": 1} if len(Xt) < SMALL_BATCH else {}
+    25 ms with the thread pool on a busy machine, 0.3 ms on one thread), every core this
+    process may use for a batch (the fitted booster keeps the one thread it was trained with)."""
+    return {"num_threads": 1 if len(Xt) < SMALL_BATCH else joblib.cpu_count()}
 
 
 class DefaultModel(PDModel):
