@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from bankml.default import cutoff
+from bankml.default import cutoff, pdmodel
 from bankml.default.behaviour import behaviour_columns
 from bankml.default.blend import BlendModel
 from bankml.default.calibration import PD_CAP, PD_FLOOR
@@ -122,7 +122,11 @@ def _reference(model: BlendModel, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=columns)
 
 
-def test_batch_scoring_equals_the_slow_reference(blend, rows):
+@pytest.mark.parametrize("chunk_rows", [None, 700])
+def test_batch_scoring_equals_the_slow_reference(blend, rows, chunk_rows, monkeypatch):
+    """Whole (one call, LightGBM on every core) and in chunks on a pool of threads."""
+    if chunk_rows:
+        monkeypatch.setattr(pdmodel, "CHUNK_ROWS", chunk_rows)
     assert blend._derived_reasons() == {"loan_to_income"}
     fast = blend.score_frame(rows).reset_index(drop=True)
     slow = _reference(blend, rows)
@@ -159,3 +163,15 @@ def test_one_applicant_scores_as_in_the_batch(blend, rows):
         one = blend.score_frame(rows.iloc[[i]])
         np.testing.assert_allclose(one["pd"], batch["pd"].iloc[[i]], rtol=0, atol=1e-12)
         assert one.iloc[0, 1:].tolist() == batch.iloc[i, 1:].tolist()
+
+
+def test_row_chunks_on_threads_equal_one_call(blend, rows, monkeypatch):
+    """Scores, contributions and PD-only scores in chunks on a thread pool are bit-identical to
+    one call over the whole frame (rows are scored independently)."""
+    whole_contrib = blend.contributions(rows)
+    whole_score = blend.decision_function(rows)
+    monkeypatch.setattr(pdmodel, "CHUNK_ROWS", 512)
+    chunked_contrib = blend.contributions(rows)
+    for whole, chunked in zip(whole_contrib, chunked_contrib, strict=True):
+        np.testing.assert_array_equal(whole, chunked)
+    np.testing.assert_array_equal(whole_score, blend.decision_function(rows))
