@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import warnings
 
-import joblib
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
@@ -33,17 +32,13 @@ PATH_NOTE = (
     "the score; they are not Shapley values, and inputs split near the top of the trees can "
     "get more credit than their fair share."
 )
-SMALL_BATCH = 2_000  # rows: below this, starting LightGBM's thread pool costs more than the work
 
 
-def _threads(Xt: np.ndarray, threads: int | None = None) -> dict:
-    """LightGBM predict arguments: `threads` when the caller chose (a chunk of a batch already
-    scored on a pool of threads), else one thread for small inputs (one applicant's predict took
-    25 ms with the thread pool on a busy machine, 0.3 ms on one thread) and every core this
-    process may use for a batch (the fitted booster keeps the one thread it was trained with)."""
-    if threads is None:
-        threads = 1 if len(Xt) < SMALL_BATCH else joblib.cpu_count()
-    return {"num_threads": threads}
+def _threads(threads: int | None) -> dict:
+    """LightGBM predict arguments: one thread unless the caller asks for more. A batch is
+    parallelised by row chunks on a thread pool (`pdmodel.in_row_chunks`); LightGBM's own
+    OpenMP pool cost one applicant 25 ms on a busy machine (0.3 ms on one thread)."""
+    return {"num_threads": threads or 1}
 
 
 class DefaultModel(PDModel):
@@ -168,9 +163,9 @@ class DefaultModel(PDModel):
         clf = self._clf()
         if hasattr(clf, "booster_"):
             if contributions:
-                raw = clf.booster_.predict(Xt, pred_contrib=True, **_threads(Xt, threads))
+                raw = clf.booster_.predict(Xt, pred_contrib=True, **_threads(threads))
                 return raw.sum(axis=1), raw[:, :-1], raw[:, -1]
-            return clf.booster_.predict(Xt, raw_score=True, **_threads(Xt, threads)), None, None
+            return clf.booster_.predict(Xt, raw_score=True, **_threads(threads)), None, None
         if hasattr(clf, "get_feature_importance"):  # CatBoost: exact TreeSHAP of its trees
             if contributions:
                 from catboost import Pool
@@ -196,7 +191,7 @@ class DefaultModel(PDModel):
         Xt = self._transform(X)
         paths = None if exact_shap else self._paths()
         if paths is not None:  # one pred_leaf pass gives the score and the path attributions
-            leaves = self._clf().booster_.predict(Xt, pred_leaf=True, **_threads(Xt, threads))
+            leaves = self._clf().booster_.predict(Xt, pred_leaf=True, **_threads(threads))
             score, contrib = paths.score_and_contributions(leaves)
             return score, contrib, np.full(len(score), paths.base)
         score, contrib, base = self._score_and_contrib(Xt, True, threads)

@@ -39,23 +39,30 @@ def _is_matrix(X) -> bool:
     return not all(isinstance(c, str) for c in X.columns)
 
 
-CHUNK_ROWS = 16_384  # rows a worker scores at a time: a chunk's arrays stay in cache
+CHUNK_ROWS = 16_384  # most rows a worker scores at a time: a chunk's arrays stay in cache
+MIN_CHUNK_ROWS = 2_000  # fewer rows than this are not worth a thread of their own
 
 
 def in_row_chunks(score, X: pd.DataFrame, chunk_rows: int | None = None):
-    """`score(rows, threads)` over X in row chunks, the chunks on a pool of every core this
-    process may use and each chunk's LightGBM on one thread; the outputs (an array or a tuple
-    of arrays) joined in row order. Rows are scored independently, so the result equals one
-    call on the whole frame; LightGBM, numpy and scipy's products release the GIL, so the
-    chunks' transform, trees and path tables run side by side. Up to `chunk_rows` rows: one
-    call, the model choosing its threads (`chunk_rows` None: CHUNK_ROWS)."""
+    """`score(rows, threads=1)` over X in row chunks on a pool of every core this process may
+    use; the outputs (an array or a tuple of arrays) joined in row order.
+
+    Rows are scored independently, so the result equals one call on the whole frame. LightGBM
+    (one thread per call: no OpenMP pool spinning beside Spark's workers or a busy server),
+    numpy and scipy's products release the GIL, so the chunks' transforms, trees and path
+    tables run side by side. Chunks hold at most `chunk_rows` (None: CHUNK_ROWS) and at least
+    MIN_CHUNK_ROWS rows; a frame that makes one chunk is one plain call.
+    """
     chunk_rows = chunk_rows or CHUNK_ROWS
-    if len(X) <= chunk_rows:
-        return score(X, None)
-    starts = range(0, len(X), chunk_rows)
-    workers = min(joblib.cpu_count(), len(starts))
-    with ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(lambda s: score(X.iloc[s : s + chunk_rows], 1), starts))
+    if len(X) < 2 * MIN_CHUNK_ROWS and len(X) <= chunk_rows:  # one applicant, a small upload
+        return score(X, 1)
+    workers = joblib.cpu_count()
+    size = min(chunk_rows, max(MIN_CHUNK_ROWS, -(-len(X) // workers)))
+    if len(X) <= size:
+        return score(X, 1)
+    starts = range(0, len(X), size)
+    with ThreadPoolExecutor(min(workers, len(starts))) as pool:
+        parts = list(pool.map(lambda s: score(X.iloc[s : s + size], 1), starts))
     if isinstance(parts[0], tuple):
         return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
     return np.concatenate(parts)
@@ -205,7 +212,7 @@ class PDModel(ClassifierMixin, BaseEstimator):
         return X.assign(**converted) if converted else X
 
     def _raw_score(self, X: pd.DataFrame, threads: int | None = None) -> np.ndarray:
-        """Log-odds of a prepared frame; `threads`: LightGBM's (None: the model chooses)."""
+        """Log-odds of a prepared frame; `threads`: LightGBM's (None: one)."""
         raise NotImplementedError
 
     def _contributions(

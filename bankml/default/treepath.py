@@ -13,8 +13,8 @@ root's expectation plus its features' moves, and per model
 
 with base the sum of the roots' expectations. All of this depends only on the leaf a row lands
 in, so it is precomputed as a (leaves x features) table; scoring a batch is LightGBM's
-`pred_leaf=True` (as fast as its raw-score prediction) and one sparse gather-sum. No per-row
-Python.
+`pred_leaf=True` (as fast as its raw-score prediction) and a sparse gather-sum per chunk of
+rows. No per-row Python.
 
 Known bias (why this is not SHAP): a path attribution credits a feature only at the splits on
 the row's own path, in the tree's order; features split near the root tend to get more credit
