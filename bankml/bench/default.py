@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from bankml.bench import BenchRow
+from bankml.bench.default_speed import speed_rows
 
 SECTION = "default"
 
@@ -185,81 +186,6 @@ def _review_rows(result, frame) -> list[BenchRow]:
     ]
 
 
-def _speed_rows(model, frame) -> list[BenchRow]:
-    """Issue 16's speed targets: one applicant (PD, grade, reasons and the counterfactual the
-    page shows for a decline) and a batch with reasons, beside PD-only scoring of the same batch."""
-    one = frame.iloc[[0]]
-    model.score_frame(one)
-    timings = []
-    for i in range(60):
-        row = frame.iloc[[i % len(frame)]]
-        started = time.perf_counter()
-        scored = model.score_frame(row)
-        model.counterfactual(row, current_pd=float(scored["pd"].iloc[0]))
-        timings.append(time.perf_counter() - started)
-    single_ms = float(np.median(timings) * 1000)
-    batch = frame.sample(min(len(frame), 100_000), replace=len(frame) < 100_000, random_state=0)
-    started = time.perf_counter()
-    model.score_frame(batch)
-    rate = len(batch) / (time.perf_counter() - started)
-    started = time.perf_counter()
-    model.predict_pd(batch)
-    pd_only = len(batch) / (time.perf_counter() - started)
-    rows = [
-        BenchRow(
-            SECTION,
-            "one applicant: PD + grade + reasons + counterfactual, median",
-            single_ms,
-            "ms",
-            target="< 10 ms",
-            passed=single_ms < 10,
-        ),
-        BenchRow(
-            SECTION,
-            f"batch scoring with reasons ({len(batch):,} rows)",
-            rate,
-            "rows/s",
-            baseline=pd_only,
-            baseline_name="PD only, no reasons",
-            target=">= 100,000 rows/s",
-            passed=rate >= 100_000,
-        ),
-    ]
-    return rows + _attribution_rows(model, batch.head(2_000))
-
-
-def _attribution_rows(model, sample) -> list[BenchRow]:
-    """For a model whose reasons are not exact Shapley values (LightGBM's path attributions):
-    their speed beside exact TreeSHAP on the same rows, and how often the top factor agrees."""
-    from bankml.default.estimator import EXACT_NOTE
-
-    if model.reasons_note() == EXACT_NOTE:
-        return []
-    started = time.perf_counter()
-    _, exact, _ = model.contributions(sample, exact_shap=True)
-    exact_rate = len(sample) / (time.perf_counter() - started)
-    started = time.perf_counter()
-    _, path, _ = model.contributions(sample)
-    path_rate = len(sample) / (time.perf_counter() - started)
-    agree = float(np.mean(np.argmax(path, axis=1) == np.argmax(exact, axis=1)))
-    return [
-        BenchRow(
-            SECTION,
-            f"reasons' attributions, {len(sample):,} loans: path table (exact in the sum)",
-            path_rate,
-            "rows/s",
-            baseline=exact_rate,
-            baseline_name="exact TreeSHAP, same rows",
-        ),
-        BenchRow(
-            SECTION,
-            f"reasons' top factor equals exact TreeSHAP's ({len(sample):,} loans)",
-            agree,
-            baseline_name="share of rows",
-        ),
-    ]
-
-
 def _fixed_candidate(name: str, target: str, protected: tuple[str, ...] = ()):
     """A train_fn fitting one fixed candidate (no selection) on whatever rows it is given,
     without the `protected` columns (the same inputs as the any-CSV path's default)."""
@@ -390,7 +316,7 @@ def run(quick: bool = False) -> list[BenchRow]:
             passed=time.perf_counter() - started <= 60,
         )
     )
-    rows.extend(_speed_rows(quick_result.model, frame))
+    rows.extend(speed_rows(quick_result.model, frame))
     rows.extend(reject_rows(quick_result, frame, apps, truth))
     rows.extend(_german_rows())
     return rows

@@ -128,14 +128,14 @@ class BlendModel(PDModel):
         notes = {m.reasons_note() for m in self.members_}
         return next((n for n in notes if n != EXACT_NOTE), EXACT_NOTE)
 
-    def _raw_score(self, X: pd.DataFrame) -> np.ndarray:
+    def _raw_score(self, X: pd.DataFrame, threads: int | None = None) -> np.ndarray:
         # members read the frame prepared by the same schema
-        return blend_score([m._raw_score(X) for m in self.members_], self.weights_)
+        return blend_score([m._raw_score(X, threads) for m in self.members_], self.weights_)
 
     def _contributions(
-        self, X: pd.DataFrame, exact_shap: bool = False
+        self, X: pd.DataFrame, exact_shap: bool = False, threads: int | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        parts = [m._contributions(X, exact_shap=exact_shap) for m in self.members_]
+        parts = [m._contributions(X, exact_shap, threads) for m in self.members_]
         return tuple(blend_score([p[i] for p in parts], self.weights_) for i in range(3))
 
 

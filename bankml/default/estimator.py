@@ -32,13 +32,13 @@ PATH_NOTE = (
     "the score; they are not Shapley values, and inputs split near the top of the trees can "
     "get more credit than their fair share."
 )
-SMALL_BATCH = 2_000  # rows: below this, starting LightGBM's thread pool costs more than the work
 
 
-def _threads(Xt: np.ndarray) -> dict:
-    """LightGBM predict arguments: one thread for small inputs (one applicant's predict took
-    25 ms with the thread pool on a busy machine, 0.3 ms on one thread), its default otherwise."""
-    return {"num_threads": 1} if len(Xt) < SMALL_BATCH else {}
+def _threads(threads: int | None) -> dict:
+    """LightGBM predict arguments: one thread unless the caller asks for more. A batch is
+    parallelised by row chunks on a thread pool (`pdmodel.in_row_chunks`); LightGBM's own
+    OpenMP pool cost one applicant 25 ms on a busy machine (0.3 ms on one thread)."""
+    return {"num_threads": threads or 1}
 
 
 class DefaultModel(PDModel):
@@ -156,14 +156,16 @@ class DefaultModel(PDModel):
         clf = self.pipeline_.named_steps["clf"]
         return getattr(clf, "estimator_", clf)
 
-    def _score_and_contrib(self, Xt: np.ndarray, contributions: bool) -> tuple:
+    def _score_and_contrib(
+        self, Xt: np.ndarray, contributions: bool, threads: int | None = None
+    ) -> tuple:
         """Raw log-odds score, and per-transformed-column contributions plus base when asked."""
         clf = self._clf()
         if hasattr(clf, "booster_"):
             if contributions:
-                raw = clf.booster_.predict(Xt, pred_contrib=True, **_threads(Xt))
+                raw = clf.booster_.predict(Xt, pred_contrib=True, **_threads(threads))
                 return raw.sum(axis=1), raw[:, :-1], raw[:, -1]
-            return clf.booster_.predict(Xt, raw_score=True, **_threads(Xt)), None, None
+            return clf.booster_.predict(Xt, raw_score=True, **_threads(threads)), None, None
         if hasattr(clf, "get_feature_importance"):  # CatBoost: exact TreeSHAP of its trees
             if contributions:
                 from catboost import Pool
@@ -180,19 +182,19 @@ class DefaultModel(PDModel):
             return score, None, None
         return logit(clf.predict_proba(Xt)[:, 1]), None, None
 
-    def _raw_score(self, X: pd.DataFrame) -> np.ndarray:
-        return self._score_and_contrib(self._transform(X), False)[0]
+    def _raw_score(self, X: pd.DataFrame, threads: int | None = None) -> np.ndarray:
+        return self._score_and_contrib(self._transform(X), False, threads)[0]
 
     def _contributions(
-        self, X: pd.DataFrame, exact_shap: bool = False
+        self, X: pd.DataFrame, exact_shap: bool = False, threads: int | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         Xt = self._transform(X)
         paths = None if exact_shap else self._paths()
         if paths is not None:  # one pred_leaf pass gives the score and the path attributions
-            leaves = self._clf().booster_.predict(Xt, pred_leaf=True, **_threads(Xt))
+            leaves = self._clf().booster_.predict(Xt, pred_leaf=True, **_threads(threads))
             score, contrib = paths.score_and_contributions(leaves)
             return score, contrib, np.full(len(score), paths.base)
-        score, contrib, base = self._score_and_contrib(Xt, True)
+        score, contrib, base = self._score_and_contrib(Xt, True, threads)
         if contrib is None:
             raise InputError(f"{self.candidate} has no exact additive explanation")
         return score, contrib @ self.attribution_, base

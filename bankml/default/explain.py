@@ -78,7 +78,7 @@ def score_with_reasons(model, frame: pd.DataFrame) -> pd.DataFrame:
     reasons are grouped as in `explain_one` (loan-to-income, not its two halves) and never name
     a `not_reasons` input (the economy)."""
     X = model._prepare(frame)
-    score, contrib, _ = model._contributions(X)
+    score, contrib, _ = model._batch_contributions(X)  # a large frame on every core
     pd_ = model.calibrator_.transform(score)
     derived = model._derived_reasons()
     shown, grouped, names = reasons.grouped(X, contrib, model.features_, derived)
@@ -119,7 +119,7 @@ def feature_importance(model, frame: pd.DataFrame) -> pd.DataFrame:
     """Global importance: mean |contribution| per reason over a frame (log-odds units), reasons
     grouped as in `explain_one`."""
     X = model._prepare(frame)
-    _, contrib, _ = model._contributions(X)
+    _, contrib, _ = model._batch_contributions(X)
     _, contrib, names = reasons.grouped(X, contrib, model.features_, model._derived_reasons())
     values = np.abs(contrib).mean(axis=0)
     return pd.DataFrame({"feature": names, "importance": values}).sort_values(
