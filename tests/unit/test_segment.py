@@ -354,3 +354,22 @@ def test_fixed_k_stability_and_silhouette_run_single_threaded(monkeypatch):
     frame, _ = blobs(centers=4, seed=1)
     segment_customers(frame, k=4, features=BLOB_FEATURES, n_init=2)
     assert seen == {"stability": 1, "silhouette": 1}
+
+
+def test_sweep_silhouette_from_shared_distances_equals_sklearns_per_k():
+    """The sweep computes its sample's distances once for every k: each k's silhouette must be
+    exactly what silhouette_score gives on the same sample and that k's labels."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    frame, _ = blobs(n=900, centers=4, seed=3)
+    model = CustomerSegmenter(
+        k="auto", k_range=(2, 5), features=BLOB_FEATURES, silhouette_sample=300, rescale=False
+    ).fit(frame)
+    Z = model.scaler_.transform(model._raw(frame, model.features_))
+    rng = np.random.default_rng(model.random_state)
+    sample = np.sort(rng.choice(len(Z), size=300, replace=False))
+    for k in range(2, 6):
+        labels = KMeans(n_clusters=k, n_init=3, random_state=model.random_state).fit(Z).labels_
+        expected = silhouette_score(Z[sample], labels[sample])
+        assert model.k_scores_.loc[k, "silhouette"] == pytest.approx(expected, rel=1e-12)
