@@ -354,3 +354,57 @@ def test_fixed_k_stability_and_silhouette_run_single_threaded(monkeypatch):
     frame, _ = blobs(centers=4, seed=1)
     segment_customers(frame, k=4, features=BLOB_FEATURES, n_init=2)
     assert seen == {"stability": 1, "silhouette": 1}
+
+
+def test_sweep_silhouette_from_shared_distances_equals_sklearns_per_k():
+    """The sweep computes its sample's distances once for every k: each k's silhouette must be
+    exactly what silhouette_score gives on the same sample and that k's labels."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    frame, _ = blobs(n=900, centers=4, seed=3)
+    model = CustomerSegmenter(
+        k="auto", k_range=(2, 5), features=BLOB_FEATURES, silhouette_sample=300, rescale=False
+    ).fit(frame)
+    Z = model.scaler_.transform(model._raw(frame, model.features_))
+    rng = np.random.default_rng(model.random_state)
+    sample = np.sort(rng.choice(len(Z), size=300, replace=False))
+    for k in range(2, 6):
+        labels = KMeans(n_clusters=k, n_init=3, random_state=model.random_state).fit(Z).labels_
+        expected = silhouette_score(Z[sample], labels[sample])
+        assert model.k_scores_.loc[k, "silhouette"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_bench_measures_the_sampled_fit_against_a_full_fit_from_its_centres():
+    """A fit on a sample then assigning everyone is compared with a full Lloyd fit started from
+    its centres: the full fit can only lower the inertia, and on clear blobs both agree."""
+    from bankml.bench.segment import _speed_rows, sample_against_full
+
+    frame, truth = blobs(n=3_000, centers=4, seed=2)
+    fixed = CustomerSegmenter(
+        k=4, features=BLOB_FEATURES, sweep_sample=500, fit_sample=800, n_init=2
+    ).fit(frame)
+    result = sample_against_full(fixed, fixed.transform(frame), truth)
+    assert result["full_inertia"] <= result["sampled_inertia"] * (1 + 1e-9)
+    assert result["sampled_vs_full_ari"] > 0.99 and result["sampled_truth_ari"] > 0.99
+    assert "sampled_truth_ari" not in sample_against_full(fixed, fixed.transform(frame), None)
+    speed = {
+        "k": 4,
+        "algorithm": "KMeans",
+        "feature_seconds": 2.0,
+        "fit_seconds": 1.0,
+        "sweep_seconds": 3.0,
+        "plain_seconds": 0.5,
+        "feature_cpu": 1.0,
+        "sweep_cpu": 2.0,
+        "fit_cpu": 0.5,
+        "plain_cpu": 0.25,
+        "fit_sample": 800,
+        **result,
+    }
+    rows = {row.metric: row for row in _speed_rows("1000k", speed, 0.0, 1.0)}
+    cpu = rows["1000k: CPU s (all threads) features / sweep / fit"]
+    assert cpu.value == 3.5 and cpu.baseline == 0.25
+    inertia = rows["1000k: inertia, fit on 800 then assign all"]
+    assert inertia.value == result["sampled_inertia"] and inertia.baseline == result["full_inertia"]
+    assert rows["1000k: ARI vs truth, fit on a sample then assign"].value > 0.99
