@@ -19,13 +19,13 @@ Speed: features, the k="auto" sweep and the fit at the chosen k on a 100k (quick
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bankml.bench import BenchRow, in_subprocess
+from bankml.bench.segment_speed import TRUE_K, speed_rows
 from synth.scenarios import SCENARIOS
 
 if TYPE_CHECKING:
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 SECTION = "segment"
-TRUE_K = 7
 CEILING_FOR_K = 0.85  # the k target applies where the ceiling's accuracy reaches this
 QUICK_CUSTOMERS = 3_000  # --quick runs every scenario of the matrix at this size
 
@@ -161,106 +160,6 @@ def no_clusters(n: int = 10_000, seed: int = 5) -> dict:
     return {"k": model.k_, "reason": model.choice_.reason}
 
 
-def measure(path: str) -> dict:
-    """Child process: features, the k="auto" sweep and the fit at the chosen k, on one bank.
-
-    Each step's wall time and its CPU time (all threads of the process): on the shared machine the
-    wall time mostly measures the load, the CPU time what the step costs.
-    """
-    from sklearn.cluster import KMeans
-
-    from bankml.segment import CustomerSegmenter, customer_features
-
-    def clock() -> tuple[float, float]:
-        return time.perf_counter(), time.process_time()
-
-    def since(start: tuple[float, float]) -> tuple[float, float]:
-        wall, cpu = clock()
-        return wall - start[0], cpu - start[1]
-
-    started = clock()
-    X = customer_features(path)
-    feature_seconds, feature_cpu = since(started)
-    started = clock()
-    auto = CustomerSegmenter(k="auto").fit(X)
-    sweep_seconds, sweep_cpu = since(started)
-    k = auto.k_ or TRUE_K
-    started = clock()
-    fixed = CustomerSegmenter(k=k).fit(X)
-    fit_seconds, fit_cpu = since(started)
-    Z = fixed.transform(X)
-    started = clock()
-    fixed.predict(X)
-    assign_seconds, _ = since(started)
-    started = clock()
-    KMeans(n_clusters=k, n_init=1, random_state=0).fit(Z)
-    plain_seconds, plain_cpu = since(started)
-    sampled = sample_against_full(fixed, Z, _truth(path, X.index))
-    return {
-        **sampled,
-        "customers": len(X),
-        "k": auto.k_,
-        "feature_seconds": feature_seconds,
-        "sweep_seconds": sweep_seconds,
-        "fit_seconds": fit_seconds,
-        "plain_seconds": plain_seconds,
-        "assign_seconds": assign_seconds,
-        "feature_cpu": feature_cpu,
-        "sweep_cpu": sweep_cpu,
-        "fit_cpu": fit_cpu,
-        "plain_cpu": plain_cpu,
-        "fit_sample": fixed.fit_sample,
-        "algorithm": type(fixed.model_).__name__,
-        "load": os.getloadavg()[0],
-    }
-
-
-def _truth(path: str, index: pd.Index) -> np.ndarray | None:
-    """truth_segments aligned to the feature rows (a DuckDB bank or a Parquet lake), if present."""
-    from bankml import data, lake
-
-    if lake.is_lake(path):
-        with lake.connect(path) as con:
-            present = {row[0] for row in con.execute("SHOW TABLES").fetchall()}
-            if "truth_segments" not in present:
-                return None
-            truth = con.execute("SELECT customer_id, segment FROM truth_segments").df()
-    else:
-        if "truth_segments" not in data.list_tables(path):
-            return None
-        truth = data.read_table("truth_segments", path, ["customer_id", "segment"])
-    return truth.set_index("customer_id")["segment"].reindex(index).to_numpy()
-
-
-def sample_against_full(fixed, Z: np.ndarray, truth: np.ndarray | None) -> dict:
-    """What fitting on a sample and assigning everyone costs: the segmenter's labels against a
-    full Lloyd fit on every row started from its centres (inertia, agreement, ARI vs truth)."""
-    import numpy as np
-    from sklearn.cluster import KMeans
-    from sklearn.metrics import adjusted_rand_score
-
-    centres = fixed.cluster_centers_
-    labels = fixed.labels_
-    inertia = float(
-        sum(
-            ((Z[i : i + 200_000] - centres[labels[i : i + 200_000]]) ** 2).sum()
-            for i in range(0, len(Z), 200_000)
-        )
-    )
-    started = time.perf_counter()
-    full = KMeans(n_clusters=len(centres), init=centres, n_init=1, random_state=0).fit(Z)
-    result = {
-        "sampled_inertia": inertia,
-        "full_inertia": float(full.inertia_),
-        "full_seconds": time.perf_counter() - started,
-        "sampled_vs_full_ari": float(adjusted_rand_score(labels, full.labels_)),
-    }
-    if truth is not None and not np.isnan(truth.astype(float)).any():
-        result["sampled_truth_ari"] = float(adjusted_rand_score(truth, labels))
-        result["full_truth_ari"] = float(adjusted_rand_score(truth, full.labels_))
-    return result
-
-
 def _quality_rows(name: str, role: str, r: dict) -> list[BenchRow]:
     label = f"{role} {name} ({r['customers']:,} customers)"
     k_applies = r["ceiling_accuracy"] >= CEILING_FOR_K
@@ -303,92 +202,6 @@ def _quality_rows(name: str, role: str, r: dict) -> list[BenchRow]:
     ]
 
 
-def _speed_rows(label: str, r: dict, peak_mb: float, scale: float) -> list[BenchRow]:
-    """Rows for one speed run; scale > 1 extrapolates to 1M customers (said in the name).
-
-    Features and memory grow linearly. The fit refines the centres on at most `fit_sample`
-    customers and then assigns everyone (as `predict` does), so it grows with the refined rows
-    plus the assignment of all. The sweep works on fixed-size samples (50k for the scores, 10k
-    for the choice) whatever the bank's size; only its final fit grows, like the fit.
-    """
-    note = f" (extrapolated from {1_000_000 / scale:,.0f} to 1M)" if scale > 1 else ""
-    measured = 1_000_000 / scale
-    refined = min(1_000_000, r.get("fit_sample", 1_000_000)) / min(
-        measured, r.get("fit_sample", measured)
-    )
-    fit = r["fit_seconds"] * refined + r.get("assign_seconds", 0.0) * (scale - 1)
-    grown = {
-        "feature_seconds": r["feature_seconds"] * scale,
-        "fit_seconds": fit,
-        "sweep_seconds": r["sweep_seconds"] + fit - r["fit_seconds"],
-    }
-    rows = []
-    for metric, key, limit in (
-        ("feature build (DuckDB)", "feature_seconds", 20),
-        (f"fit at chosen k={r['k']} ({r['algorithm']})", "fit_seconds", 10),
-        ("k='auto' sweep (scores, gap, stability)", "sweep_seconds", 90),
-    ):
-        value = grown[key]
-        rows.append(
-            BenchRow(
-                SECTION,
-                f"{label}: {metric}{note}",
-                value,
-                "s",
-                r["plain_seconds"] * scale,
-                "plain KMeans 1 init",
-                f"<= {limit} s at 1M",
-                value <= limit,
-            )
-        )
-    if "feature_cpu" in r and scale == 1:
-        rows.append(
-            BenchRow(
-                SECTION,
-                f"{label}: CPU s (all threads) features / sweep / fit",
-                r["feature_cpu"] + r["sweep_cpu"] + r["fit_cpu"],
-                "s",
-                r["plain_cpu"],
-                "plain KMeans 1 init",
-            )
-        )
-    if "sampled_inertia" in r:
-        rows.append(
-            BenchRow(
-                SECTION,
-                f"{label}: inertia, fit on {r['fit_sample']:,} then assign all",
-                r["sampled_inertia"],
-                baseline=r["full_inertia"],
-                baseline_name="full Lloyd fit from its centres",
-            )
-        )
-        rows.append(
-            BenchRow(SECTION, f"{label}: ARI sampled fit vs full fit", r["sampled_vs_full_ari"])
-        )
-    if "sampled_truth_ari" in r:
-        rows.append(
-            BenchRow(
-                SECTION,
-                f"{label}: ARI vs truth, fit on a sample then assign",
-                r["sampled_truth_ari"],
-                baseline=r["full_truth_ari"],
-                baseline_name="full Lloyd fit from its centres",
-            )
-        )
-    if peak_mb:
-        rows.append(
-            BenchRow(
-                SECTION,
-                f"{label}: peak RSS{note}",
-                peak_mb * scale,
-                "MB",
-                target="< 6000 MB at 1M",
-                passed=peak_mb * scale < 6000,
-            )
-        )
-    return rows
-
-
 def run(quick: bool = False) -> list[BenchRow]:
     rows: list[BenchRow] = []
     for name, spec in SCENARIOS.items():
@@ -414,8 +227,8 @@ def run(quick: bool = False) -> list[BenchRow]:
         made, _ = in_subprocess(
             "bankml.bench.segment.make_bank", customers=customers, path=path, scenario="default"
         )
-        result, peak = in_subprocess("bankml.bench.segment.measure", path=path)
+        result, peak = in_subprocess("bankml.bench.segment_speed.measure", path=path)
     label = f"{customers // 1000}k bank ({made['transactions'] / 1e6:.1f}M txns)"
-    rows.extend(_speed_rows(label, result, peak, 1_000_000 / customers))
+    rows.extend(speed_rows(label, result, peak, 1_000_000 / customers))
     rows.append(BenchRow(SECTION, f"{label}: machine load average during the run", result["load"]))
     return rows

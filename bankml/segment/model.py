@@ -221,19 +221,16 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
             return model.fit(Z)
 
     def _scores(
-        self, Z: np.ndarray, labels: np.ndarray, sample: np.ndarray, distances: np.ndarray | None
+        self, Z: np.ndarray, labels: np.ndarray, sample: np.ndarray, distances: np.ndarray
     ) -> dict:
-        """Silhouette on the sample (from its precomputed distances when given), CH and DB."""
+        """Silhouette on the sample (from its distances, computed once per sweep), CH and DB."""
         if len(np.unique(labels[sample])) < 2:
             silhouette = float("nan")
         else:  # one BLAS thread: threads made the 5k silhouette take 1.7 s at load 9
             with threadpool_limits(limits=1):
-                if distances is None:
-                    silhouette = float(silhouette_score(Z[sample], labels[sample]))
-                else:
-                    silhouette = float(
-                        silhouette_score(distances, labels[sample], metric="precomputed")
-                    )
+                silhouette = float(
+                    silhouette_score(distances, labels[sample], metric="precomputed")
+                )
         return {
             "silhouette": silhouette,
             "calinski_harabasz": float(calinski_harabasz_score(Z, labels)),
@@ -279,12 +276,9 @@ class CustomerSegmenter(ClusterMixin, TransformerMixin, BaseEstimator):
 
         ks = list(range(low, high + 1)) if k == "auto" else [k]
         rows, models = [], {}
-        # The sample's distances are shared by every k of a sweep: computing them once halved the
-        # silhouette's cost over k=2..10 (same values: the same distances, computed once).
-        distances = None
-        if len(ks) > 1 and len(sample) > 1:
-            with threadpool_limits(limits=1):
-                distances = pairwise_distances(swept[sample])
+        # the sample's distances serve every k of a sweep (once, not once per k: half the cost)
+        with threadpool_limits(limits=1):
+            distances = pairwise_distances(swept[sample])
         # The scores shown per k need only a few starts; the chosen k is refitted with n_init.
         shown_init = min(SWEEP_INIT, self.n_init) if k == "auto" or self.rescale else None
         for i, kk in enumerate(ks):

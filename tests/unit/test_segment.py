@@ -296,7 +296,8 @@ def test_segment_customers_without_structure_reports_one_group_and_explains_it()
 
 
 def test_bench_judges_k_only_where_the_ceiling_allows_and_extrapolates_the_sweep():
-    from bankml.bench.segment import _quality_rows, _speed_rows
+    from bankml.bench.segment import _quality_rows
+    from bankml.bench.segment_speed import speed_rows as _speed_rows
 
     r = {
         "k": None,
@@ -378,7 +379,8 @@ def test_sweep_silhouette_from_shared_distances_equals_sklearns_per_k():
 def test_bench_measures_the_sampled_fit_against_a_full_fit_from_its_centres():
     """A fit on a sample then assigning everyone is compared with a full Lloyd fit started from
     its centres: the full fit can only lower the inertia, and on clear blobs both agree."""
-    from bankml.bench.segment import _speed_rows, sample_against_full
+    from bankml.bench.segment_speed import sample_against_full
+    from bankml.bench.segment_speed import speed_rows as _speed_rows
 
     frame, truth = blobs(n=3_000, centers=4, seed=2)
     fixed = CustomerSegmenter(
