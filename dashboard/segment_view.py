@@ -191,6 +191,18 @@ def card_lines(row: pd.Series) -> list[str]:
     return lines
 
 
+def card_markdown(segment: int, row: pd.Series) -> str:
+    """A segment card as one markdown block (name, size, traits, captions in grey): one element
+    per card instead of five keeps the page's first view light."""
+    lines = [
+        f"**{row['name']}** · segment {segment}",
+        f":gray[{row['size']:,} customers ({row['share']:.1%})]",
+        str(row["traits"]),
+        *(f":gray[{line}]" for line in card_lines(row)),
+    ]
+    return "  \n".join(lines)
+
+
 def spend_categories(feature_list: list[str]) -> list[str]:
     """The spending categories the assignment form offers: the clustering's mix_ features."""
     return [c.removeprefix("mix_") for c in feature_list if c.startswith("mix_")]

@@ -64,12 +64,7 @@ if section == "profiles":
         st.table(segment_view.feature_table(result.features))
     grid = st.columns(3)
     for i, (segment, row) in enumerate(result.profiles.iterrows()):
-        with grid[i % 3].container(border=True):
-            st.markdown(f"**{row['name']}** · segment {segment}")
-            st.caption(f"{row['size']:,} customers ({row['share']:.1%})")
-            st.write(row["traits"])
-            for line in segment_view.card_lines(row):
-                st.caption(line)
+        grid[i % 3].container(border=True).markdown(segment_view.card_markdown(segment, row))
 
 elif section == "map":
     st.subheader("Customers in two dimensions (PCA)")

@@ -37,7 +37,7 @@ def test_first_view_draws_the_profiles_only(page):
     assert 6 <= k <= 8
     charts = page.get("vega_lite_chart")
     assert len(charts) == 1 and '"std_diff"' in charts[0].proto.spec  # the heatmap alone
-    assert sum("customers (" in c.value for c in page.caption) == k  # a card per segment
+    assert sum("customers (" in m.value for m in page.markdown) == k  # a card per segment
     assert not page.dataframe and not page.get("download_button")
     assert not any(s.key == "segment_pick" for s in page.selectbox)
 

@@ -96,3 +96,18 @@ def test_card_lines_and_spend_categories():
         "health",
         "travel",
     ]
+
+
+def test_a_card_is_one_markdown_block():
+    row = pd.Series(
+        {"name": "Young digital", "size": 2400, "share": 0.12, "traits": "mobile first",
+         "top_products": "Travel card", "default_rate": 0.031}
+    )  # fmt: skip
+    text = segment_view.card_markdown(3, row)
+    assert text.splitlines() == [
+        "**Young digital** · segment 3  ",
+        ":gray[2,400 customers (12.0%)]  ",
+        "mobile first  ",
+        ":gray[Over-represented: Travel card]  ",
+        ":gray[Default rate of its loans: 3.1%]",
+    ]
