@@ -93,6 +93,7 @@ def _reference(model: BlendModel, frame: pd.DataFrame) -> pd.DataFrame:
     pd_ = model.calibrator_.transform(score)
     features = list(model.features_)
     loan, income = features.index("loan_amount"), features.index("annual_income")
+    economy = set(macro_columns(features))
     low, high = model.refer_band_
     out = []
     for i in range(len(X)):
@@ -100,7 +101,7 @@ def _reference(model: BlendModel, frame: pd.DataFrame) -> pd.DataFrame:
         # loan-to-income is one reason: its two inputs' contributions added, in input order
         named = {}
         for j, f in enumerate(features):
-            if j == income:
+            if j == income or f in economy:  # the economy is never an applicant's reason
                 continue
             if j == loan:
                 ratio = (
