@@ -77,20 +77,20 @@ def implicit_matrix(
 
 
 def quality(customers: int | None, scenario: str) -> dict:
-    """Child process: a bank of one scenario (customers None = its own size), segmented, then the
-    evaluation table."""
+    """Child process: a bank of one scenario (customers None = its own size), segmented (soft
+    memberships of the segments, as the model in use takes them), then the evaluation table."""
     from bankml.bank import regenerate
-    from bankml.recommend import evaluate_recommenders
+    from bankml.customer_features import customer_features
+    from bankml.recommend import evaluate_recommenders, segment_memberships
     from bankml.segment import segment_customers
 
     extra = {} if customers is None else {"customers": customers}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bank.duckdb"
         regenerate(SCENARIOS[scenario].params(**extra), path)
-        result = segment_customers(path)
-        table = evaluate_recommenders(
-            path, segments=result.labels.map(result.names), k=5, diagnostics=True
-        )
+        features = customer_features(path)
+        memberships = segment_memberships(segment_customers(features), features)
+        table = evaluate_recommenders(path, segments=memberships, k=5, diagnostics=True)
     return {"table": table.to_dict(orient="records")}
 
 

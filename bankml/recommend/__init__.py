@@ -33,6 +33,7 @@ from bankml.recommend.evaluation import (
     strongest_baseline,
     temporal_split,
 )
+from bankml.recommend.memberships import segment_memberships
 from bankml.recommend.metrics import holdout_split, ranking_metrics, top_n_from_scores
 from bankml.recommend.risk import RiskView, risk_profiles, risk_view
 from bankml.recommend.sequence import NextProductRecommender, opening_events
@@ -64,6 +65,7 @@ __all__ = [
     "recommend_for_customer",
     "risk_profiles",
     "risk_view",
+    "segment_memberships",
     "similarity_frame",
     "strongest_baseline",
     "temporal_split",

@@ -18,6 +18,7 @@ from bankml import data
 from bankml.errors import InputError
 from bankml.recommend.context import customer_context
 from bankml.recommend.ease import EASERecommender
+from bankml.recommend.memberships import aligned_memberships, hard_segments
 from bankml.recommend.risk import RiskView
 from bankml.recommend.sequence import NextProductRecommender, opening_events
 
@@ -80,6 +81,7 @@ class RecommenderContext:
     segments: pd.Series | None
     segment_note: str
     risk: RiskView
+    memberships: pd.DataFrame | None = None  # soft segment memberships, when the caller gave them
 
     def row_of(self, customer_id: int) -> int:
         """Matrix row of a customer id; InputError naming the id and the valid range."""
@@ -124,12 +126,20 @@ def _matrix(
     return matrix, customer_ids, product_ids
 
 
-def aligned_segments(segments: pd.Series | None, customer_ids: np.ndarray) -> pd.Series | None:
-    """Segment names in customer_ids' order; InputError when they come from another bank."""
+def aligned_segments(
+    segments: pd.Series | pd.DataFrame | None, customer_ids: np.ndarray
+) -> pd.Series | pd.DataFrame | None:
+    """Segment names (or soft memberships) in customer_ids' order; InputError when they come from
+    another bank."""
     if segments is None:
         return None
+    if isinstance(segments, pd.DataFrame):
+        return aligned_memberships(segments, customer_ids)
     if not isinstance(segments, pd.Series):
-        raise InputError(f"segments must be a Series of names by customer id; got {type(segments)}")
+        raise InputError(
+            "segments must be a Series of names by customer id (or a DataFrame of memberships,"
+            f" bankml.recommend.segment_memberships); got {type(segments)}"
+        )
     found = pd.Index(customer_ids).isin(segments.index)
     if not found.all():
         raise InputError(
@@ -149,7 +159,8 @@ def build_context(
 ) -> RecommenderContext:
     """Fit the item-item model on the bank's holdings, their opening history and context, once.
 
-    segments: segment name per customer id (bankml.segment on the same bank), or None when segments
+    segments: segment name per customer id (bankml.segment on the same bank), soft memberships
+    (`segment_memberships(result, features)`: customers x segment names), or None when segments
     are off (the model then uses the other context columns only). risk: `risk_view(...)` or
     `RiskView.off(reason)`.
     """
@@ -157,8 +168,10 @@ def build_context(
         raise InputError(f"risk must be a RiskView (RiskView.off(reason) for none); got {risk!r}")
     matrix, customer_ids, product_ids = _matrix(bank.customers, bank.products, bank.holdings)
     customers = bank.customers.set_index("customer_id").reindex(customer_ids)
-    names = aligned_segments(segments, customer_ids)
-    flags, flag_names = customer_context(customers, names)
+    aligned = aligned_segments(segments, customer_ids)
+    flags, flag_names = customer_context(customers, aligned)
+    soft = isinstance(aligned, pd.DataFrame)
+    names = hard_segments(aligned) if soft else aligned
     model = model or NextProductRecommender()
     if isinstance(model, NextProductRecommender):
         events = (  # a bank without dates has no history: EASE and context only
@@ -180,8 +193,15 @@ def build_context(
         holdings=bank.holdings,
         model=model,
         segments=names,
-        segment_note="segments on" if names is not None else "segments off",
+        segment_note=(
+            "segments off"
+            if names is None
+            else "segments on (soft memberships)"
+            if soft
+            else "segments on"
+        ),
         risk=risk,
+        memberships=aligned if soft else None,
     )
 
 

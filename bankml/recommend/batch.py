@@ -127,7 +127,8 @@ def offers_for_all(context: RecommenderContext, n: int = 5, rules: bool = True) 
     pd_values = None
     if context.risk.active:
         pd_values = context.risk.pd_by_customer.reindex(context.customer_ids).to_numpy(float)
-    flags = context_rows(context.model, context.customers, context.segments)
+    segments = context.segments if context.memberships is None else context.memberships
+    flags = context_rows(context.model, context.customers, segments)
     offer = OfferModel.from_context(context)
     parts = []
     step = 50_000  # customers per block: bounded memory for the dense score block

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 
 from bankml.customer_features import INCOME_SENTINEL
 from bankml.errors import InputError
+from bankml.recommend.memberships import MIN_MEMBERSHIP
 
 AGE_BANDS = ((0, 25, "aged under 25"), (25, 35, "aged 25-34"), (35, 50, "aged 35-49"),
              (50, 65, "aged 50-64"), (65, 999, "aged 65 or over"))  # fmt: skip
@@ -65,13 +66,15 @@ def _band(values: pd.Series, bands: tuple, column: str) -> np.ndarray:
 
 
 def customer_context(
-    customers: pd.DataFrame, segments: pd.Series | None
+    customers: pd.DataFrame, segments: pd.Series | pd.DataFrame | None
 ) -> tuple[sp.csr_matrix, np.ndarray]:
     """customers x context flags (CSR; 1, or SEGMENT_WEIGHT for the segment) and their readable names.
 
     Rows in customers' order.
 
-    segments: segment name per customer, aligned with customers' rows (None = segments off).
+    segments: segment name per customer, aligned with customers' rows (None = segments off), or
+    soft memberships (customers x segment names, see bankml.recommend.memberships): each segment
+    column then holds SEGMENT_WEIGHT x the customer's membership (below MIN_MEMBERSHIP: none).
     """
     missing = [c for c in REQUIRED if c not in customers.columns]
     if missing:
@@ -93,19 +96,26 @@ def customer_context(
             hit = customers[column].astype(str).to_numpy() == value
             blocks.append(np.where(hit, len(names), -1))
             names.append(label)
-    if segments is not None:
-        if len(segments) != n:
-            raise InputError(f"segments has {len(segments)} rows but there are {n} customers")
+    soft = isinstance(segments, pd.DataFrame)
+    if segments is not None and len(segments) != n:
+        raise InputError(f"segments has {len(segments)} rows but there are {n} customers")
+    if segments is not None and not soft:
         known = segments.notna().to_numpy()
         codes, levels = pd.factorize(segments.astype(str).where(known), sort=True)
         blocks.append(np.where(codes >= 0, codes + len(names), -1))
         names += [str(level) for level in levels]
     columns = np.column_stack(blocks) if blocks else np.empty((n, 0), np.int64)
     value = np.ones(columns.shape, np.float32)
-    if segments is not None:
+    if segments is not None and not soft:
         value[:, -1] = SEGMENT_WEIGHT
     rows = np.repeat(np.arange(n), columns.shape[1])
     flat = columns.ravel()
     keep = flat >= 0
     matrix = sp.csr_matrix((value.ravel()[keep], (rows[keep], flat[keep])), shape=(n, len(names)))
+    if soft:
+        share = np.nan_to_num(segments.to_numpy(float))
+        share[share < MIN_MEMBERSHIP] = 0.0
+        block = sp.csr_matrix((SEGMENT_WEIGHT * share).astype(np.float32))
+        matrix = sp.hstack([matrix, block], format="csr", dtype=np.float32)
+        names += [str(c) for c in segments.columns]
     return matrix, np.array(names, dtype=object)

@@ -30,6 +30,7 @@ from bankml.recommend.bank import _matrix, aligned_segments
 from bankml.recommend.context import customer_context
 from bankml.recommend.ease import EASERecommender
 from bankml.recommend.estimator import ItemCFRecommender
+from bankml.recommend.memberships import hard_segments
 from bankml.recommend.metrics import holdout_split, ranking_metrics, top_n_from_scores
 from bankml.recommend.sequence import NextProductRecommender, opening_events
 
@@ -186,7 +187,7 @@ def _as_of(customers: pd.DataFrame, split: pd.Timestamp, last: pd.Timestamp) -> 
 def _rankings(
     train: sp.csr_matrix,
     customers: pd.DataFrame,
-    segments: pd.Series | None,
+    segments: pd.Series | pd.DataFrame | None,
     groups: tuple[np.ndarray, str, str],
     oracle: tuple[np.ndarray | None, str],
     k: int,
@@ -265,7 +266,7 @@ def _rankings(
 
 def evaluate_recommenders(
     path: str | os.PathLike | None = None,
-    segments: pd.Series | None = None,
+    segments: pd.Series | pd.DataFrame | None = None,
     k: int = 5,
     random_state: int = 0,
     model: EASERecommender | None = None,
@@ -273,8 +274,10 @@ def evaluate_recommenders(
 ) -> pd.DataFrame:
     """The model in use vs popularity, segment popularity, item-CF and the oracle, on two splits.
 
-    segments: segment name per customer id (bankml.segment on this bank), or None: the segment
-    baseline then groups by age band x income tercile and the model has no segment column.
+    segments: segment name per customer id (bankml.segment on this bank), or soft memberships
+    (customers x segment names, `segment_memberships`; the segment baseline groups by the largest),
+    or None: the segment baseline then groups by age band x income tercile and the model has no
+    segment column.
     One row per (split, method): METRICS at k, role (in use / variant / baseline / oracle, and
     diagnostic with diagnostics=True when the bank has truth_segments), the number of evaluated
     customers and a note.
@@ -287,7 +290,8 @@ def evaluate_recommenders(
     )
     k = min(int(k), X.shape[1])
     customers = tables["customers"].set_index("customer_id").reindex(customer_ids)
-    names = aligned_segments(segments, customer_ids)
+    aligned = aligned_segments(segments, customer_ids)
+    names = hard_segments(aligned) if isinstance(aligned, pd.DataFrame) else aligned
     if names is None:
         groups = (
             _fallback_groups(customers),
@@ -327,7 +331,7 @@ def evaluate_recommenders(
         popularity = np.asarray(train.mean(axis=0)).ravel()
         evaluated = int((np.diff(test.indptr) > 0).sum())
         ranked = _rankings(
-            train, as_of, names, groups, oracle, k, random_state, model, events, true_segments
+            train, as_of, aligned, groups, oracle, k, random_state, model, events, true_segments
         )
         for method, (recommended, role, note) in ranked.items():
             metrics = ranking_metrics(recommended, test, k, popularity)

@@ -291,3 +291,53 @@ def test_the_true_segment_diagnostic_measures_the_information_the_model_lacks(sm
     )  # never counted as a baseline
     temporal = table[table["split"].str.startswith("temporal")].set_index("method")["ndcg"]
     assert temporal[DIAGNOSTIC] > temporal["item-item + context (in use)"] + 0.01, temporal
+
+
+@pytest.fixture(scope="module")
+def segmented(small_bank_path):
+    """The small bank's segmentation and each customer's soft memberships of its segments."""
+    from bankml.customer_features import customer_features
+    from bankml.recommend import segment_memberships
+    from bankml.segment import segment_customers
+
+    features = customer_features(small_bank_path)
+    result = segment_customers(features)
+    return result, segment_memberships(result, features)
+
+
+def test_soft_memberships_enter_the_model_reasons_and_batch_offers(bank, segmented):
+    from bankml.recommend.batch import offers_for_all
+
+    result, memberships = segmented
+    context = build_context(bank, segments=memberships, risk=RiskView.off("test"))
+    assert context.segment_note == "segments on (soft memberships)"
+    names = set(result.names.values())
+    assert names <= set(context.model.context_names_)
+    # a customer's segment is still their nearest one
+    hard = result.labels.map(result.names)
+    for customer in context.customer_ids[::500]:
+        assert customer_profile(int(customer), context)["segment"] == hard[customer]
+    # customers between two segments carry both, each weighted by membership
+    row = int(np.argmin(memberships.max(axis=1).to_numpy()))
+    inputs, n_items = context.model._U[row].indices, len(context.product_ids)
+    columns = set(context.model.context_names_[inputs[inputs >= n_items] - n_items])
+    assert len(columns & names) >= 2
+    sample = context.customer_ids[::300]
+    reasons = pd.concat([recommend_for_customer(int(c), context, n=3)["reason"] for c in sample])
+    assert reasons.str.contains("|".join(re.escape(n) for n in names)).any()
+    batch = offers_for_all(context, n=3, rules=False)
+    for customer in sample[:5]:
+        single = recommend_for_customer(int(customer), context, n=3, rules=False)
+        got = batch[batch["customer_id"] == customer].sort_values("rank")
+        assert list(got["product_id"]) == list(single["product_id"])
+
+
+def test_soft_memberships_beat_the_hard_segment_on_both_splits(small_bank_path, segmented):
+    result, memberships = segmented
+    hard = strongest_baseline(
+        evaluate_recommenders(small_bank_path, segments=result.labels.map(result.names))
+    )
+    soft = strongest_baseline(evaluate_recommenders(small_bank_path, segments=memberships))
+    # the segment baseline is the same (the largest membership is the nearest segment)
+    np.testing.assert_allclose(soft["baseline"], hard["baseline"])
+    assert (soft["in use"].to_numpy() > hard["in use"].to_numpy()).all()

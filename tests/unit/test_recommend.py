@@ -643,3 +643,76 @@ def test_customers_holding_nothing_get_the_context_only_part_and_nobody_else_doe
     assert np.isclose(terms.set_index("feature").loc["kind A", "weight"], total)
     with pytest.raises(InputError, match="new_customer_weight"):
         NextProductRecommender(new_customer_weight=-1).fit(sp.csr_matrix(X))
+
+
+class _FakeSegmenter:
+    """A fitted segmentation in the shape segment_memberships reads (identity transform)."""
+
+    def __init__(self, centres):
+        self.cluster_centers_ = np.asarray(centres, float)
+
+    def transform(self, frame):
+        return frame.to_numpy(float)
+
+
+def _fake_result(centres, ids, names):
+    import types
+
+    import pandas as pd
+
+    return types.SimpleNamespace(
+        model=_FakeSegmenter(centres),
+        centroids=pd.DataFrame(index=pd.Index(ids, name="segment")),
+        names=dict(zip(ids, names, strict=True)),
+    )
+
+
+def test_segment_memberships_are_a_softmax_of_distances_named_by_segment():
+    import pandas as pd
+
+    from bankml.recommend import segment_memberships
+
+    # centres in the model's order carry segment ids 1 and 0 (a refit matched to an earlier one):
+    # the first centre is segment 1, "Savers", not names[0]
+    result = _fake_result([[0.0, 0.0], [4.0, 0.0]], [1, 0], ["Savers", "Travellers"])
+    features = pd.DataFrame({"a": [0.0, 1.0, 2.0, 4.0], "b": 0.0}, index=[10, 11, 12, 13])
+    m = segment_memberships(result, features, temperature=0.5)
+    assert list(m.columns) == ["Savers", "Travellers"] and list(m.index) == [10, 11, 12, 13]
+    np.testing.assert_allclose(m.sum(axis=1), 1.0)
+    squared = np.array([[0, 16], [1, 9], [4, 4], [16, 0]], float)
+    spread = squared.min(axis=1).mean()  # mean squared distance to the own centre: 1.25
+    expected = np.exp(-squared / (0.5 * spread))
+    np.testing.assert_allclose(m.to_numpy(), expected / expected.sum(axis=1, keepdims=True))
+    assert m.loc[12, "Travellers"] == pytest.approx(0.5)  # half-way: half each
+    sharper = segment_memberships(result, features, temperature=0.1)
+    assert sharper.loc[11, "Savers"] > m.loc[11, "Savers"] > 0.5
+    with pytest.raises(InputError, match="temperature=0 must be a number > 0"):
+        segment_memberships(result, features, temperature=0)
+    one = segment_memberships(_fake_result([[0.0, 0.0]], [0], ["All"]), features)
+    assert list(one.columns) == ["All"] and (one["All"] == 1.0).all()
+
+
+def test_customer_context_takes_soft_memberships_as_weighted_segment_columns():
+    import pandas as pd
+
+    from bankml.recommend.bank import aligned_segments
+    from bankml.recommend.context import SEGMENT_WEIGHT
+
+    customers = pd.DataFrame(
+        {"age": [30, 40, 50], "annual_income": [5e4, 6e4, 7e4], "tenure_months": [5, 50, 100]}
+    )
+    memberships = pd.DataFrame(
+        {"Savers": [0.7, 0.005, 0.5], "Travellers": [0.3, 0.995, 0.5]}, index=[7, 8, 9]
+    )
+    aligned = aligned_segments(memberships, np.array([7, 8, 9]))
+    matrix, names = customer_context(customers, aligned)
+    assert list(names[-2:]) == ["Savers", "Travellers"]
+    block = matrix.toarray()[:, -2:]
+    # below MIN_MEMBERSHIP a segment says nothing about the customer
+    np.testing.assert_allclose(
+        block, SEGMENT_WEIGHT * np.array([[0.7, 0.3], [0, 0.995], [0.5, 0.5]])
+    )
+    with pytest.raises(InputError, match="lack 1 of 4 customers"):
+        aligned_segments(memberships, np.array([6, 7, 8, 9]))
+    with pytest.raises(InputError, match="column 'Savers' has 1.5 for customer 8: allowed 0..1"):
+        aligned_segments(memberships.assign(Savers=[0.1, 1.5, 0.2]), np.array([7, 8, 9]))
