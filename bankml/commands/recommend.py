@@ -37,17 +37,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _memberships(db):
+    """Each customer's soft membership of the bank's segments (the recommender's segment columns)."""
+    from bankml.customer_features import customer_features
+    from bankml.recommend import segment_memberships
+    from bankml.segment import segment_customers
+
+    features = customer_features(db)
+    return segment_memberships(segment_customers(features), features)
+
+
 def collaborators(db, use_segments: bool):
-    """(bank, segment names or None, risk view) from one bank read and the registry's model."""
+    """(bank, soft segment memberships or None, risk view) from one bank read and the registry's
+    model."""
     from bankml import recommend, registry
 
     bank = recommend.read_bank(db)
     segments = None
     if use_segments:
-        from bankml.segment import segment_customers
-
-        result = segment_customers(db)
-        segments = result.labels.map(result.names)
+        segments = _memberships(db)
     if registry.current_id() is None:
         risk = recommend.RiskView.off("no default model trained yet (run `bankml train`)")
     else:
@@ -137,13 +145,11 @@ def run(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     """The recommender in use vs the baselines on the bank at args.db; args.json -> one object."""
     from bankml.recommend import evaluate_recommenders
-    from bankml.segment import segment_customers
 
     k = int(getattr(args, "k", None) or 5)
-    result = segment_customers(args.db)
     table = evaluate_recommenders(
         args.db,
-        segments=result.labels.map(result.names),
+        segments=_memberships(args.db),
         k=k,
         random_state=int(getattr(args, "seed", 0) or 0),
     )
