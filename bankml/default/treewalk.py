@@ -66,7 +66,8 @@ def _walk(
     rows, width = X.shape[0], contributions.shape[1]
     nodes = np.empty(BLOCK_ROWS, dtype=np.int64)
     block = np.empty((BLOCK_ROWS, X.shape[1]))
-    sums = np.empty((BLOCK_ROWS, width))
+    sums = np.empty((width, BLOCK_ROWS))  # column by column: a tree's adds run along rows
+    at = np.empty(BLOCK_ROWS, dtype=np.int64)
     totals = np.empty(BLOCK_ROWS)
     for start in range(0, rows, BLOCK_ROWS):
         size = min(BLOCK_ROWS, rows - start)
@@ -75,7 +76,7 @@ def _walk(
                 value = X[start + b, f]
                 block[b, f] = value if abs(value) > ZERO or (value != value and not plain) else 0.0
             totals[b] = 0.0
-            sums[b, :] = 0.0
+            sums[:, b] = 0.0
         for t in range(roots.shape[0]):
             nodes[:size] = roots[t]
             for _ in range(depth[t]):  # leaves point to themselves: every row steps each level
@@ -102,13 +103,15 @@ def _walk(
             for b in range(size):
                 leaf = leaf_of[nodes[b]]
                 totals[b] += leaf_output[leaf]
-                if width:
-                    at = leaf_values_at[leaf]
-                    for j in range(count):
-                        sums[b, tree_cols[first + j]] += leaf_values[at + j]
+                at[b] = leaf_values_at[leaf]
+            if width:
+                for j in range(count):
+                    column = tree_cols[first + j]
+                    for b in range(size):
+                        sums[column, b] += leaf_values[at[b] + j]
         for b in range(size):
             score[start + b] = totals[b]
-            contributions[start + b, :] = sums[b, :]
+            contributions[start + b, :] = sums[:, b]
 
 
 @numba.njit(nogil=True, cache=True)
