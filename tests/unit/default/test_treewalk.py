@@ -38,8 +38,9 @@ KINDS = {
 @pytest.fixture(scope="module", params=list(KINDS))
 def fitted(request):
     params, plain = KINDS[request.param]
+    params = dict(params)  # a copy: the table above stays as written
     X, y = _data(seed=3)
-    categorical = params.pop("categorical_feature", "auto") if params else "auto"
+    categorical = params.pop("categorical_feature", "auto")
     train = lgb.Dataset(X, y, categorical_feature=categorical, free_raw_data=False)
     booster = lgb.train(
         {"objective": "binary", "num_leaves": 15, "verbose": -1, "seed": 0, **params},
