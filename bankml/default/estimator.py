@@ -116,6 +116,13 @@ class DefaultModel(PDModel):
         self._paths()  # compiled once here rather than on the first scoring call
         return self
 
+    def __setstate__(self, state: dict) -> None:
+        """Loading a model compiles what a model pickled before the compiled tree walk lacks
+        (`_paths`), so the first request after an upgrade does not pay it."""
+        super().__setstate__(state)
+        if "pipeline_" in self.__dict__ and "paths_" in self.__dict__:
+            self._paths()
+
     def _compiled_binning(self) -> fastbin.CompiledBinning | None:
         """The scorecard's binning as lookup tables (None for other preprocessors); compiled at
         fit, or on first use for a model pickled before it was (a pure cache of fitted state)."""

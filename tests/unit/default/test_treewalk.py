@@ -141,3 +141,18 @@ def test_linear_trees_are_not_modelled():
         num_boost_round=5,
     )
     assert treepath.compile_paths(booster).trees is None
+
+
+def test_a_model_pickled_before_the_walk_compiles_it_at_load():
+    """A DefaultModel saved with a path table but no compiled walk (the previous release) gets
+    the walk when it is loaded, not on its first request, and scores the same."""
+    from bankml.default.estimator import DefaultModel
+
+    X, y = _data(seed=6, n=1_500)
+    model = DefaultModel(candidate="lightgbm", cv=3).fit(X, y)
+    assert model.paths_.trees is not None
+    vars(model.paths_).pop("trees")  # as the previous release pickled it
+    loaded = pickle.loads(pickle.dumps(model))
+    assert "trees" in vars(loaded.__dict__["paths_"])
+    assert loaded.__dict__["paths_"].trees is not None
+    np.testing.assert_allclose(loaded.predict_pd(X), model.predict_pd(X), rtol=0, atol=1e-12)
