@@ -115,7 +115,8 @@ def attribution_rows(model, sample) -> list[BenchRow]:
     return [
         BenchRow(
             SECTION,
-            f"reasons' attributions, {len(sample):,} loans: path table (exact in the sum)",
+            f"reasons' attributions, {len(sample):,} loans: path attributions, compiled tree walk "
+            "(exact in the sum)",
             path_rate,
             "rows/s",
             baseline=exact_rate,

@@ -116,6 +116,13 @@ class DefaultModel(PDModel):
         self._paths()  # compiled once here rather than on the first scoring call
         return self
 
+    def __setstate__(self, state: dict) -> None:
+        """Loading a model compiles what a model pickled before the compiled tree walk lacks
+        (`_paths`), so the first request after an upgrade does not pay it."""
+        super().__setstate__(state)
+        if "pipeline_" in self.__dict__ and "paths_" in self.__dict__:
+            self._paths()
+
     def _compiled_binning(self) -> fastbin.CompiledBinning | None:
         """The scorecard's binning as lookup tables (None for other preprocessors); compiled at
         fit, or on first use for a model pickled before it was (a pure cache of fitted state)."""
@@ -126,7 +133,9 @@ class DefaultModel(PDModel):
     def _paths(self) -> treepath.PathTable | None:
         """The LightGBM trees' per-leaf path attributions (None for other classifiers);
         compiled on first use and kept (a pure cache of fitted state)."""
-        if "paths_" not in self.__dict__:
+        cached = self.__dict__.get("paths_")
+        if "paths_" not in self.__dict__ or (cached is not None and "trees" not in vars(cached)):
+            # not compiled yet, or pickled before the compiled walk (`treewalk`) existed
             clf = self._clf()
             booster = getattr(clf, "booster_", None)
             compiled = (
@@ -183,6 +192,9 @@ class DefaultModel(PDModel):
         return logit(clf.predict_proba(Xt)[:, 1]), None, None
 
     def _raw_score(self, X: pd.DataFrame, threads: int | None = None) -> np.ndarray:
+        paths = self._paths()
+        if paths is not None and paths.trees is not None:  # the compiled walk, score only
+            return paths.walk(self._transform(X), contributions=False)[0]
         return self._score_and_contrib(self._transform(X), False, threads)[0]
 
     def _contributions(
@@ -190,6 +202,9 @@ class DefaultModel(PDModel):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         Xt = self._transform(X)
         paths = None if exact_shap else self._paths()
+        if paths is not None and paths.trees is not None:  # one compiled pass: both
+            score, contrib = paths.walk(Xt)
+            return score, contrib, np.full(len(score), paths.base)
         if paths is not None:  # one pred_leaf pass gives the score and the path attributions
             leaves = self._clf().booster_.predict(Xt, pred_leaf=True, **_threads(threads))
             score, contrib = paths.score_and_contributions(leaves)

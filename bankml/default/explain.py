@@ -78,14 +78,19 @@ def score_with_reasons(model, frame: pd.DataFrame) -> pd.DataFrame:
     reasons are grouped as in `explain_one` (loan-to-income, not its two halves) and never name
     a `not_reasons` input (the economy)."""
     X = model._prepare(frame)
-    score, contrib, _ = model._batch_contributions(X)  # a large frame on every core
-    pd_ = model.calibrator_.transform(score)
     derived = model._derived_reasons()
-    shown, grouped, names = reasons.grouped(X, contrib, model.features_, derived)
-    stated = _stated(names)
-    if not stated.all():
-        grouped, names = grouped[:, stated], np.asarray(names, dtype=object)[stated].tolist()
-    top = reasons.top_reasons(shown, grouped, names, k=3)
+
+    def chunk(rows: pd.DataFrame, threads: int) -> tuple[np.ndarray, np.ndarray]:
+        """Score and top reasons of some rows: a large frame's chunks run on every core."""
+        score, contrib, _ = model._contributions(rows, threads=threads)
+        shown, grouped, names = reasons.grouped(rows, contrib, model.features_, derived)
+        stated = _stated(names)
+        if not stated.all():
+            grouped, names = grouped[:, stated], np.asarray(names, dtype=object)[stated].tolist()
+        return score, reasons.top_reasons(shown, grouped, names, k=3)
+
+    score, top = model._in_row_chunks(chunk, X)
+    pd_ = model.calibrator_.transform(score)
     return pd.DataFrame(
         {
             "pd": pd_,

@@ -228,6 +228,10 @@ class PDModel(ClassifierMixin, BaseEstimator):
             lambda rows, threads: self._contributions(rows, exact_shap, threads), X
         )
 
+    def _in_row_chunks(self, score, X: pd.DataFrame):
+        """`in_row_chunks(score, X)`: `score(rows, threads)` over X's row chunks on every core."""
+        return in_row_chunks(score, X)
+
     def decision_function(self, frame: pd.DataFrame) -> np.ndarray:
         """The model's raw log-odds score (what reason codes add up to)."""
         return in_row_chunks(self._raw_score, self._prepare(frame))

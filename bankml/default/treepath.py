@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from bankml.default import treewalk
+
 CHUNK_ROWS = 8192  # rows per sparse product: its indices and output stay in cache
 
 
@@ -45,6 +47,11 @@ class PathTable:
     table: np.ndarray
     offsets: np.ndarray
     base: float
+    trees: treewalk.FlatTrees | None = None  # the compiled walk (None: LightGBM's pred_leaf)
+
+    def walk(self, X: np.ndarray, contributions: bool = True):
+        """(raw score, contributions or None) of a transformed matrix by the compiled walk."""
+        return self.trees.walk(X, contributions)
 
     def score_and_contributions(self, leaves: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(raw score, contributions rows x features) of rows given their leaf per tree.
@@ -125,4 +132,22 @@ def compile_paths(booster, attribution: np.ndarray | None = None) -> PathTable:
             table[row, -1] = value * scale
     if attribution is not None:
         table = np.column_stack([table[:, :-1] @ attribution, table[:, -1]])
-    return PathTable(table=np.ascontiguousarray(table), offsets=offsets, base=float(base))
+    paths = PathTable(table=np.ascontiguousarray(table), offsets=offsets, base=float(base))
+    trees = treewalk.flatten(dump, offsets, paths.table)
+    if trees is None or not _walk_agrees(booster, trees, paths):
+        return paths
+    treewalk.warm_up(trees)
+    return PathTable(table=paths.table, offsets=offsets, base=paths.base, trees=trees)
+
+
+def _walk_agrees(booster, trees: treewalk.FlatTrees, paths: PathTable) -> bool:
+    """On probe rows at every threshold (`treewalk.probe_rows`) the compiled walk lands in
+    LightGBM's own `pred_leaf` leaves and gives the table's score and contributions bit for bit."""
+    X = treewalk.probe_rows(trees)
+    leaves = booster.predict(X, pred_leaf=True, num_threads=1).reshape(len(X), -1)
+    if leaves.shape[1] != len(trees.roots):
+        return False
+    if not np.array_equal(trees.leaves(X), leaves + paths.offsets[: leaves.shape[1]]):
+        return False
+    expected, walked = paths.score_and_contributions(leaves), trees.walk(X)
+    return all(np.array_equal(a, b) for a, b in zip(expected, walked, strict=True))

@@ -175,3 +175,39 @@ def test_validator_is_total(frame, mutation):
     numbers = report.valid[["annual_income", "age", "debt_to_income"]].to_numpy(float)
     assert np.isfinite(numbers).all()
     assert (numbers[:, 1] >= 18).all() and (numbers[:, 1] <= 100).all()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.integers(0, 40),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["annual_income", "age", "debt_to_income"]),
+            st.sampled_from([np.nan, -1.0, 1e9, np.inf, -np.inf, 18.5, 100.0, 18.0, 0.0, "x"]),
+        ),
+        max_size=4,
+    ),
+)
+def test_the_vectorised_check_reports_what_pandera_reports(n, cells):
+    """A batch skips pandera only when pandera would report nothing: with bad cells (missing,
+    out of range, infinite, fractional, not a number) or at the bounds, the report is the same
+    as with pandera always run."""
+    import bankml.default.validate as validate
+
+    columns = ["annual_income", "age", "debt_to_income"]
+    frame = good_rows(n, seed=n).astype(dict.fromkeys(columns, object))
+    for i, (name, value) in enumerate(cells):
+        if n:
+            frame.loc[i % n, name] = value
+    fast = validate_frame(frame, SCHEMA)
+    original = validate._all_in_schema
+    try:
+        validate._all_in_schema = lambda numeric, schema: False  # pandera on every batch
+        slow = validate_frame(frame, SCHEMA)
+    finally:
+        validate._all_in_schema = original
+    pd.testing.assert_frame_equal(fast.errors, slow.errors)
+    pd.testing.assert_frame_equal(fast.valid, slow.valid)
+    assert validate._all_in_schema(
+        good_rows(30)[["annual_income", "age", "debt_to_income"]].astype(float), SCHEMA
+    )
