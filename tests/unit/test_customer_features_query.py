@@ -1,5 +1,5 @@
-"""The customer-feature query was rewritten for speed (two scans of the transactions, the pivot
-on a (customer, category) intermediate): its result must stay what the previous text computed,
+"""The customer-feature query was rewritten for speed (two scans of the transactions instead of
+three, an integer month key): its result must stay what the previous text computed,
 because credit risk, segmentation and the recommender all read it. The previous text is kept
 here, verbatim but for its DuckDB month word, as the reference."""
 
@@ -13,7 +13,7 @@ from bankml import customer_features as cf
 
 
 def _previous_query(categories: list[str]) -> str:
-    """The feature query before the rewrite (one pivot per transaction, four scans)."""
+    """The feature query before the rewrite (three scans, months keyed by a truncated timestamp)."""
     words = {**cf.DIALECTS["duckdb"], "month": "date_trunc('month', {ts})"}
     digital = ", ".join(cf._literal(c) for c in cf.DIGITAL_CHANNELS)
     per_category = ",\n".join(
