@@ -30,7 +30,8 @@ DIALECTS: dict[str, dict[str, str]] = {
     "duckdb": {
         "days_between": "date_diff('day', {start}, {end})",
         "months_between": "date_diff('month', {start}, {end})",
-        "month": "date_trunc('month', {ts})",
+        # a month as one integer: a cheaper group key than a truncated timestamp
+        "month": "year({ts}) * 12 + month({ts})",
     },
     "spark": {
         "days_between": "datediff({end}, {start})",
@@ -202,7 +203,15 @@ def _expand(sql: str, dialect: dict[str, str]) -> str:
 
 
 def build_query(categories: list[str], dialect: str = "duckdb") -> str:
-    """One SELECT computing every feature per customer (ordered by customer_id) in `dialect`."""
+    """One SELECT computing every feature per customer (ordered by customer_id) in `dialect`.
+
+    The transactions are read twice, only the columns needed: once per customer (counts, amounts
+    and the per-category pivot, first and last timestamp, from which the bank's window comes)
+    and once per (customer, month) for the monthly flows, keyed by an integer month. The
+    previous text read them a third time for the window and grouped months by a truncated
+    timestamp. Pivoting a (customer, category) intermediate instead of every transaction was
+    1.15x faster on a 100k DuckDB bank but 1.1x slower at 1M (12M groups against 1M).
+    """
     if dialect not in DIALECTS:
         raise InputError(f"dialect={dialect!r} is unknown: allowed {', '.join(DIALECTS)}")
     words = DIALECTS[dialect]
@@ -220,17 +229,18 @@ def build_query(categories: list[str], dialect: str = "duckdb") -> str:
         f"CAST({_expand(f.sql, words)} AS DOUBLE) AS {f.name}" for f in definition(categories)
     )
     month = words["month"].format(ts="ts")
-    months = words["months_between"].format(start="min(ts)", end="max(ts)")
+    months = words["months_between"].format(start="min(first_ts)", end="max(last_ts)")
     return f"""
-WITH b AS (SELECT max(ts) AS end_ts, {months} + 1 AS n_months FROM transactions),
-t AS (SELECT customer_id,
+WITH t AS (SELECT customer_id,
            count(*) AS txn_count,
            sum(amount) AS total_spend,
+           min(ts) AS first_ts,
            max(ts) AS last_ts,
            avg(CASE WHEN channel IN ({digital}) THEN 1 ELSE 0 END) AS digital_share,
            avg(CASE WHEN channel IN ('branch', 'atm') THEN 1 ELSE 0 END) AS branch_atm_share,
            {per_category}
     FROM transactions GROUP BY customer_id),
+b AS (SELECT max(last_ts) AS end_ts, {months} + 1 AS n_months FROM t),
 p AS (SELECT {bank_mix} FROM t),
 m AS (SELECT customer_id, sum(s) AS s1, sum(s * s) AS s2, count(*) AS active_months
     FROM (SELECT customer_id, {month} AS month, sum(amount) AS s
