@@ -33,6 +33,16 @@ def master_scale_table() -> pd.DataFrame:
     )
 
 
+def master_scale_markdown() -> str:
+    """The master scale as one markdown table: drawn as text, it costs the first view no table
+    element (whose grid code Chromium would load and run before the page is drawn)."""
+    table = master_scale_table()
+    rows = [
+        f"| {grade} | {row['PD from']} | {row['PD below']} |" for grade, row in table.iterrows()
+    ]
+    return "\n".join(["| Grade | PD from | PD below |", "|:-:|--:|--:|", *rows])
+
+
 def grade_help(grade: str) -> str:
     """What a risk grade means on the master scale: its PD range, and where it sits."""
     scale = master_scale().set_index("grade")

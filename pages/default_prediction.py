@@ -22,7 +22,7 @@ st.caption(
     f"cut-off PD {formatting.pd_text(model.cutoff_)}"
 )
 with st.expander("Master scale of risk grades"):
-    st.table(prediction_view.master_scale_table())
+    st.markdown(prediction_view.master_scale_markdown())
 
 
 def applicant() -> dict:

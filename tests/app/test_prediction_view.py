@@ -24,6 +24,14 @@ def test_master_scale_table_lists_every_grade_with_pd_percentages():
     assert all(text.endswith("%") for text in table["PD from"])
 
 
+def test_master_scale_markdown_is_the_table_as_one_markdown_table():
+    table = prediction_view.master_scale_table()
+    lines = prediction_view.master_scale_markdown().splitlines()
+    assert lines[0] == "| Grade | PD from | PD below |" and len(lines) == 2 + len(table)
+    for line, (grade, row) in zip(lines[2:], table.iterrows(), strict=True):
+        assert line == f"| {grade} | {row['PD from']} | {row['PD below']} |"
+
+
 def test_grade_and_decision_help_quote_the_scale_the_band_and_the_cut_off():
     scale = master_scale()
     last = scale["grade"].iloc[-1]
