@@ -75,3 +75,37 @@ def test_field_hints_name_the_range_or_the_levels():
         prediction_view.level_hint(spec("purpose"))
         == "purpose: one of the 2 values seen in training"
     )
+
+
+def test_result_and_economics_metrics_carry_their_figures_and_help():
+    result = SimpleNamespace(pd=0.129, grade="D", decision="refer")
+    metrics = prediction_view.result_metrics(result, (0.1, 0.2), 0.15)
+    assert [(label, value) for label, value, _ in metrics] == [
+        ("Probability of default", "12.9%"),
+        ("Risk grade", "D"),
+        ("Decision", "Refer"),
+    ]
+    assert "grade D" in metrics[1][2] and "refer to an underwriter up to 20.0%" in metrics[2][2]
+    money = {"ead": 12_500, "break_even_pd": 0.2, "expected_profit": -340}
+    economics = prediction_view.economics_metrics(money, "en_US", "Own rate and term")
+    assert [value for _, value, _ in economics] == ["$12,500", "20.0%", "-$340"]
+    assert economics[2][2].endswith("Own rate and term.")
+    assert "$" not in prediction_view.economics_metrics(money, None, "p")[0][1]
+
+
+def test_small_texts_of_the_form_and_the_what_if():
+    card = {"id": "20261126-abc", "algorithm": "logistic"}
+    assert prediction_view.model_caption(card, 0.215) == (
+        "Model 20261126-abc (logistic), cut-off PD 21.5%"
+    )
+    assert prediction_view.reasons_markdown(["debt *high*", "short history"]) == (
+        "- debt \\*high\\*\n- short history"
+    )
+    assert prediction_view.level_index(["a", "b"], "b") == 1
+    assert prediction_view.level_index(["a", "b"], "zz") == 0
+    assert prediction_view.unchanged_caption("loan_amount") == (
+        "Unchanged: this is the applicant's own loan amount."
+    )
+    assert prediction_view.loaded_caption("loan 5") == (
+        "Loaded loan 5: check the fields, then score it."
+    )
