@@ -8,6 +8,8 @@ from bankml import recommend
 from bankml.errors import BankmlError
 from dashboard import charts, customers, safe, store
 
+MORE = {"evaluation": "Evaluation details", "pairs": "Which products go together"}
+
 st.title("Recommendations")
 st.caption(
     "Products to offer each customer from a learned item-item model: what they hold, what "
@@ -126,12 +128,23 @@ st.caption(
     "on holdings opened before a date and scores the products opened after it. The oracle ranks "
     "by the generator's true propensities."
 )
-st.altair_chart(charts.evaluation_chart(evaluation), width="stretch")
-st.dataframe(evaluation, hide_index=True)
-
-st.subheader("Which products go together")
-st.caption(
-    "Learned weight: how much holding the row's product raises the model's score for the "
-    "column's product (blue raises, red lowers)."
+# The charts on demand: two Vega charts and a table below the fold slowed the first view.
+more = st.segmented_control(
+    "Show more",
+    list(MORE),
+    default=None,
+    key="rec_more",
+    format_func=MORE.get,
+    help="Every method's scores on both splits, or the learned weights between products.",
 )
-st.altair_chart(charts.similarity_heatmap(recommend.similarity_frame(context)), width="stretch")
+if more == "evaluation":
+    st.subheader("Every method on both splits")
+    st.altair_chart(charts.evaluation_chart(evaluation), width="stretch")
+    st.dataframe(evaluation, hide_index=True)
+elif more == "pairs":
+    st.subheader("Which products go together")
+    st.caption(
+        "Learned weight: how much holding the row's product raises the model's score for the "
+        "column's product (blue raises, red lowers)."
+    )
+    st.altair_chart(charts.similarity_heatmap(recommend.similarity_frame(context)), width="stretch")

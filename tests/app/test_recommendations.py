@@ -35,10 +35,26 @@ def chart_specs(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
 
 
+def show(at, more: str):
+    """Open one of the parts drawn on demand (pages/recommendations.py MORE)."""
+    at.button_group(key="rec_more").set_value(more).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_first_view_has_the_offers_and_the_headline_evaluation_but_no_chart(page):
+    assert len(offers_frame(page)) == 5
+    assert sum(m.label.startswith("NDCG@5") for m in page.metric) == 2
+    assert not page.get("vega_lite_chart")
+    assert not [d for d in page.dataframe if "ndcg" in d.value.columns]
+
+
 def test_page_renders_offers_evaluation_against_the_strongest_baseline_and_heatmap(page):
     assert page.title[0].value == "Recommendations"
     offers = offers_frame(page)
     assert len(offers) == 5
+    show(page, "evaluation")
+    assert len(page.get("vega_lite_chart")) == 1
     evaluation = [d.value for d in page.dataframe if "ndcg" in d.value.columns][0]
     assert {"item-item + context (in use)", "popularity", "segment popularity", "oracle"} <= set(
         evaluation["method"]
@@ -52,6 +68,7 @@ def test_page_renders_offers_evaluation_against_the_strongest_baseline_and_heatm
 
 
 def test_heatmap_legend_names_what_it_shows_and_labels_every_product(page, small_bank):
+    show(page, "pairs")
     specs = [s for s in chart_specs(page) if s.get("mark", {}).get("type") == "rect"]
     assert specs, "no heatmap"
     encoding = specs[0]["encoding"]
