@@ -52,3 +52,16 @@ SCALE_COLUMNS = {
     "pd_from": st.column_config.NumberColumn("PD from", format="percent"),
     "pd_to": st.column_config.NumberColumn("PD below", format="percent"),
 }
+
+LEADERBOARD_COLUMNS = {
+    **METRIC_COLUMNS,
+    "name": st.column_config.TextColumn("Candidate"),
+    "imbalance": st.column_config.TextColumn("Class weighting"),
+    "fit_seconds": st.column_config.NumberColumn("Fit (s)", format="%.2f"),
+    "subsampled": st.column_config.CheckboxColumn("Subsampled"),
+    "explainable": st.column_config.CheckboxColumn("Reason codes"),
+    "auc_vs_oracle": st.column_config.NumberColumn(
+        "AUC / oracle AUC", format="%.3f", help="Share of the best possible ranking reached."
+    ),
+    "chosen": st.column_config.CheckboxColumn("Chosen"),
+}

@@ -134,3 +134,11 @@ def trained_message(folder_name: str, chosen: str, auc: float, rows: int) -> tup
         f"Model {folder_name} ({chosen}) is now active: ROC AUC {auc:.3f} on "
         f"{formatting.count(rows)} rows.",
     )
+
+
+def tables_text(row_counts: Mapping[str, int]) -> str:
+    """The caption of the table browser before a table is chosen: every table and its rows."""
+    listed = ", ".join(
+        f"{name} ({formatting.count(rows)} rows)" for name, rows in row_counts.items()
+    )
+    return f"Tables of this bank: {listed}, and meta (how it was generated)."

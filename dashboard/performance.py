@@ -64,6 +64,24 @@ def chosen_economics(card: dict, settings: dict) -> tuple[LendingEconomics, bool
     return chosen, own is not None and chosen != own
 
 
+def money_tables(
+    card: dict, stored: dict, economics: LendingEconomics, what_if_economics: bool
+) -> dict:
+    """Cut-off, refer band, profit and expected loss: the stored tables, or re-priced under the
+    what-if economics."""
+    return models.economics_view(card, economics) if what_if_economics else stored
+
+
+def cutoff_tables(
+    card: dict, stored: dict, cutoff: float, economics: LendingEconomics, what_if_economics: bool
+) -> dict:
+    """Business view, confusion matrix and fairness at a cut-off: the stored tables at the
+    model's own cut-off and economics, else computed for the what-if ones."""
+    if cutoff == stored["cutoff"] and not what_if_economics:
+        return stored
+    return models.cutoff_tables(card, cutoff, economics if what_if_economics else None)
+
+
 def drivers(card: dict, info: BankInfo) -> None:
     """Feature importance, the scorecard's role, points and the screening of characteristics."""
     diagnostics = card.get("diagnostics") or {}

@@ -14,6 +14,7 @@ from bankml.segment.choice import GAP_TIE
 
 SECTIONS = {
     "profiles": "Profiles",
+    "heatmap": "Feature heatmap",
     "map": "Map of customers",
     "choice": "Choosing k",
     "members": "Customers of a segment",
@@ -179,6 +180,23 @@ def feature_table(features: pd.DataFrame) -> pd.DataFrame:
         .rename(columns={"cluster": "used to form segments"})
         .set_index("name")
     )
+
+
+def feature_markdown(features: pd.DataFrame) -> str:
+    """What each feature means, as one markdown list: those that formed the segments first, then
+    those only described. One text element instead of a 50-row `st.table` (a cell element per
+    value, drawn even inside a closed expander) keeps the section light."""
+    table = feature_table(features)
+    used = table["used to form segments"].astype(bool)
+    parts = []
+    for title, rows in (
+        ("Used to form the segments", table[used]),
+        ("Described only", table[~used]),
+    ):
+        if len(rows):
+            lines = (f"- **{name}**: {text}" for name, text in rows["description"].items())
+            parts.append(f"**{title}**\n\n" + "\n".join(lines))
+    return "\n\n".join(parts)
 
 
 def card_lines(row: pd.Series) -> list[str]:

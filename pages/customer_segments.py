@@ -1,8 +1,9 @@
 """Customer segments: KMeans over behavioural features, how k was chosen, and who is in each segment.
 
-The headline figures, then one section at a time (dashboard.segment_view.SECTIONS): the profiles
-first; the map, the evidence for k, the members and the assignment on demand. Every chart at once
-(a scatter of thousands of customers among them) took seconds to draw.
+The headline figures, then one section at a time (dashboard.segment_view.SECTIONS): the profile
+cards first (text only: a first view with no chart to load); the feature heatmap, the map, the
+evidence for k, the members and the assignment on demand. Every chart at once (a scatter of
+thousands of customers among them) took seconds to draw.
 """
 
 from __future__ import annotations
@@ -54,6 +55,16 @@ section = st.segmented_control(
 if section == "profiles":
     st.subheader("Profiles")
     st.caption(
+        "Each segment's name, size and what sets it apart from the whole bank. The feature heatmap "
+        f"behind these traits is under **{SECTIONS['heatmap']}**."
+    )
+    grid = st.columns(3)
+    for i, (segment, row) in enumerate(result.profiles.iterrows()):
+        grid[i % 3].container(border=True).markdown(segment_view.card_markdown(segment, row))
+
+elif section == "heatmap":
+    st.subheader("Feature heatmap")
+    st.caption(
         "Each cell: how far the segment's average sits from the whole bank, in standard deviations "
         "(red above, blue below). Feature meanings are listed under 'What the features mean'."
     )
@@ -61,10 +72,7 @@ if section == "profiles":
         segment_view.profile_heatmap(result.feature_profile, result.feature_list), width="stretch"
     )
     with st.expander("What the features mean"):
-        st.table(segment_view.feature_table(result.features))
-    grid = st.columns(3)
-    for i, (segment, row) in enumerate(result.profiles.iterrows()):
-        grid[i % 3].container(border=True).markdown(segment_view.card_markdown(segment, row))
+        st.markdown(segment_view.feature_markdown(result.features))
 
 elif section == "map":
     st.subheader("Customers in two dimensions (PCA)")

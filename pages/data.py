@@ -84,10 +84,21 @@ st.caption(
 review.show_difficulty({"oracle_auc": info.oracle_auc, **info.difficulty})
 
 st.subheader("Tables")
-name = st.selectbox("Table", list(info.row_counts) + ["meta"], key="browse_table")
-frame = store.table(name, info)
-st.caption(f"{len(frame):,} rows × {frame.shape[1]} columns (first 500 shown)")
-st.dataframe(frame.head(500), hide_index=True)
+name = st.selectbox(
+    "Table",
+    list(info.row_counts) + ["meta"],
+    index=None,
+    placeholder="Choose a table to look inside",
+    key="browse_table",
+    help="Its first 500 rows, drawn once a table is chosen: a grid of hundreds of rows on "
+    "the first view made the page slow to open.",
+)
+if name is None:
+    st.caption(data_view.tables_text(info.row_counts))
+else:
+    frame = store.table(name, info)
+    st.caption(f"{len(frame):,} rows × {frame.shape[1]} columns (first 500 shown)")
+    st.dataframe(frame.head(500), hide_index=True)
 
 st.subheader("Bring your own data")
 st.caption(

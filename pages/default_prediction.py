@@ -17,12 +17,9 @@ st.caption("Probability of default for one applicant or a CSV batch, with the re
 info = store.current_bank()
 model, card = models.require_model()
 schema = model.schema_
-st.caption(
-    f"Model {card.get('id', '?')} ({card.get('algorithm', '')}), "
-    f"cut-off PD {formatting.pd_text(model.cutoff_)}"
-)
+st.caption(prediction_view.model_caption(card, model.cutoff_))
 with st.expander("Master scale of risk grades"):
-    st.table(prediction_view.master_scale_table())
+    st.markdown(prediction_view.master_scale_markdown())
 
 
 def applicant() -> dict:
@@ -48,45 +45,22 @@ def load_applicant() -> None:
 
 
 def show_result(result) -> None:
-    cols = st.columns(3)
-    cols[0].metric(
-        "Probability of default", formatting.pd_text(result.pd), help=prediction_view.PD_HELP
-    )
-    cols[1].metric("Risk grade", result.grade, help=prediction_view.grade_help(result.grade))
-    cols[2].metric(
-        "Decision",
-        result.decision.title(),
-        help=prediction_view.decision_help(model.refer_band_, model.cutoff_),
-    )
+    rows = [prediction_view.result_metrics(result, model.refer_band_, model.cutoff_)]
     if result.economics:
-        money = result.economics
         locale = prediction_view.money_locale(info, card)
-        cols = st.columns(3)
-        cols[0].metric(
-            "Exposure at default",
-            formatting.money(money["ead"], locale),
-            help=prediction_view.EAD_HELP,
-        )
-        cols[1].metric(
-            "Break-even PD",
-            formatting.pd_text(money["break_even_pd"]),
-            help=prediction_view.BREAK_EVEN_HELP,
-        )
-        cols[2].metric(
-            "Expected profit",
-            formatting.money(money["expected_profit"], locale, signed=True),
-            help=prediction_view.profit_help(model.policy_),
-        )
+        rows.append(prediction_view.economics_metrics(result.economics, locale, model.policy_))
+    for row in rows:
+        for column, (label, value, note) in zip(st.columns(3), row, strict=True):
+            column.metric(label, value, help=note)
     reasons = result.reasons(6)
     data, spec = charts.reason_chart(reasons)
     st.vega_lite_chart(data, spec, width="stretch")
     st.caption(model.reasons_note())
-    stated = result.decision_reasons(4)["text"]
-    st.markdown("\n".join(f"- {safe.literal(text)}" for text in stated))
+    st.markdown(prediction_view.reasons_markdown(list(result.decision_reasons(4)["text"])))
     if result.counterfactual:
         st.info(review.counterfactual_text(result.counterfactual))
     elif result.decision != "approve":
-        st.info("No allowed change of loan amount or term brings this applicant under the cut-off.")
+        st.info(prediction_view.NO_COUNTERFACTUAL)
 
 
 def what_if(base, values: dict) -> None:
@@ -99,16 +73,16 @@ def what_if(base, values: dict) -> None:
     )  # fmt: skip
     spec, current = schema.field(field), values[field]
     if hasattr(spec, "levels"):
-        start = spec.levels.index(current) if current in spec.levels else 0
         new = st.selectbox(
-            "New value", spec.levels, index=start, key=f"whatif_{field}_{tag}",
+            "New value", spec.levels, index=prediction_view.level_index(spec.levels, current),
+            key=f"whatif_{field}_{tag}",
             format_func=formatting.label_text,
         )  # fmt: skip
     else:
         new = number_field(st, "New value", spec, current, f"whatif_{field}_{tag}")
     if new == current:  # nothing to re-score and nothing to point an arrow at
         st.metric("PD after the change", formatting.pd_text(base.pd))
-        st.caption(f"Unchanged: this is the applicant's own {field.replace('_', ' ')}.")
+        st.caption(prediction_view.unchanged_caption(field))
         return
     changed = score_applicant({**values, field: new}, model, explain=False)
     st.metric(
@@ -149,7 +123,7 @@ def single_applicant() -> None:
             values[spec.name] = cols[j % 3].selectbox(
                 field_label(schema, spec.name),
                 spec.levels,
-                index=spec.levels.index(value) if value in spec.levels else 0,
+                index=prediction_view.level_index(spec.levels, value),
                 format_func=formatting.label_text,
                 help=prediction_view.level_hint(spec),
                 key=f"applicant_{spec.name}_v{version}",
@@ -181,7 +155,7 @@ def single_applicant() -> None:
         except BankmlError as exc:
             safe.show_error(exc)
     elif state.get("source"):
-        st.caption(f"Loaded {state['source']}: check the fields, then score it.")
+        st.caption(prediction_view.loaded_caption(state["source"]))
 
 
 single, batch = st.tabs(["Single applicant", "Batch"])

@@ -8,9 +8,9 @@ from __future__ import annotations
 import streamlit as st
 
 from bankml import formatting
-from bankml.default import byod
 from bankml.errors import BankmlError
-from dashboard import charts, columns, models, performance, safe, sidebar, store
+from dashboard import charts, columns, models, performance, prediction_view, safe, sidebar, store
+from dashboard import performance_text as texts
 
 st.title("Model performance")
 st.caption("How good the default model is, what its cut-off costs and earns, and who it affects.")
@@ -31,37 +31,12 @@ if card is None:
 stored = models.performance_view(card)
 model_cutoff = float(card["cutoff"])
 
-cols = st.columns(4)
-cols[0].metric("Model", card["algorithm"])
-cols[1].metric(
-    "ROC AUC (out of fold)",
-    f"{card['metrics']['roc_auc']:.3f}",
-    help="Chance that a random defaulter gets a higher PD than a random good payer: 0.5 is a coin "
-    "flip, 1 is perfect. Measured on loans the model did not train on.",
-)
-cols[2].metric(
-    "Brier (calibrated)",
-    f"{card['metrics']['brier']:.4f}",
-    help="Mean squared gap between the PD and what happened (0 or 1): lower is better.",
-)
-cols[3].metric(
-    "Money cut-off (PD)",
-    formatting.pd_text(model_cutoff),
-    help="The PD at and above which the model declines: chosen at training to maximise profit.",
-)
-# One staleness rule (bankml.default.byod.model_is_stale, as in the sidebar): only a model trained on an
-# earlier version of this bank is stale. A model trained on an uploaded CSV is not: retraining on
-# the bank would throw it away, so say what its figures are instead.
-if byod.model_is_stale(card, info.content_hash):
-    st.warning(
-        "This model was trained on an earlier version of this bank: retrain it under "
-        f"**{performance.SECTIONS['registry']}** below."
-    )
-elif card.get("data_hash") != info.content_hash:
-    st.info(
-        f"This model was trained on {safe.literal(card.get('source', 'uploaded data'))}, not on "
-        "the synthetic bank: the figures below are its own out-of-fold validation on that file."
-    )
+for column, (label, value, note) in zip(st.columns(4), texts.headline_metrics(card), strict=True):
+    column.metric(label, value, help=note)
+# Stale (trained on an earlier version of this bank) or trained on an uploaded CSV: say so
+if notice := texts.source_notice(card, info.content_hash, performance.SECTIONS["registry"]):
+    kind, text = notice
+    (st.warning if kind == "warning" else st.info)(text)
 
 st.subheader("Candidates on the same folds")
 st.dataframe(
@@ -69,18 +44,7 @@ st.dataframe(
     hide_index=True,
     key="leaderboard",
     column_order=stored["leaderboard_columns"] if stored else None,
-    column_config={
-        **columns.METRIC_COLUMNS,
-        "name": st.column_config.TextColumn("Candidate"),
-        "imbalance": st.column_config.TextColumn("Class weighting"),
-        "fit_seconds": st.column_config.NumberColumn("Fit (s)", format="%.2f"),
-        "subsampled": st.column_config.CheckboxColumn("Subsampled"),
-        "explainable": st.column_config.CheckboxColumn("Reason codes"),
-        "auc_vs_oracle": st.column_config.NumberColumn(
-            "AUC / oracle AUC", format="%.3f", help="Share of the best possible ranking reached."
-        ),
-        "chosen": st.column_config.CheckboxColumn("Chosen"),
-    },
+    column_config=columns.LEADERBOARD_COLUMNS,
 )
 if stored and stored["has_blend"]:
     st.caption(
@@ -102,32 +66,24 @@ section = st.segmented_control(
 )
 settings = performance.what_if(card, stored)  # this model's what-if settings in this session
 chosen_economics, what_if_economics = performance.chosen_economics(card, settings)
-locale = info.locale if str(card.get("source", "")).startswith("bank ") else None
+locale = prediction_view.money_locale(info, card)
 
 
 def money_view() -> dict:
-    """Cut-off, refer band, profit and expected loss: stored, or re-priced under what-if economics."""
-    return models.economics_view(card, chosen_economics) if what_if_economics else stored
+    """Cut-off, refer band, profit and expected loss under the economics set on the page."""
+    return performance.money_tables(card, stored, chosen_economics, what_if_economics)
 
 
 def at_cutoff(cutoff: float) -> dict:
     """Business view, confusion matrix and fairness at the what-if cut-off and economics."""
-    if cutoff == stored["cutoff"] and not what_if_economics:
-        return stored
-    return models.cutoff_tables(card, cutoff, chosen_economics if what_if_economics else None)
+    return performance.cutoff_tables(card, stored, cutoff, chosen_economics, what_if_economics)
 
 
 if section in ("money", "curves", "loss") and stored is None:
     st.info("This model has no out-of-fold validation rows to draw this from: retrain it.")
 elif section == "money":
     st.subheader("Lending economics")
-    st.caption(
-        f"Pricing: {safe.literal(card.get('pricing_policy') or 'not recorded')}. A repaid loan "
-        "earns its rate minus the funding cost on its amortising balance over the horizon; a "
-        "default loses the loss given default of its exposure at default (EAD). The model's "
-        "cut-off and refer band maximise the expected profit from the PDs; change the settings to "
-        "see what another policy would choose."
-    )
+    st.caption(texts.pricing_caption(card))
     cols = st.columns(3)
     settings["lgd"] = cols[0].number_input(
         "Loss given default", 0.0, 1.0, settings["lgd"], 0.05,
@@ -144,23 +100,10 @@ elif section == "money":
     chosen_economics, what_if_economics = performance.chosen_economics(card, settings)
     money = money_view()
     if what_if_economics:
-        low, high = money["refer_band"]
-        lgd, funding, horizon = settings["lgd"], settings["funding"], settings["horizon"]
-        st.info(
-            f"Under these settings the expected-value cut-off would be "
-            f"{formatting.pd_text(money['cutoff'])} (refer band "
-            f"{formatting.pd_text(low)}-{formatting.pd_text(high)}). The model keeps scoring with "
-            f"its own {formatting.pd_text(model_cutoff)} until retrained with them (under "
-            f"{performance.SECTIONS['registry']}, or `bankml train --lgd {lgd:g} "
-            f"--funding-cost {funding:g} --horizon-months {horizon}`)."
-        )
+        registry_section = performance.SECTIONS["registry"]
+        st.info(texts.what_if_economics_text(money, settings, model_cutoff, registry_section))
     elif card.get("refer_band"):
-        low, high = card["refer_band"]
-        st.caption(
-            f"Refer band: PDs from {formatting.pd_text(low)} to {formatting.pd_text(high)} go to an "
-            "underwriter: approving or declining them moves the expected profit by less than "
-            f"{formatting.percent(chosen_economics.refer_tolerance)} of its best value."
-        )
+        st.caption(texts.refer_band_caption(card["refer_band"], chosen_economics.refer_tolerance))
 
     st.subheader("Cut-off and money")
     cutoff = settings["cutoff"] = st.slider(
@@ -169,44 +112,19 @@ elif section == "money":
         help="A what-if: moving it redraws the figures below but does not change the model's "
         "cut-off, which scoring keeps using.",
     )  # fmt: skip
-    st.caption(
-        f"What-if only: the model scores with its own cut-off {formatting.pd_text(model_cutoff)}"
-        + ("." if cutoff == stored["cutoff"] else f"; shown here at {cutoff:.1%}.")
-    )
+    st.caption(texts.cutoff_caption(model_cutoff, cutoff, stored["cutoff"]))
     tables = at_cutoff(cutoff)
-    view = tables["business"]
-    cols = st.columns(4)
-    cols[0].metric(
-        "Approval rate", formatting.percent(view["approval_rate"]), help="Share of loans approved."
-    )
-    cols[1].metric(
-        "Defaulters caught",
-        formatting.percent(view["defaulters_caught"]),
-        help="Share of the loans that defaulted which this cut-off declines.",
-    )
-    cols[2].metric(
-        "Bad debt avoided",
-        formatting.money(view["bad_debt_avoided"], locale),
-        help="Loss given default on the exposure of the declined loans that would have defaulted.",
-    )
-    cols[3].metric(
-        "Profit vs approve-all",
-        formatting.money(view["profit_vs_approve_all"], locale, signed=True),
-        help="Profit at this cut-off minus the profit of approving every loan.",
-    )
+    for column, (label, value, note) in zip(
+        st.columns(4), texts.business_metrics(tables["business"], locale), strict=True
+    ):
+        column.metric(label, value, help=note)
     left, right = st.columns(2)
     left.markdown("**Profit by cut-off**")
-    units = formatting.currency(locale) if locale else "amount units"
+    units = texts.money_units(locale)
     left.altair_chart(
         charts.profit_chart(money["profit"], model_cutoff, cutoff, units), width="stretch"
     )
-    left.caption(
-        f"Realised on out-of-fold loans: each repaid loan earns its rate minus "
-        f"{formatting.percent(chosen_economics.funding_cost)} funding over "
-        f"{chosen_economics.horizon_months} months; each default loses "
-        f"{formatting.percent(chosen_economics.loss_given_default)} of its exposure. A back-test: "
-        "the cut-off itself is chosen by expected profit."
-    )
+    left.caption(texts.profit_caption(chosen_economics))
     right.markdown("**Confusion matrix at this cut-off**")
     right.dataframe(tables["confusion"])
 elif section == "curves":
@@ -225,31 +143,18 @@ elif section == "curves":
     st.dataframe(stored["metrics"], hide_index=True, column_config=columns.METRIC_COLUMNS)
     st.subheader("Calibration")
     st.altair_chart(charts.calibration_chart(stored["reliability"]), width="stretch")
-    st.caption(
-        "Each dot is a group of loans with similar PDs: on the dashed diagonal the predicted PD "
-        "equals the default rate observed. Expected calibration error (the average gap, weighted "
-        f"by loans) {formatting.percent(stored['ece'], 2)}."
-    )
+    st.caption(texts.calibration_caption(stored["ece"]))
 elif section == "fairness":
     st.subheader("Fairness")
     if stored is not None:
-        st.caption(
-            "Approval rate, defaulters declined (TPR) and good payers declined (FPR) per group at "
-            f"the cut-off {formatting.pd_text(settings['cutoff'])} (set under "
-            f"{performance.SECTIONS['money']}); a disparate-impact ratio below 0.8 is flagged. "
-            "These attributes are not model inputs."
-        )
+        st.caption(texts.fairness_caption(settings["cutoff"], performance.SECTIONS["money"]))
         for name, table in at_cutoff(settings["cutoff"])["fairness"].items():
             st.markdown(f"**By {formatting.label_text(name).lower()}**")
             st.dataframe(table, hide_index=True, column_config=columns.FAIRNESS_COLUMNS)
     performance.fair_lending_review(card)
 elif section == "loss":
     st.subheader("Portfolio: expected loss")
-    st.caption(
-        "Expected loss = PD x loss given default x exposure at default, over the out-of-fold loans, "
-        "by grade on the fixed master scale and by application quarter (vintage)"
-        + (", under the economics set under Cut-off and money." if what_if_economics else ".")
-    )
+    st.caption(texts.loss_caption(what_if_economics))
     money = money_view()
     left, right = st.columns(2)
     if "portfolio_by_grade" in money:

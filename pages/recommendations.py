@@ -6,7 +6,8 @@ import streamlit as st
 
 from bankml import recommend
 from bankml.errors import BankmlError
-from dashboard import charts, customers, safe, store
+from dashboard import charts, customers, recommend_view, safe, store
+from dashboard.recommend_view import MORE
 
 st.title("Recommendations")
 st.caption(
@@ -63,16 +64,7 @@ with right:
     if holdings.empty:
         st.info("No products yet: offers come from customers like them (their context).")
     else:
-        st.dataframe(
-            holdings,
-            hide_index=True,
-            column_order=["name", "family", "opened_date"],
-            column_config={
-                "name": "Product",
-                "family": "Family",
-                "opened_date": st.column_config.DateColumn("Opened", format="YYYY-MM-DD"),
-            },
-        )
+        st.markdown(recommend_view.holdings_markdown(holdings))
 
 st.subheader(f"Top {top_n} offers")
 st.caption(context.risk.note)
@@ -82,28 +74,10 @@ for rank, offer in enumerate(offers.itertuples(index=False), start=1):  # at mos
         f"**{rank}. {safe.literal(offer.name)}** ({safe.literal(offer.family)}): "
         f"{safe.literal(offer.reason)}{note}"
     )
-with st.expander("Scores and the model's terms behind each offer"):
-    st.dataframe(
-        offers,
-        hide_index=True,
-        column_order=["name", "family", "reason", "note", "score", "evidence"],
-        column_config={
-            "name": "Product",
-            "family": "Family",
-            "reason": st.column_config.TextColumn("Why", width="large"),
-            "note": st.column_config.TextColumn("Risk check", width="medium"),
-            "score": st.column_config.NumberColumn("Score", format="%.3f"),
-            "evidence": st.column_config.TextColumn(
-                "Model terms",
-                width="medium",
-                help="Each held product or trait behind the offer and how much it adds to the score",
-            ),
-        },
-    )
 blocked = decisions[~decisions["allowed"] & (decisions["rule"] != "already held")]
 if not blocked.empty:
     with st.expander(f"Not offered by rule ({len(blocked)})"):
-        st.dataframe(blocked[["name", "family", "rule"]], hide_index=True)
+        st.markdown(recommend_view.blocked_markdown(blocked))
 
 st.subheader("How good are the recommendations?")
 try:
@@ -126,12 +100,43 @@ st.caption(
     "on holdings opened before a date and scores the products opened after it. The oracle ranks "
     "by the generator's true propensities."
 )
-st.altair_chart(charts.evaluation_chart(evaluation), width="stretch")
-st.dataframe(evaluation, hide_index=True)
-
-st.subheader("Which products go together")
-st.caption(
-    "Learned weight: how much holding the row's product raises the model's score for the "
-    "column's product (blue raises, red lowers)."
+# The charts on demand: two Vega charts and a table below the fold slowed the first view.
+more = st.segmented_control(
+    "Show more",
+    list(MORE),
+    default=None,
+    key="rec_more",
+    format_func=MORE.get,
+    help="The scores and model terms behind each offer, every method's scores on both splits, or "
+    "the learned weights between products.",
 )
-st.altair_chart(charts.similarity_heatmap(recommend.similarity_frame(context)), width="stretch")
+if more == "scores":
+    st.subheader("Scores and the model's terms behind each offer")
+    st.dataframe(
+        offers,
+        hide_index=True,
+        column_order=["name", "family", "reason", "note", "score", "evidence"],
+        column_config={
+            "name": "Product",
+            "family": "Family",
+            "reason": st.column_config.TextColumn("Why", width="large"),
+            "note": st.column_config.TextColumn("Risk check", width="medium"),
+            "score": st.column_config.NumberColumn("Score", format="%.3f"),
+            "evidence": st.column_config.TextColumn(
+                "Model terms",
+                width="medium",
+                help="Each held product or trait behind the offer and how much it adds to the score",
+            ),
+        },
+    )
+elif more == "evaluation":
+    st.subheader("Every method on both splits")
+    st.altair_chart(charts.evaluation_chart(evaluation), width="stretch")
+    st.dataframe(evaluation, hide_index=True)
+elif more == "pairs":
+    st.subheader("Which products go together")
+    st.caption(
+        "Learned weight: how much holding the row's product raises the model's score for the "
+        "column's product (blue raises, red lowers)."
+    )
+    st.altair_chart(charts.similarity_heatmap(recommend.similarity_frame(context)), width="stretch")

@@ -54,6 +54,7 @@ SECTION_HEADINGS = {
 # ...and each Customer segments section (pages/customer_segments.py)
 SEGMENT_HEADINGS = {
     "profiles": "Profiles",
+    "heatmap": "Feature heatmap",
     "map": "Customers in two dimensions (PCA)",
     "choice": "Choosing k",
     "members": "Customers of a segment",

@@ -29,17 +29,26 @@ def show(at: AppTest, section: str) -> AppTest:
     return at
 
 
-def test_first_view_draws_the_profiles_only(page):
-    """The overview first: the figures, the profile heatmap and one card per segment; the map,
-    the evidence for k, the members and the assignment wait for a click on their section."""
+def test_first_view_draws_the_profile_cards_only(page):
+    """The overview first: the figures and one card per segment, as text (no chart and no table
+    for Chromium to load before the page is drawn); the heatmap, the map, the evidence for k,
+    the members and the assignment wait for a click on their section."""
     assert page.title[0].value == "Customer segments"
     k = int(metric(page, "Segments"))
     assert 6 <= k <= 8
-    charts = page.get("vega_lite_chart")
-    assert len(charts) == 1 and '"std_diff"' in charts[0].proto.spec  # the heatmap alone
+    assert not page.get("vega_lite_chart") and not page.table
     assert sum("customers (" in m.value for m in page.markdown) == k  # a card per segment
     assert not page.dataframe and not page.get("download_button")
     assert not any(s.key == "segment_pick" for s in page.selectbox)
+
+
+def test_the_heatmap_section_draws_the_heatmap_and_the_feature_meanings(page):
+    show(page, "heatmap")
+    charts = page.get("vega_lite_chart")
+    assert len(charts) == 1 and '"std_diff"' in charts[0].proto.spec
+    meanings = next(m.value for m in page.markdown if "Used to form the segments" in m.value)
+    assert "**mix_" in meanings and meanings.count("\n- **") >= 10  # one line per feature
+    assert not page.table  # text, not a 50-row st.table
 
 
 def test_every_section_draws_its_content(page):
@@ -54,7 +63,7 @@ def test_every_section_draws_its_content(page):
     show(page, "assign")
     assert len(page.form_submit_button) == 1
     show(page, "profiles")
-    assert len(page.get("vega_lite_chart")) == 1
+    assert not page.get("vega_lite_chart")
 
 
 def test_the_map_draws_a_stratified_sample_and_says_so(page):

@@ -147,3 +147,19 @@ def test_regeneration_marks_a_bank_model_stale(monkeypatch, tmp_path):
     fresh = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180)
     fresh.run()  # another session opening the dashboard sees the marker in the sidebar
     assert any("Stale" in w.value for w in fresh.sidebar.warning)
+
+
+def test_the_table_browser_draws_a_grid_only_once_a_table_is_chosen(app, small_bank_path):
+    """No grid on the first view (it cost the page about a second in Chromium): the tables and
+    their rows are listed; choosing one draws its first 500 rows."""
+    from bankml.data import bank_info
+
+    info = bank_info(small_bank_path)
+    assert not app.dataframe
+    listed = next(c.value for c in app.caption if c.value.startswith("Tables of this bank"))
+    assert f"customers ({formatting.count(info.row_counts['customers'])} rows)" in listed
+    app.selectbox(key="browse_table").set_value("customers").run()
+    assert not app.exception
+    assert len(app.dataframe) == 1 and len(app.dataframe[0].value) == min(
+        500, info.row_counts["customers"]
+    )

@@ -64,3 +64,11 @@ def test_target_index_and_trained_message():
         "success",
         "Model 20261126T1200-ab (blend) is now active: ROC AUC 0.812 on 3,000 rows.",
     )
+
+
+def test_tables_text_lists_every_table_with_its_rows():
+    text = data_view.tables_text({"customers": 12_000, "loans": 9_500})
+    assert text == (
+        "Tables of this bank: customers (12,000 rows), loans (9,500 rows), and meta (how it was "
+        "generated)."
+    )

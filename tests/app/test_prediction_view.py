@@ -24,6 +24,14 @@ def test_master_scale_table_lists_every_grade_with_pd_percentages():
     assert all(text.endswith("%") for text in table["PD from"])
 
 
+def test_master_scale_markdown_is_the_table_as_one_markdown_table():
+    table = prediction_view.master_scale_table()
+    lines = prediction_view.master_scale_markdown().splitlines()
+    assert lines[0] == "| Grade | PD from | PD below |" and len(lines) == 2 + len(table)
+    for line, (grade, row) in zip(lines[2:], table.iterrows(), strict=True):
+        assert line == f"| {grade} | {row['PD from']} | {row['PD below']} |"
+
+
 def test_grade_and_decision_help_quote_the_scale_the_band_and_the_cut_off():
     scale = master_scale()
     last = scale["grade"].iloc[-1]
@@ -66,4 +74,38 @@ def test_field_hints_name_the_range_or_the_levels():
     assert (
         prediction_view.level_hint(spec("purpose"))
         == "purpose: one of the 2 values seen in training"
+    )
+
+
+def test_result_and_economics_metrics_carry_their_figures_and_help():
+    result = SimpleNamespace(pd=0.129, grade="D", decision="refer")
+    metrics = prediction_view.result_metrics(result, (0.1, 0.2), 0.15)
+    assert [(label, value) for label, value, _ in metrics] == [
+        ("Probability of default", "12.9%"),
+        ("Risk grade", "D"),
+        ("Decision", "Refer"),
+    ]
+    assert "grade D" in metrics[1][2] and "refer to an underwriter up to 20.0%" in metrics[2][2]
+    money = {"ead": 12_500, "break_even_pd": 0.2, "expected_profit": -340}
+    economics = prediction_view.economics_metrics(money, "en_US", "Own rate and term")
+    assert [value for _, value, _ in economics] == ["$12,500", "20.0%", "-$340"]
+    assert economics[2][2].endswith("Own rate and term.")
+    assert "$" not in prediction_view.economics_metrics(money, None, "p")[0][1]
+
+
+def test_small_texts_of_the_form_and_the_what_if():
+    card = {"id": "20261126-abc", "algorithm": "logistic"}
+    assert prediction_view.model_caption(card, 0.215) == (
+        "Model 20261126-abc (logistic), cut-off PD 21.5%"
+    )
+    assert prediction_view.reasons_markdown(["debt *high*", "short history"]) == (
+        "- debt \\*high\\*\n- short history"
+    )
+    assert prediction_view.level_index(["a", "b"], "b") == 1
+    assert prediction_view.level_index(["a", "b"], "zz") == 0
+    assert prediction_view.unchanged_caption("loan_amount") == (
+        "Unchanged: this is the applicant's own loan amount."
+    )
+    assert prediction_view.loaded_caption("loan 5") == (
+        "Loaded loan 5: check the fields, then score it."
     )

@@ -4,6 +4,7 @@ strongest baseline, and a labelled heatmap."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,8 @@ def page(small_bank_path, monkeypatch, tmp_path):
 
 
 def offers_frame(at):
+    """The offers' scores and model terms, drawn on demand (Show more)."""
+    show(at, "scores")
     frames = [d.value for d in at.dataframe if "reason" in d.value.columns]
     assert frames, "no recommendations table on the page"
     return frames[0]
@@ -35,10 +38,28 @@ def chart_specs(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
 
 
+def show(at, more: str):
+    """Open one of the parts drawn on demand (pages/recommendations.py MORE)."""
+    at.button_group(key="rec_more").set_value(more).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_first_view_has_the_offers_and_the_headline_evaluation_but_no_chart_or_grid(page):
+    """Offers, holdings and the headline figures as text: no chart and no table grid for Chromium
+    to load before the page is drawn."""
+    assert sum(m.value.startswith(("**1. ", "**5. ")) for m in page.markdown) == 2
+    assert sum(m.label.startswith("NDCG@5") for m in page.metric) == 2
+    assert not page.get("vega_lite_chart") and not page.dataframe
+    assert len(offers_frame(page)) == 5
+
+
 def test_page_renders_offers_evaluation_against_the_strongest_baseline_and_heatmap(page):
     assert page.title[0].value == "Recommendations"
     offers = offers_frame(page)
     assert len(offers) == 5
+    show(page, "evaluation")
+    assert len(page.get("vega_lite_chart")) == 1
     evaluation = [d.value for d in page.dataframe if "ndcg" in d.value.columns][0]
     assert {"item-item + context (in use)", "popularity", "segment popularity", "oracle"} <= set(
         evaluation["method"]
@@ -52,6 +73,7 @@ def test_page_renders_offers_evaluation_against_the_strongest_baseline_and_heatm
 
 
 def test_heatmap_legend_names_what_it_shows_and_labels_every_product(page, small_bank):
+    show(page, "pairs")
     specs = [s for s in chart_specs(page) if s.get("mark", {}).get("type") == "rect"]
     assert specs, "no heatmap"
     encoding = specs[0]["encoding"]
@@ -121,10 +143,10 @@ def test_segment_names_shown_and_segments_can_be_turned_off(page, small_bank):
 
 
 def test_holdings_read_plainly_and_the_segment_name_has_its_full_text(page):
-    holds = [d for d in page.dataframe if "opened_date" in d.value.columns][0]
-    shown = json.loads(holds.proto.columns)
-    assert shown["name"]["label"] == "Product" and shown["opened_date"]["label"] == "Opened"
-    assert list(holds.proto.column_order) == ["name", "family", "opened_date"]  # no raw ids
+    holds = next(m.value for m in page.markdown if m.value.startswith("| Product |"))
+    header, _, first = holds.splitlines()[:3]
+    assert header == "| Product | Family | Opened |"  # no raw ids
+    assert re.fullmatch(r"\| .+ \| .+ \| \d{4}-\d{2}-\d{2} \|", first)
     # a line, not a metric: a metric cuts long segment names off
     line = next(m.value for m in page.markdown if m.value.startswith("**Segment:**"))
     assert "segments off" not in line and len(line) > len("**Segment:** ")

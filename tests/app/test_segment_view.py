@@ -111,3 +111,17 @@ def test_a_card_is_one_markdown_block():
         ":gray[Over-represented: Travel card]  ",
         ":gray[Default rate of its loans: 3.1%]",
     ]
+
+
+def test_feature_markdown_lists_the_clustering_features_first():
+    features = pd.DataFrame(
+        {
+            "name": ["age", "mix_food", "n_products"],
+            "description": ["Age in years", "Share of spend on food", "Products held"],
+            "cluster": [True, True, False],
+        }
+    )
+    text = segment_view.feature_markdown(features)
+    used, described = text.split("**Described only**")
+    assert "- **age**: Age in years" in used and "- **mix_food**: Share of spend" in used
+    assert "n_products" not in used and "- **n_products**: Products held" in described
