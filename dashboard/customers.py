@@ -22,10 +22,14 @@ def segments(info: BankInfo, k: str | int = "auto"):
     return _segments(info.content_hash, str(info.path), str(k))
 
 
-def segment_names(content_hash: str, path: str) -> pd.Series:
-    """Segment name per customer id from the cached automatic segmentation of this bank."""
-    result = _segments(content_hash, path, "auto")
-    return result.labels.map(result.names)
+@st.cache_data(show_spinner=False, max_entries=4)
+def segment_memberships(content_hash: str, path: str) -> pd.DataFrame:
+    """Customers x segment names: each customer's soft membership of the cached automatic
+    segmentation's segments, the context the recommender in use (and its bench) takes."""
+    from bankml.customer_features import customer_features
+    from bankml.recommend import segment_memberships as memberships
+
+    return memberships(_segments(content_hash, path, "auto"), customer_features(path))
 
 
 @st.cache_resource(show_spinner="Fitting the recommender...", max_entries=4)
@@ -33,7 +37,7 @@ def _recommender(content_hash: str, path: str, model_sha: str, use_segments: boo
     from bankml import recommend
 
     bank = recommend.read_bank(path)
-    segments = segment_names(content_hash, path) if use_segments else None
+    segments = segment_memberships(content_hash, path) if use_segments else None
     if _model is None:
         risk = recommend.RiskView.off("no default model trained yet (Model performance page)")
     else:
@@ -58,7 +62,7 @@ def _recommender_evaluation(
 ) -> pd.DataFrame:
     from bankml.recommend import evaluate_recommenders
 
-    segments = segment_names(content_hash, path) if use_segments else None
+    segments = segment_memberships(content_hash, path) if use_segments else None
     return evaluate_recommenders(path, segments=segments, k=k)
 
 

@@ -21,7 +21,10 @@ use_segments = st.toggle(
     "Use customer segments",
     value=True,
     key="rec_use_segments",
-    help="Adds each customer's segment (from the Customer segments page) to the model's context.",
+    help=(
+        "Adds how closely each customer resembles each segment (from the Customer segments page)"
+        " to the model's context; reasons name the segment."
+    ),
 )
 try:
     context = customers.recommender(info, use_segments)

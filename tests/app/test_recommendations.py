@@ -151,3 +151,19 @@ def test_holdings_read_plainly_and_the_segment_name_has_its_full_text(page):
     line = next(m.value for m in page.markdown if m.value.startswith("**Segment:**"))
     assert "segments off" not in line and len(line) > len("**Segment:** ")
     assert not any(m.label == "Segment" for m in page.metric)
+
+
+def test_the_page_recommends_with_the_soft_memberships_the_bench_measures(
+    small_bank_path, monkeypatch, tmp_path
+):
+    from bankml.data import bank_info
+    from dashboard import customers
+
+    monkeypatch.setenv("BANKML_DB", str(small_bank_path))
+    monkeypatch.setenv("BANKML_MODELS", str(tmp_path / "models"))
+    info = bank_info(small_bank_path)
+    memberships = customers.segment_memberships(info.content_hash, str(info.path))
+    assert memberships.sum(axis=1).to_numpy() == pytest.approx(1.0)
+    assert (memberships.max(axis=1) < 1.0).any()  # customers between segments keep both
+    context = customers.recommender(info, use_segments=True)
+    assert context.segment_note == "segments on (soft memberships)"
