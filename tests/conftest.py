@@ -24,17 +24,40 @@ def root() -> Path:
     return ROOT
 
 
-@pytest.fixture(scope="session")
-def small_bank_path(tmp_path_factory) -> Path:
-    """A 3,000-customer bank (seed 7), generated once per run; each worker reads its own copy."""
+def _shared_bank(tmp_path_factory) -> Path:
+    """The run's one folder holding the small bank (read-only)."""
     from bankml.bank import regenerate
     from synth import BankParams
 
     def build(folder: Path) -> None:
         regenerate(BankParams(customers=SMALL_CUSTOMERS, seed=7), folder / "bank.duckdb")
 
-    shared = built_once(tmp_path_factory, "bank", build)
-    return copy_of(shared, tmp_path_factory, "bank") / "bank.duckdb"
+    return built_once(tmp_path_factory, "bank", build)
+
+
+@pytest.fixture(scope="session")
+def small_bank_path(tmp_path_factory) -> Path:
+    """A 3,000-customer bank (seed 7), generated once per run; each worker reads its own copy."""
+    return copy_of(_shared_bank(tmp_path_factory), tmp_path_factory, "bank") / "bank.duckdb"
+
+
+@pytest.fixture(scope="session")
+def segmented_bank_path(tmp_path_factory) -> Path:
+    """The small bank with its k="auto" segmentation stored beside it, as `make run`'s start-up
+    leaves it (`bankml.segment.precompute`, random_state 0): fitted once per run for every
+    worker, so the segments page, the warm start and the quality tests read one fit. Each worker
+    reads its own copy."""
+    import shutil
+
+    from bankml.segment import precompute
+
+    def build(folder: Path) -> None:
+        shutil.copytree(_shared_bank(tmp_path_factory), folder, symlinks=True, dirs_exist_ok=True)
+        (folder / ".built").unlink()
+        precompute(folder / "bank.duckdb")
+
+    shared = built_once(tmp_path_factory, "segmented-bank", build)
+    return copy_of(shared, tmp_path_factory, "segmented-bank") / "bank.duckdb"
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,8 @@ PAGE = "pages/customer_segments.py"
 
 
 @pytest.fixture()
-def page(small_bank_path, monkeypatch, tmp_path):
-    return open_page(monkeypatch, small_bank_path, tmp_path / "models", PAGE)
+def page(segmented_bank_path, monkeypatch, tmp_path):
+    return open_page(monkeypatch, segmented_bank_path, tmp_path / "models", PAGE)
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -162,17 +162,19 @@ def test_implausible_customer_gets_warnings_and_an_explanation(page):
     assert "Confidence" in text and "runner-up" in text and "What placed it there" in text
 
 
-def test_first_view_reads_the_stored_fit_and_fits_nothing(tmp_path, monkeypatch):
+def test_first_view_reads_the_stored_fit_and_fits_nothing(
+    segmented_bank_path, tmp_path, monkeypatch
+):
     """As `make run` does: a generated bank (a link to its generation file), then the start-up
-    precompute; the first view then shows that fit without fitting or building features."""
+    precompute; the first view then shows that fit without fitting or building features. (The
+    run's segmented bank is that generated bank with precompute's fit beside it.)"""
+    import shutil
     import time
 
-    from bankml.bank import regenerate
     from bankml.segment import precompute
-    from synth import BankParams
 
-    bank = tmp_path / "bank.duckdb"
-    regenerate(BankParams(customers=3_000, seed=7), bank)
+    shutil.copytree(segmented_bank_path.parent, tmp_path / "bank", symlinks=True)
+    bank = tmp_path / "bank" / "bank.duckdb"
     monkeypatch.setenv("BANKML_DB", str(bank))
     assert precompute() is not None  # bankml.startup's call: the default path from the env
 

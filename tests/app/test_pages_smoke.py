@@ -14,8 +14,8 @@ PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("[a
 
 
 @pytest.fixture()
-def app(small_bank_path, monkeypatch, tmp_path):
-    return open_page(monkeypatch, small_bank_path, tmp_path / "models")
+def app(segmented_bank_path, monkeypatch, tmp_path):
+    return open_page(monkeypatch, segmented_bank_path, tmp_path / "models")
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -50,7 +50,7 @@ def test_regenerate_a_small_bank(monkeypatch, tmp_path):
 
 
 def test_pages_without_a_model_never_load_it(
-    monkeypatch, small_bank_path, logistic_bank_model, tmp_path
+    monkeypatch, segmented_bank_path, logistic_bank_model, tmp_path
 ):
     """The sidebar shows the verified card only: Overview, Data and Customer segments render
     without unpickling the model (a cold load costs seconds on a fresh server)."""
@@ -65,7 +65,7 @@ def test_pages_without_a_model_never_load_it(
     monkeypatch.setattr(
         registry, "load_model", lambda *a, **k: loads.append(a) or real_load(*a, **k)
     )
-    at = open_page(monkeypatch, small_bank_path, models)  # Overview, the first view
+    at = open_page(monkeypatch, segmented_bank_path, models)  # Overview, the first view
     card = registry.verify(models)
     shown = [m.value for m in at.markdown if "trained on" in m.value]  # the sidebar's model line
     assert shown and card["algorithm"] in shown[0] and f"{card['cutoff']:.1%}" in shown[0]

@@ -27,7 +27,7 @@ def _forbid(monkeypatch, module, name: str) -> None:
 
 
 def test_after_the_warm_up_no_first_view_computes(
-    monkeypatch, small_bank_path, logistic_bank_model, tmp_path
+    monkeypatch, segmented_bank_path, logistic_bank_model, tmp_path
 ):
     import bankml.default
     import bankml.default.vintage
@@ -41,7 +41,7 @@ def test_after_the_warm_up_no_first_view_computes(
 
     models = tmp_path / "models"  # start-up stores first views beside the model: a private copy
     shutil.copytree(logistic_bank_model, models)
-    monkeypatch.setenv("BANKML_DB", str(small_bank_path))
+    monkeypatch.setenv("BANKML_DB", str(segmented_bank_path))
     monkeypatch.setenv("BANKML_MODELS", str(models))
     store.clear_caches()
     assert startup.main() == 0  # the stored first views (segments, model performance)
@@ -66,10 +66,10 @@ def test_after_the_warm_up_no_first_view_computes(
             _forbid(monkeypatch, module, name)
     try:
         for page in PAGES:  # a new session per page, as a new browser tab
-            at = open_page(monkeypatch, small_bank_path, models, page)
+            at = open_page(monkeypatch, segmented_bank_path, models, page)
             assert at.title, page
         # Model performance's other sections read warm caches too (a click, not a computation)
-        at = open_page(monkeypatch, small_bank_path, models, "pages/model_performance.py")
+        at = open_page(monkeypatch, segmented_bank_path, models, "pages/model_performance.py")
         for section in ("vintages", "curves", "loss", "fairness"):
             at.button_group(key="performance_section").set_value(section).run()
             assert not at.exception, (section, [e.message for e in at.exception])

@@ -75,22 +75,26 @@ def stop_server(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
+def _bank_env(folder: Path) -> dict:
+    return {"BANKML_DB": str(folder / "bank.duckdb"), "BANKML_MODELS": str(folder / "models")}
+
+
 @pytest.fixture(scope="session")
 def browser_bank(tmp_path_factory):
-    """A bank and a registry folder of its own for the browser session (with a trained model when
-    the default-model library is present)."""
+    """A bank and a registry folder of its own for the browser session, as `make run` leaves
+    them (`bankml.startup`: the quick model, the stored first views): built once per run, each
+    xdist worker's session writes into its own copy."""
     from bankml.bank import regenerate
     from synth import BankParams
+    from tests._shared import built_once, copy_of
 
-    folder = tmp_path_factory.mktemp("browser")
-    db = folder / "bank.duckdb"
-    regenerate(BankParams(customers=2_000, seed=5), db)
-    models = folder / "models"
-    env = {"BANKML_DB": str(db), "BANKML_MODELS": str(models)}
-    subprocess.run(
-        [sys.executable, "-m", "bankml.startup"], cwd=ROOT, env={**os.environ, **env}, check=True
-    )
-    return env
+    def build(folder: Path) -> None:
+        regenerate(BankParams(customers=2_000, seed=5), folder / "bank.duckdb")
+        env = {**os.environ, **_bank_env(folder)}
+        subprocess.run([sys.executable, "-m", "bankml.startup"], cwd=ROOT, env=env, check=True)
+
+    shared = built_once(tmp_path_factory, "browser-bank", build)
+    return _bank_env(copy_of(shared, tmp_path_factory, "browser"))
 
 
 @pytest.fixture(scope="session")

@@ -27,8 +27,13 @@ TRUE_K = 7  # segments in the generator
 
 
 @pytest.fixture(scope="module")
-def result(small_bank_path):
-    return segment_customers(small_bank_path, k="auto", random_state=0)
+def result(segmented_bank_path):
+    """`segment_customers(small bank, k="auto", random_state=0)`: the run's one stored fit."""
+    from bankml.segment import SegmentResult
+
+    stored = store.load(segmented_bank_path)
+    assert isinstance(stored, SegmentResult)
+    return stored
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +148,13 @@ def test_a_typical_customer_is_assigned_confidently_without_warnings(result, fea
 def test_stored_fit_is_read_instead_of_refitting(small_bank, tmp_path, monkeypatch, result):
     path = tmp_path / "bank.duckdb"
     data.write_tables(dict(small_bank), path)
+    fits = []  # precompute's fit is the run's stored one (same bank): its writing is tested here
+    monkeypatch.setattr(
+        "bankml.segment.segment_customers", lambda *a, **kw: fits.append(kw.get("k")) or result
+    )
     written = store.precompute(path)
     assert written is not None and written.is_file()
+    assert fits == ["auto"]
 
     def no_fitting(*args, **kwargs):
         raise AssertionError("fitted although a stored fit exists")

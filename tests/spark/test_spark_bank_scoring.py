@@ -38,15 +38,17 @@ def local_scores(spark_models, lake_bank, tmp_path_factory) -> pd.DataFrame:
 
 
 def test_cli_score_bank_equal_on_both_engines(
-    bankml_cli, spark_models, lake_bank, local_scores, tmp_path
+    spark, spark_models, lake_bank, local_scores, tmp_path
 ):
+    """`bankml score --engine spark` in this process on the suite's SparkSession (one JVM for
+    the Spark tests of this worker): test_spark_connect_end_to_end below is the real `bankml`
+    process starting its own Spark end to end, with its quiet stderr."""
     out = tmp_path / "spark_parquet"
-    done = bankml_cli(
+    code, _, err = run_in_process(
         "score", "--bank", str(lake_bank), "--out", str(out), "--model", str(spark_models),
-        "--engine", "spark", "--spark-master", "local[2]", "--json", timeout=SLOW,
+        "--engine", "spark", "--spark-master", "local[2]", "--json",
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert done.stderr.strip() == "", done.stderr  # the JVM's start-up lines are dropped
+    assert code == 0, err
     assert out.is_dir()  # written by Spark as part files, not collected
     local = local_scores
     remote = pd.read_parquet(out).sort_values("customer_id").reset_index(drop=True)
@@ -57,11 +59,11 @@ def test_cli_score_bank_equal_on_both_engines(
         assert remote[column].fillna("").tolist() == local[column].fillna("").tolist(), column
     assert local["reason_1"].notna().mean() > 0.5  # reasons really computed
     only = tmp_path / "pd_only"
-    done = bankml_cli(
+    code, _, err = run_in_process(
         "score", "--bank", str(lake_bank), "--out", str(only), "--model", str(spark_models),
-        "--engine", "spark", "--spark-master", "local[2]", "--pd-only", timeout=SLOW,
+        "--engine", "spark", "--spark-master", "local[2]", "--pd-only",
     )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    assert code == 0, err
     only = pd.read_parquet(only).sort_values("customer_id").reset_index(drop=True)
     assert list(only.columns) == ["customer_id", "pd"]
     np.testing.assert_allclose(only["pd"], local["pd"], rtol=0, atol=1e-9)

@@ -10,13 +10,13 @@ import pytest
 
 
 @pytest.fixture(scope="module")
-def context(small_bank_path):
+def context(segmented_bank_path):
     from bankml import recommend
     from bankml.recommend.risk import RiskView
-    from bankml.segment import segment_customers
+    from bankml.segment import store
 
-    bank = recommend.read_bank(small_bank_path)
-    result = segment_customers(small_bank_path)
+    bank = recommend.read_bank(segmented_bank_path)
+    result = store.load(segmented_bank_path)  # segment_customers(bank), the run's stored fit
     # a stand-in risk view: PDs spread across the cut-off so the lending rule bites
     ids = bank.customers["customer_id"].to_numpy()
     pds = pd.Series(np.linspace(0.0, 0.3, len(ids)), index=ids)

@@ -95,8 +95,22 @@ def application_result(small_bank_path):
     return train_default(loan_frame(small_bank_path, behaviour=False), candidates="quick", cv=3)
 
 
+@pytest.mark.slow  # a second quick comparison: the fitted candidates below keep this fast
 def test_pd_rises_with_debt_to_income(application_result, small_bank_path):
-    model = application_result.model
+    _assert_pd_rises_with_debt_to_income(application_result.model, small_bank_path)
+
+
+@pytest.mark.parametrize("candidate", ["logistic", "scorecard"])
+def test_each_fitted_candidate_raises_pd_with_debt_to_income(
+    candidate, fitted_default, small_bank_path
+):
+    """The same business direction on the run's shared application-only candidate fits."""
+    _assert_pd_rises_with_debt_to_income(
+        fitted_default(candidate, behaviour=False), small_bank_path
+    )
+
+
+def _assert_pd_rises_with_debt_to_income(model, small_bank_path) -> None:
     rows = loan_frame(small_bank_path, behaviour=False).sample(200, random_state=0)
     base = model.predict_pd(rows)
     worse = model.predict_pd(rows.assign(debt_to_income=rows["debt_to_income"] + 0.3))

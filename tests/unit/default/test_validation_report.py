@@ -19,18 +19,17 @@ def trained(logistic_bank_model, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def report(trained, small_bank_path, tmp_path_factory, root):
-    import subprocess
-    import sys
+def report(trained, small_bank_path, tmp_path_factory):
+    """`bankml report` through `bankml.cli.main` in this process (the report, not the
+    interpreter's start-up, is what these tests check)."""
+    from tests._shared import run_in_process
 
     out = tmp_path_factory.mktemp("report") / "validation.html"
-    done = subprocess.run(
-        [sys.executable, "-m", "bankml.cli", "report", "--model", str(trained),
-         "--db", str(small_bank_path), "--out", str(out), "--json"],
-        capture_output=True, text=True, timeout=600, cwd=root,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["path"] == str(out)
+    code, stdout, stderr = run_in_process(
+        "report", "--model", str(trained), "--db", str(small_bank_path), "--out", str(out), "--json"
+    )
+    assert code == 0, stderr
+    assert json.loads(stdout)["path"] == str(out)
     return out.read_text(encoding="utf-8")
 
 
