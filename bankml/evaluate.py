@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 from sklearn import metrics as skm
 
 from bankml.errors import InputError
@@ -31,8 +32,20 @@ def _both_classes(y: np.ndarray) -> bool:
 
 
 def roc_auc(y, score) -> float:
+    """ROC AUC as the Mann-Whitney statistic on average ranks (a tie counts half): the number
+    scikit-learn's roc_auc_score gives, without its input checks, which cost more than the AUC in
+    the hundreds of small AUCs of a training's proxy check. Anything else (missing scores,
+    labels other than 0/1) goes to scikit-learn, which says what is wrong."""
     y, score = _arrays(y, score)
-    return float(skm.roc_auc_score(y, score)) if _both_classes(y) else float("nan")
+    if not _both_classes(y):
+        return float("nan")
+    positive = y == 1
+    if not (np.isfinite(score).all() and (positive | (y == 0)).all()):
+        return float(skm.roc_auc_score(y, score))
+    ranks = rankdata(score)
+    n_pos = int(positive.sum())
+    n_neg = len(y) - n_pos
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
 def pr_auc(y, score) -> float:

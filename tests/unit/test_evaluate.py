@@ -100,3 +100,22 @@ def test_age_bands_cover_every_age():
     bands = evaluate.age_band([18, 24, 25, 49, 50, 64, 65, 99])
     assert list(bands) == ["18-24", "18-24", "25-34", "35-49", "50-64", "50-64", "65+", "65+"]
     assert len(set(itertools.chain(bands))) == 5
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rank_auc_equals_sklearn_with_ties_booleans_and_few_positives(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 400))
+    y = rng.random(n) < rng.uniform(0.01, 0.6)
+    y[0], y[-1] = True, False  # both classes
+    score = np.round(rng.normal(size=n) + y, int(rng.integers(0, 3)))  # rounding makes ties
+    assert evaluate.roc_auc(y, score) == pytest.approx(skm.roc_auc_score(y, score), abs=1e-12)
+    assert evaluate.roc_auc(y.astype(int), -score) == pytest.approx(
+        skm.roc_auc_score(y, -score), abs=1e-12
+    )
+
+
+def test_auc_of_missing_scores_is_an_error_and_of_one_class_nan():
+    with pytest.raises(ValueError):
+        evaluate.roc_auc([0, 1, 1], [0.1, np.nan, 0.3])
+    assert np.isnan(evaluate.roc_auc([1, 1], [0.1, 0.2]))
