@@ -18,7 +18,7 @@ from bankml import data
 from bankml.errors import InputError
 from bankml.recommend.context import customer_context
 from bankml.recommend.ease import EASERecommender
-from bankml.recommend.memberships import aligned_memberships, hard_segments
+from bankml.recommend.memberships import aligned_memberships, check_same_customers, hard_segments
 from bankml.recommend.risk import RiskView
 from bankml.recommend.sequence import NextProductRecommender, opening_events
 
@@ -140,13 +140,7 @@ def aligned_segments(
             "segments must be a Series of names by customer id (or a DataFrame of memberships,"
             f" bankml.recommend.segment_memberships); got {type(segments)}"
         )
-    found = pd.Index(customer_ids).isin(segments.index)
-    if not found.all():
-        raise InputError(
-            f"segments lack {int((~found).sum())} of {len(customer_ids)} customers (e.g. id"
-            f" {int(customer_ids[~found][0])}): they come from another generation of the bank;"
-            " segment this bank again"
-        )
+    check_same_customers(segments.index, customer_ids, "segments")
     return segments.reindex(customer_ids).astype(str)
 
 

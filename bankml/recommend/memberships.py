@@ -64,15 +64,21 @@ def segment_memberships(
     return pd.DataFrame(weights, index=features.index, columns=columns)
 
 
-def aligned_memberships(memberships: pd.DataFrame, customer_ids: np.ndarray) -> pd.DataFrame:
-    """Memberships in customer_ids' order, checked: one row per customer, values in 0..1."""
-    found = pd.Index(customer_ids).isin(memberships.index)
+def check_same_customers(index: pd.Index, customer_ids: np.ndarray, what: str) -> None:
+    """InputError when `index` lacks some of the bank's customers: `what` came from another
+    generation of the bank."""
+    found = pd.Index(customer_ids).isin(index)
     if not found.all():
         raise InputError(
-            f"segment memberships lack {int((~found).sum())} of {len(customer_ids)} customers (e.g."
-            f" id {int(customer_ids[~found][0])}): they come from another generation of the bank;"
+            f"{what} lack {int((~found).sum())} of {len(customer_ids)} customers (e.g. id"
+            f" {int(customer_ids[~found][0])}): they come from another generation of the bank;"
             " segment this bank again"
         )
+
+
+def aligned_memberships(memberships: pd.DataFrame, customer_ids: np.ndarray) -> pd.DataFrame:
+    """Memberships in customer_ids' order, checked: one row per customer, values in 0..1."""
+    check_same_customers(memberships.index, customer_ids, "segment memberships")
     frame = memberships.reindex(customer_ids).apply(pd.to_numeric, errors="coerce")
     values = frame.to_numpy(float)
     bad = ~np.isfinite(values) | (values < 0) | (values > 1 + 1e-6)
