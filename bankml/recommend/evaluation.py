@@ -2,7 +2,9 @@
 
 Leave-one-out hides one holding of every customer with two or more. The temporal split is the
 realistic task: fit on holdings opened before a date, score the products each customer opened on or
-after it (customer context as of that date). The oracle ranks by the generator's truth: for
+after it, with the customer context as of that date (`bankml.recommend.as_of`: age and tenure wound
+back, and segments only from a segmentation of the features as of the date, never the bank's
+segments of today, which see the later transactions and holdings). The oracle ranks by the generator's truth: for
 leave-one-out, the per-customer `truth_propensity.p` (given the products held at the end, which is
 what leave-one-out hides one of); for the temporal split, the true next-product propensity given
 the products held on the split date (`truth_propensity.appeal` plus the `truth_complements` of
@@ -18,6 +20,7 @@ knows only the segments recovered from the data.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import duckdb
 import numpy as np
@@ -26,6 +29,7 @@ import scipy.sparse as sp
 
 from bankml import data
 from bankml.errors import InputError, StoreError
+from bankml.recommend.as_of import features_as_of, wind_back
 from bankml.recommend.bank import _matrix, aligned_segments
 from bankml.recommend.context import customer_context
 from bankml.recommend.ease import EASERecommender
@@ -175,20 +179,11 @@ def temporal_split(
     return train, test, split, dates.max()
 
 
-def _as_of(customers: pd.DataFrame, split: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
-    """The customers' age and tenure on the split date (so the context does not see the future)."""
-    months = (last - split).days / 30.44
-    return customers.assign(
-        age=customers["age"] - np.floor(months / 12),
-        tenure_months=np.clip(customers["tenure_months"] - np.round(months), 0, None),
-    )
-
-
 def _rankings(
     train: sp.csr_matrix,
     customers: pd.DataFrame,
     segments: pd.Series | pd.DataFrame | None,
-    groups: tuple[np.ndarray, str, str],
+    groups: list[tuple[np.ndarray, str, str]],
     oracle: tuple[np.ndarray | None, str],
     k: int,
     random_state: int,
@@ -212,7 +207,6 @@ def _rankings(
         in_use_note = f"EASE, l2 {in_use.l2_:.3g}"
     holdings_only = EASERecommender(random_state=random_state).fit(train)
     popularity = np.asarray(train.mean(axis=0)).ravel()
-    group_labels, group_method, group_note = groups
     ranked = {
         IN_USE: (in_use.recommend(users, n=k)[0], "in use", in_use_note),
         "item-item EASE, holdings only": (
@@ -244,12 +238,13 @@ def _rankings(
             "baseline",
             "share holding each product",
         ),
-        group_method: (
-            top_n_from_scores(_group_popularity(train, group_labels), train, k),
-            "baseline",
-            group_note,
-        ),
     }
+    for labels, method, note in groups:  # the segment baseline(s)
+        ranked[method] = (
+            top_n_from_scores(_group_popularity(train, labels), train, k),
+            "baseline",
+            note,
+        )
     if true_segments is not None:
         flags_true, names_true = customer_context(customers, true_segments)
         ranked[DIAGNOSTIC] = (
@@ -264,6 +259,23 @@ def _rankings(
     return ranked
 
 
+def _segment_groups(
+    aligned: pd.Series | pd.DataFrame | None, customers: pd.DataFrame, source: str
+) -> list[tuple[np.ndarray, str, str]]:
+    """The segment baselines' groups: the segments' (if any), and age band x income tercile."""
+    groups = [
+        (
+            _fallback_groups(customers),
+            "segment popularity (age x income bands)",
+            "grouped by age band x income tercile",
+        )
+    ]
+    if aligned is not None:
+        names = hard_segments(aligned) if isinstance(aligned, pd.DataFrame) else aligned
+        groups.insert(0, (names.to_numpy(), "segment popularity", source))
+    return groups
+
+
 def evaluate_recommenders(
     path: str | os.PathLike | None = None,
     segments: pd.Series | pd.DataFrame | None = None,
@@ -271,13 +283,19 @@ def evaluate_recommenders(
     random_state: int = 0,
     model: EASERecommender | None = None,
     diagnostics: bool = False,
+    segments_as_of: Callable[[pd.DataFrame], pd.Series | pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """The model in use vs popularity, segment popularity, item-CF and the oracle, on two splits.
 
     segments: segment name per customer id (bankml.segment on this bank), or soft memberships
     (customers x segment names, `segment_memberships`; the segment baseline groups by the largest),
-    or None: the segment baseline then groups by age band x income tercile and the model has no
-    segment column.
+    or None (the model then has no segment column). They are the leave-one-out split's context.
+    segments_as_of: the temporal split's segmentation, as a function of the customer features as
+    of its date (`features_as_of`), e.g. `lambda f: segment_memberships(segment_customers(f), f)`:
+    segments of the bank as it is now would see the transactions and holdings after that date.
+    None: the temporal split's model has no segment column.
+    Beside the segments' popularity, a second segment baseline groups by age band x income
+    tercile (as of each split's date).
     One row per (split, method): METRICS at k, role (in use / variant / baseline / oracle, and
     diagnostic with diagnostics=True when the bank has truth_segments), the number of evaluated
     customers and a note.
@@ -291,15 +309,6 @@ def evaluate_recommenders(
     k = min(int(k), X.shape[1])
     customers = tables["customers"].set_index("customer_id").reindex(customer_ids)
     aligned = aligned_segments(segments, customer_ids)
-    names = hard_segments(aligned) if isinstance(aligned, pd.DataFrame) else aligned
-    if names is None:
-        groups = (
-            _fallback_groups(customers),
-            "segment popularity (age x income bands)",
-            "no segments passed: grouped by age band x income tercile",
-        )
-    else:
-        groups = (names.to_numpy(), "segment popularity", "segments from bankml.segment")
 
     true_segments = None
     if diagnostics and "truth_segments" in tables:
@@ -310,28 +319,40 @@ def evaluate_recommenders(
     train_loo, test_loo = holdout_split(X, None, random_state)
     train_t, test_t, split, last = temporal_split(holdings, customer_ids, product_ids)
     before = holdings[pd.to_datetime(holdings["opened_date"]) < split]
+    customers_then = wind_back(customers, split, last)
+    aligned_then = None
+    if segments_as_of is not None:
+        aligned_then = aligned_segments(
+            segments_as_of(features_as_of(path, split, last)), customer_ids
+        )
     splits = {
         "leave-one-out": (
             train_loo,
             test_loo,
             customers,
+            aligned,
+            _segment_groups(aligned, customers, "segments from bankml.segment"),
             opening_events(holdings, customer_ids, product_ids, within=train_loo),
             oracle_scores(tables, customer_ids, product_ids),
         ),
         f"temporal (opened from {split:%Y-%m-%d})": (
             train_t,
             test_t,
-            _as_of(customers, split, last),
+            customers_then,
+            aligned_then,
+            _segment_groups(
+                aligned_then, customers_then, f"segments of the features as of {split:%Y-%m-%d}"
+            ),
             opening_events(before, customer_ids, product_ids, within=train_t),
             oracle_scores(tables, customer_ids, product_ids, held=train_t),
         ),
     }
     rows = []
-    for split_name, (train, test, as_of, events, oracle) in splits.items():  # two splits
+    for split_name, (train, test, context, seg, groups, events, oracle) in splits.items():
         popularity = np.asarray(train.mean(axis=0)).ravel()
         evaluated = int((np.diff(test.indptr) > 0).sum())
         ranked = _rankings(
-            train, as_of, aligned, groups, oracle, k, random_state, model, events, true_segments
+            train, context, seg, groups, oracle, k, random_state, model, events, true_segments
         )
         for method, (recommended, role, note) in ranked.items():
             metrics = ranking_metrics(recommended, test, k, popularity)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -24,7 +25,7 @@ from bankml.recommend import (
     risk_view,
     strongest_baseline,
 )
-from bankml.recommend.evaluation import DIAGNOSTIC
+from bankml.recommend.evaluation import DIAGNOSTIC, TEMPORAL_QUANTILE
 
 
 def test_checkerboard_known_answer():
@@ -332,7 +333,7 @@ def test_soft_memberships_enter_the_model_reasons_and_batch_offers(bank, segment
         assert list(got["product_id"]) == list(single["product_id"])
 
 
-def test_soft_memberships_beat_the_hard_segment_on_both_splits(small_bank_path, segmented):
+def test_soft_memberships_beat_the_hard_segment_leave_one_out(small_bank_path, segmented):
     result, memberships = segmented
     hard = strongest_baseline(
         evaluate_recommenders(small_bank_path, segments=result.labels.map(result.names))
@@ -340,4 +341,36 @@ def test_soft_memberships_beat_the_hard_segment_on_both_splits(small_bank_path, 
     soft = strongest_baseline(evaluate_recommenders(small_bank_path, segments=memberships))
     # the segment baseline is the same (the largest membership is the nearest segment)
     np.testing.assert_allclose(soft["baseline"], hard["baseline"])
-    assert (soft["in use"].to_numpy() > hard["in use"].to_numpy()).all()
+    assert soft["in use"].iloc[0] > hard["in use"].iloc[0]  # leave-one-out
+    # the temporal split never takes segments of the bank as it is now: they would see the
+    # transactions and holdings after its date
+    np.testing.assert_allclose(soft["in use"].iloc[1], hard["in use"].iloc[1])
+
+
+def test_the_temporal_split_segments_only_what_was_known_on_its_date(small_bank_path, segmented):
+    _, memberships = segmented
+    seen = []
+
+    def as_of(features: pd.DataFrame) -> pd.DataFrame:
+        seen.append(features)
+        return memberships  # any memberships of the same customers: only the plumbing is tested
+
+    table = evaluate_recommenders(small_bank_path, segments=memberships, segments_as_of=as_of)
+    (features,) = seen
+    with duckdb.connect(str(small_bank_path), read_only=True) as con:
+        holdings = con.execute("SELECT customer_id, product_id, opened_date FROM holdings").df()
+        split = pd.to_datetime(holdings["opened_date"]).quantile(TEMPORAL_QUANTILE)
+        assert table["split"].iloc[-1] == f"temporal (opened from {split:%Y-%m-%d})"
+        counts = con.execute(
+            "SELECT customer_id, count(*) FROM holdings WHERE opened_date < ? GROUP BY 1", [split]
+        ).df()
+        ages = con.execute("SELECT customer_id, age FROM customers ORDER BY 1").df()
+        later = con.execute("SELECT count(*) FROM transactions WHERE ts >= ?", [split]).fetchone()
+    held = counts.set_index("customer_id").iloc[:, 0].reindex(features.index).fillna(0)
+    np.testing.assert_array_equal(features["n_products"].to_numpy(), held.to_numpy())
+    assert later[0] > 0 and features["txn_count"].sum() < later[0] / 10  # a week, not the window
+    assert (features["age"].to_numpy() <= ages["age"].to_numpy()).all()
+    assert (features["age"].to_numpy() < ages["age"].to_numpy()).any()  # wound back to the date
+    temporal = table[table["split"].str.startswith("temporal")].set_index("method")
+    assert "segment popularity" in temporal.index
+    assert "segment popularity (age x income bands)" in temporal.index
