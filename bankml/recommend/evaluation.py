@@ -2,12 +2,12 @@
 
 Leave-one-out hides one holding of every customer with two or more. The temporal split is the
 realistic task: fit on holdings opened before a date, score the products each customer opened on or
-after it, with the customer context as of that date (`bankml.recommend.as_of`: age and tenure wound
-back, and segments only from a segmentation of the features as of the date, never the bank's
-segments of today, which see the later transactions and holdings). The oracle ranks by the generator's truth: for
-leave-one-out, the per-customer `truth_propensity.p` (given the products held at the end, which is
-what leave-one-out hides one of); for the temporal split, the true next-product propensity given
-the products held on the split date (`truth_propensity.appeal` plus the `truth_complements` of
+after it, with the customer context as of that date (`bankml.recommend.as_of`: age and tenure
+wound back, and segments only from a segmentation of the features as of the date, never the
+bank's segments of today, which see the later transactions and holdings). The oracle ranks by the
+generator's truth: for leave-one-out, the per-customer `truth_propensity.p` (given the products
+held at the end, which is what leave-one-out hides one of); for the temporal split, the true
+next-product propensity given the products held on the split date (`truth_propensity.appeal` plus the `truth_complements` of
 those products), so it neither sees the holdings opened later nor is overstated by them. Without
 those, the true segment's `truth_affinity`. Truth is read here only, never by a model.
 
@@ -291,7 +291,7 @@ def evaluate_recommenders(
     (customers x segment names, `segment_memberships`; the segment baseline groups by the largest),
     or None (the model then has no segment column). They are the leave-one-out split's context.
     segments_as_of: the temporal split's segmentation, as a function of the customer features as
-    of its date (`features_as_of`), e.g. `lambda f: segment_memberships(segment_customers(f), f)`:
+    of its date (`as_of.features_as_of`), e.g. `lambda f: segment_memberships(segment_customers(f), f)`:
     segments of the bank as it is now would see the transactions and holdings after that date.
     None: the temporal split's model has no segment column.
     Beside the segments' popularity, a second segment baseline groups by age band x income
