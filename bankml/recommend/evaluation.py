@@ -7,8 +7,8 @@ wound back, and segments only from a segmentation of the features as of the date
 bank's segments of today, which see the later transactions and holdings). The oracle ranks by the
 generator's truth: for leave-one-out, the per-customer `truth_propensity.p` (given the products
 held at the end, which is what leave-one-out hides one of); for the temporal split, the true
-next-product propensity given the products held on the split date (`truth_propensity.appeal` plus the `truth_complements` of
-those products), so it neither sees the holdings opened later nor is overstated by them. Without
+next-product propensity given the products held on the split date (`truth_propensity.appeal`
+plus the `truth_complements` of those products), so it neither sees the holdings opened later nor is overstated by them. Without
 those, the true segment's `truth_affinity`. Truth is read here only, never by a model.
 
 With diagnostics=True one more row measures where the gap to the oracle comes from: the same model
