@@ -28,6 +28,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from bankml import data
+from bankml.customer_features import INCOME_SENTINEL
 from bankml.errors import InputError, StoreError
 from bankml.recommend.as_of import features_as_of, wind_back
 from bankml.recommend.bank import _matrix, aligned_segments
@@ -46,10 +47,15 @@ TRUTH = ("truth_propensity", "truth_complements", "truth_segments", "truth_affin
 
 
 def _fallback_groups(customers: pd.DataFrame) -> np.ndarray:
-    """Age band x income tercile: the segment baseline's groups when no segments are passed."""
-    age = pd.cut(customers["age"], [0, 25, 35, 50, 65, 200], labels=False)
-    income = pd.qcut(customers["annual_income"].rank(method="first"), 3, labels=False)
-    return (age.astype(int).astype(str) + "-" + income.astype(int).astype(str)).to_numpy()
+    """Age band x income tercile: a segment baseline's groups. A missing age or income (or the
+    extract's income sentinel) is a band of its own ("?")."""
+    age = pd.cut(pd.to_numeric(customers["age"], errors="coerce"), [0, 25, 35, 50, 65, 200])
+    income = pd.to_numeric(customers["annual_income"], errors="coerce")
+    income = income.where((income > 0) & (income < INCOME_SENTINEL))
+    tercile = pd.qcut(income.rank(method="first"), 3, labels=False)
+    codes = np.column_stack([age.cat.codes.to_numpy(), tercile.fillna(-1).to_numpy(int)])
+    text = np.where(codes >= 0, codes.astype(str), "?")
+    return np.char.add(np.char.add(text[:, 0], "-"), text[:, 1]).astype(object)
 
 
 def _group_popularity(train: sp.csr_matrix, groups: np.ndarray) -> np.ndarray:

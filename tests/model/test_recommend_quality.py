@@ -374,3 +374,16 @@ def test_the_temporal_split_segments_only_what_was_known_on_its_date(small_bank_
     temporal = table[table["split"].str.startswith("temporal")].set_index("method")
     assert "segment popularity" in temporal.index
     assert "segment popularity (age x income bands)" in temporal.index
+
+
+def test_the_age_income_baseline_groups_missing_values_instead_of_failing():
+    from bankml.recommend.evaluation import _fallback_groups
+
+    customers = pd.DataFrame(
+        {
+            "age": [20, 30, np.nan, 70, 45, 33],
+            "annual_income": [1e4, np.nan, 5e4, 99_999_999, 8e4, 3e4],  # missing, sentinel
+        }
+    )
+    groups = _fallback_groups(customers)
+    assert list(groups) == ["0-0", "1-?", "?-1", "4-?", "2-2", "1-0"]
