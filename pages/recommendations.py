@@ -100,8 +100,9 @@ for column, row in zip(st.columns(len(summary)), summary, strict=True):
     )
 st.caption(
     "Leave-one-out hides one holding of each customer with two or more; the temporal split fits "
-    "on holdings opened before a date and scores the products opened after it. The oracle ranks "
-    "by the generator's true propensities."
+    "on holdings opened before a date and scores the products opened after it, knowing only what "
+    "the bank knew on that date (no segments: today's segments see later spending). The oracle "
+    "ranks by the generator's true propensities."
 )
 # The charts on demand: two Vega charts and a table below the fold slowed the first view.
 more = st.segmented_control(
