@@ -11,6 +11,9 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score
 
+from bankml.errors import InputError
+
+K_MIN, K_MAX = 2, 20
 GAP_REFERENCES = 3  # reference draws per k for the gap statistic
 # gaps within 4 % (or one SE) of each other are a tie: the smaller k wins. Settled on generator
 # 2.0's choose scenarios (small, sparse_txn, tuning): there an extra real group added >= 5.5 % to
@@ -18,6 +21,20 @@ GAP_REFERENCES = 3  # reference draws per k for the gap statistic
 GAP_TIE = 0.04
 MIN_STABILITY = 0.5  # below this ARI between half-sample fits the segments are not reproducible
 MIN_STRUCTURE_GAP = 0.02  # gap over a same-correlation reference below this = no clusters
+
+
+def check_k(k: int | str) -> int | str:
+    """Validate k: "auto" or an integer in 2..20; InputError naming the value otherwise."""
+    if isinstance(k, str):
+        if k == "auto":
+            return k
+        try:
+            k = int(k)
+        except ValueError:
+            raise InputError(f"k={k!r} is not valid: allowed 'auto' or {K_MIN}..{K_MAX}") from None
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not K_MIN <= k <= K_MAX:
+        raise InputError(f"k={k!r} is out of range: allowed 'auto' or {K_MIN}..{K_MAX}")
+    return int(k)
 
 
 def _log_dispersion(Z: np.ndarray, k: int, n_init: int, seed: int) -> float:

@@ -18,8 +18,11 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from bankml.errors import InputError
-from bankml.segment.choice import (
+from bankml.segment.choice import (  # K_MIN, K_MAX, check_k: re-exported
+    K_MAX,
+    K_MIN,
     KChoice,
+    check_k,
     choose_k,
     decide,
     gap_curve,
@@ -29,7 +32,6 @@ from bankml.segment.choice import (
 from bankml.segment.features import Feature, categories_of, feature_catalogue
 from bankml.segment.trim import TRIM_KEEP, nearest_with_distance, trimmed_centres
 
-K_MIN, K_MAX = 2, 20
 # Below this size KMeans runs single-threaded: OpenMP threads spinning on a busy 2-core machine
 # (the Streamlit server beside other work) made a 10k-customer sweep 7x slower (19 s vs 2.8 s).
 SINGLE_THREAD_BELOW = 100_000
@@ -38,20 +40,6 @@ SWEEP_INIT = 3  # KMeans starts per k for the scores table (and the first pass b
 # Floor of a feature's pooled within-segment sd (in standardised units) when rescaling: a feature
 # that one pass separates perfectly gets at most 10x the weight of one it does not separate at all.
 MIN_WITHIN_SD = 0.1
-
-
-def check_k(k: int | str) -> int | str:
-    """Validate k: "auto" or an integer in 2..20; InputError naming the value otherwise."""
-    if isinstance(k, str):
-        if k == "auto":
-            return k
-        try:
-            k = int(k)
-        except ValueError:
-            raise InputError(f"k={k!r} is not valid: allowed 'auto' or {K_MIN}..{K_MAX}") from None
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not K_MIN <= k <= K_MAX:
-        raise InputError(f"k={k!r} is out of range: allowed 'auto' or {K_MIN}..{K_MAX}")
-    return int(k)
 
 
 def within_weights(Z: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
