@@ -14,6 +14,7 @@ import pandas as pd
 from bankml import evaluate
 from bankml.config import LendingEconomics
 from bankml.default import candidates as cands
+from bankml.default import fastprep
 from bankml.default.calibration import logit, sigmoid
 from bankml.default.crossval import out_of_fold
 from bankml.default.estimator import EXACT_NOTE, DefaultModel, PDModel
@@ -129,12 +130,14 @@ class BlendModel(PDModel):
         return next((n for n in notes if n != EXACT_NOTE), EXACT_NOTE)
 
     def _raw_score(self, X: pd.DataFrame, threads: int | None = None) -> np.ndarray:
-        # members read the frame prepared by the same schema
+        # members read the frame prepared by the same schema, each input column read once
+        X = fastprep.Columns(X)
         return blend_score([m._raw_score(X, threads) for m in self.members_], self.weights_)
 
     def _contributions(
         self, X: pd.DataFrame, exact_shap: bool = False, threads: int | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        X = fastprep.Columns(X)  # the members' transforms share its column reads
         parts = [m._contributions(X, exact_shap, threads) for m in self.members_]
         return tuple(blend_score([p[i] for p in parts], self.weights_) for i in range(3))
 
