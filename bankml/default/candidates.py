@@ -368,8 +368,8 @@ SEARCH_SPACES = {
 
 def quick_for(n_rows: int, which: str = "quick") -> str:
     """The set to compare on a table of n_rows: below SMALL_DATA_ROWS 'quick' is the three base
-    models with the bagged LightGBM forest, an L2-stronger logistic, CatBoost and their linear +
-    trees blend, and 'all' adds the same."""
+    models with the bagged LightGBM forest, the logistic's L2 path, CatBoost and their linear +
+    trees blend (the model there), and 'all' adds the same."""
     if n_rows >= SMALL_DATA_ROWS or which not in ("quick", "all"):
         return which
     return f"{which}_small"
