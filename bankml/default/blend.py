@@ -139,7 +139,16 @@ class BlendModel(PDModel):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         X = fastprep.Columns(X)  # the members' transforms share its column reads
         parts = [m._contributions(X, exact_shap, threads) for m in self.members_]
-        return tuple(blend_score([p[i] for p in parts], self.weights_) for i in range(3))
+        return tuple(_weighted_sum([p[i] for p in parts], self.weights_) for i in range(3))
+
+
+def _weighted_sum(arrays: list[np.ndarray], weights: list[float]) -> np.ndarray:
+    """`blend_score` of arrays the caller owns (fresh member outputs), in place: the same
+    products added in the same order, without a temporary per member."""
+    out = np.multiply(arrays[0], weights[0], out=np.asarray(arrays[0], dtype=float))
+    for w, a in zip(weights[1:], arrays[1:], strict=True):
+        out += np.multiply(a, w, out=np.asarray(a, dtype=float))
+    return out
 
 
 def with_blend_members(chosen: tuple[cands.Candidate, ...]) -> tuple[cands.Candidate, ...]:
