@@ -14,6 +14,7 @@ import pandas as pd
 from bankml import evaluate
 from bankml.config import LendingEconomics
 from bankml.default import candidates as cands
+from bankml.default import fastprep
 from bankml.default.calibration import logit, sigmoid
 from bankml.default.crossval import out_of_fold
 from bankml.default.estimator import EXACT_NOTE, DefaultModel, PDModel
@@ -129,14 +130,25 @@ class BlendModel(PDModel):
         return next((n for n in notes if n != EXACT_NOTE), EXACT_NOTE)
 
     def _raw_score(self, X: pd.DataFrame, threads: int | None = None) -> np.ndarray:
-        # members read the frame prepared by the same schema
+        # members read the frame prepared by the same schema, each input column read once
+        X = fastprep.Columns(X)
         return blend_score([m._raw_score(X, threads) for m in self.members_], self.weights_)
 
     def _contributions(
         self, X: pd.DataFrame, exact_shap: bool = False, threads: int | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        X = fastprep.Columns(X)  # the members' transforms share its column reads
         parts = [m._contributions(X, exact_shap, threads) for m in self.members_]
-        return tuple(blend_score([p[i] for p in parts], self.weights_) for i in range(3))
+        return tuple(_weighted_sum([p[i] for p in parts], self.weights_) for i in range(3))
+
+
+def _weighted_sum(arrays: list[np.ndarray], weights: list[float]) -> np.ndarray:
+    """`blend_score` of arrays the caller owns (fresh member outputs), in place: the same
+    products added in the same order, without a temporary per member."""
+    out = np.multiply(arrays[0], weights[0], out=np.asarray(arrays[0], dtype=float))
+    for w, a in zip(weights[1:], arrays[1:], strict=True):
+        out += np.multiply(a, w, out=np.asarray(a, dtype=float))
+    return out
 
 
 def with_blend_members(chosen: tuple[cands.Candidate, ...]) -> tuple[cands.Candidate, ...]:
@@ -154,16 +166,32 @@ def with_blend_members(chosen: tuple[cands.Candidate, ...]) -> tuple[cands.Candi
 
 
 def choose_blend(board_rows: list[dict], oof: dict[str, np.ndarray], y: np.ndarray):
-    """The blend of the best linear candidate (or, on small data, the scorecard and the best
-    logistic: `_linear_parts`) and every tree member compared, from their out-of-fold
-    probabilities (`oof` by name): the linear part and its share (cands.LINEAR_SHARES) are the
-    pair with the best out-of-fold ROC AUC, the trees share the rest equally.
-    The tree members are the small-data pair (forest, CatBoost) when compared; otherwise (a
-    bank-sized table's quick set) the monotone LightGBM with the logistic when compared
-    (cands.LARGE_LINEAR_MEMBER: its linear terms extrapolate to a later economy where WOE bins
-    stay flat).
-    Returns (params {"members", "weights", "linear_share"}, the blend's out-of-fold proba)."""
+    """The blend from its members' out-of-fold probabilities (`oof` by name).
+
+    Small data (both small-data trees, forest and CatBoost, compared): the logistic regression
+    of `cands.LOGISTIC_PATH` with the best out-of-fold ROC AUC (its L2 strength chosen on the
+    inner folds) and both trees, the linear part at the fixed `cands.SMALL_LINEAR_SHARE`; the
+    blend is then the model (`fixed_model` in params: `train_default` lets no single model
+    displace it). Otherwise (a bank-sized table's quick set) the best linear candidate with the
+    monotone LightGBM, the logistic when compared (cands.LARGE_LINEAR_MEMBER: its linear terms
+    extrapolate to a later economy where WOE bins stay flat), at the share of
+    cands.LINEAR_SHARES with the best out-of-fold ROC AUC.
+    Returns (params {"members", "weights", "linear_share"[, "fixed_model"]}, the blend's
+    out-of-fold proba)."""
+    auc = {r["name"]: r["roc_auc"] for r in board_rows}
     trees = [n for n in cands.TREE_MEMBERS if n in oof]
+    path = [n for n in cands.LOGISTIC_PATH if n in oof and n in auc]
+    if trees == list(cands.TREE_MEMBERS) and path:
+        members = [max(path, key=auc.get), *trees]
+        weights = blend_weights([oof[m] for m in members], cands.SMALL_LINEAR_SHARE, 1)
+        score = blend_score([logit(oof[m]) for m in members], weights)
+        params = {
+            "members": members,
+            "weights": weights,
+            "linear_share": cands.SMALL_LINEAR_SHARE,
+            "fixed_model": True,
+        }
+        return params, sigmoid(score)
     linear_names = cands.LINEAR_MEMBERS
     if not trees:
         trees = [cands.MONOTONE_MEMBER]
@@ -173,30 +201,15 @@ def choose_blend(board_rows: list[dict], oof: dict[str, np.ndarray], y: np.ndarr
         "name"
     ]
     best: tuple[float, dict, np.ndarray] | None = None
-    for linears in _linear_parts(linear, trees, board_rows):
-        members = [*linears, *trees]
-        for share in cands.LINEAR_SHARES:
-            weights = blend_weights([oof[m] for m in members], share, len(linears))
-            score = blend_score([logit(oof[m]) for m in members], weights)
-            auc = evaluate.roc_auc(y, score)
-            if best is None or auc > best[0]:
-                params = {"members": members, "weights": weights, "linear_share": share}
-                best = (auc, params, sigmoid(score))
+    members = [linear, *trees]
+    for share in cands.LINEAR_SHARES:
+        weights = blend_weights([oof[m] for m in members], share, 1)
+        score = blend_score([logit(oof[m]) for m in members], weights)
+        auc_ = evaluate.roc_auc(y, score)
+        if best is None or auc_ > best[0]:
+            params = {"members": members, "weights": weights, "linear_share": share}
+            best = (auc_, params, sigmoid(score))
     return best[1], best[2]
-
-
-def _linear_parts(best: str, trees: list[str], board_rows: list[dict]) -> list[tuple[str, ...]]:
-    """The linear parts `choose_blend` tries: the best linear member alone and, with both
-    small-data trees (forest and CatBoost), also the scorecard with the best one-hot logistic in
-    equal parts (WOE bins and a one-hot logistic err differently on a small table; which part
-    wins is chosen on the same out-of-fold AUC as the share, never on held-out rows)."""
-    if trees != list(cands.TREE_MEMBERS):  # a bank-sized table's set: as before
-        return [(best,)]
-    logistics = [r for r in board_rows if r["name"] in cands.LINEAR_MEMBERS[1:]]
-    if not logistics or not any(r["name"] == cands.LINEAR_MEMBERS[0] for r in board_rows):
-        return [(best,)]
-    logistic = max(logistics, key=lambda r: r["roc_auc"])["name"]
-    return [(best,), (cands.LINEAR_MEMBERS[0], logistic)]
 
 
 def beats_blend(leader: np.ndarray, blend: np.ndarray, y: np.ndarray, folds) -> bool:

@@ -152,14 +152,17 @@ class DefaultModel(PDModel):
             self.columns_ = fastprep.compile_columns(prep, fastprep.probe_frame(self.schema_))
         return self.columns_
 
-    def _transform(self, X: pd.DataFrame) -> np.ndarray:
-        binning = self._compiled_binning()
-        if binning is not None:  # equal to optbinning's transform, without its pandas overhead
-            return binning.transform(X)
-        columns = self._compiled_columns()
+    def _transform(self, X: pd.DataFrame | fastprep.Columns) -> np.ndarray:
+        """The pipeline's input matrix of a prepared frame, or of its `fastprep.Columns` (a
+        blend's members share one, so each input column is read once)."""
+        columns = self._compiled_columns() if self._compiled_binning() is None else None
         if columns is not None:  # equal to scikit-learn's transform, without its checks
             return columns.transform(X)
-        return np.asarray(self.pipeline_.named_steps["prep"].transform(X), dtype=float)
+        frame = X.frame if isinstance(X, fastprep.Columns) else X
+        binning = self._compiled_binning()
+        if binning is not None:  # equal to optbinning's transform, without its pandas overhead
+            return binning.transform(frame)
+        return np.asarray(self.pipeline_.named_steps["prep"].transform(frame), dtype=float)
 
     def _clf(self):
         clf = self.pipeline_.named_steps["clf"]
@@ -209,6 +212,15 @@ class DefaultModel(PDModel):
             leaves = self._clf().booster_.predict(Xt, pred_leaf=True, **_threads(threads))
             score, contrib = paths.score_and_contributions(leaves)
             return score, contrib, np.full(len(score), paths.base)
+        clf = self._clf()
+        if hasattr(clf, "coef_") and not hasattr(clf, "booster_"):
+            # linear: each input's share in one product, the coefficients folded into the
+            # attribution matrix ((x - mean) * coef @ A == x @ (coef * A) - mean * coef @ A)
+            coef = clf.coef_.ravel()
+            weights = coef[:, None] * self.attribution_
+            score = self._score_and_contrib(Xt, False, threads)[0]
+            base = np.full(len(Xt), float(clf.intercept_[0] + self.train_mean_ @ coef))
+            return score, Xt @ weights - self.train_mean_ @ weights, base
         score, contrib, base = self._score_and_contrib(Xt, True, threads)
         if contrib is None:
             raise InputError(f"{self.candidate} has no exact additive explanation")

@@ -80,28 +80,32 @@ def score_with_reasons(model, frame: pd.DataFrame) -> pd.DataFrame:
     X = model._prepare(frame)
     derived = model._derived_reasons()
 
-    def chunk(rows: pd.DataFrame, threads: int) -> tuple[np.ndarray, np.ndarray]:
-        """Score and top reasons of some rows: a large frame's chunks run on every core."""
+    def chunk(rows: pd.DataFrame, threads: int) -> tuple[np.ndarray, ...]:
+        """Score and top reasons' codes of some rows: a large frame's chunks run on every core.
+        Each chunk's codes index its own text table; the tables are joined below."""
         score, contrib, _ = model._contributions(rows, threads=threads)
         shown, grouped, names = reasons.grouped(rows, contrib, model.features_, derived)
         stated = _stated(names)
         if not stated.all():
             grouped, names = grouped[:, stated], np.asarray(names, dtype=object)[stated].tolist()
-        return score, reasons.top_reasons(shown, grouped, names, k=3)
+        codes, texts = reasons.top_reason_codes(shown, grouped, names, k=3)
+        return score, codes, texts, np.array([len(texts)]), np.array([len(rows)])
 
-    score, top = model._in_row_chunks(chunk, X)
+    score, codes, texts, sizes, lengths = model._in_row_chunks(chunk, X)
+    # chunk i's codes start after the text tables of the chunks before it
+    codes = codes + np.repeat(np.cumsum(sizes) - sizes, lengths)[:, None].astype(codes.dtype)
     pd_ = model.calibrator_.transform(score)
-    return pd.DataFrame(
+    top = reasons.text_columns(codes, texts)
+    out = pd.DataFrame(
         {
             "pd": pd_,
             "grade": model.grade(pd_),
             "decision": model.decision(pd_),
-            "reason_1": top[:, 0],
-            "reason_2": top[:, 1],
-            "reason_3": top[:, 2],
-        },
-        index=frame.index,
+            **{f"reason_{j + 1}": column for j, column in enumerate(top)},
+        }
     )
+    out.index = frame.index
+    return out
 
 
 def counterfactual(

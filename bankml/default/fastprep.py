@@ -53,8 +53,10 @@ class CompiledColumns:
 
     blocks: tuple
 
-    def transform(self, X: pd.DataFrame) -> np.ndarray:
-        columns = Columns(X)
+    def transform(self, X: pd.DataFrame | Columns) -> np.ndarray:
+        """The transformed matrix of a frame, or of its `Columns` (shared by a blend's members,
+        so each input column is read and each category column factorized once)."""
+        columns = X if isinstance(X, Columns) else Columns(X)
         parts = []
         for block in self.blocks:  # a loop over the few blocks; rows stay vectorised
             if isinstance(block, _Numeric):
@@ -62,41 +64,63 @@ class CompiledColumns:
                 values = np.where(np.isnan(values), block.fill, values)
                 parts.append(_scaled(values, block.mean, block.scale))
             elif isinstance(block, _OneHot):
-                parts.append(block.rows[_codes(block, columns.column(block.column))])
+                parts.append(block.rows[_codes(block, columns.factorized(block.column))])
             else:
                 values = columns.numbers(block.columns)
                 out = np.asarray(block.func(values, **block.kw_args), dtype=float)
                 parts.append(_scaled(out, block.mean, block.scale))
-        return np.hstack(parts) if parts else np.empty((len(X), 0))
+        # one C-ordered matrix (as hstack of C blocks gave: row sums add in the same order)
+        out = np.empty((columns.rows, sum(p.shape[1] for p in parts)))
+        start = 0
+        for part in parts:
+            out[:, start : start + part.shape[1]] = part
+            start += part.shape[1]
+        return out
 
 
 SMALL_FRAME = 256  # rows: up to this many, one conversion of the whole frame is cheapest
 
 
 class Columns:
-    """Columns of a frame as numpy arrays. A few rows (one applicant, its counterfactual
-    trials) are converted once as a whole: pandas' per-column access and sub-frame selection
-    cost more than the arithmetic there. A batch is read column by column (no object copy)."""
+    """Columns of a frame as numpy arrays, each read once (kept for the next caller: a blend's
+    members read the same inputs). A few rows (one applicant, its counterfactual trials) are
+    converted once as a whole: pandas' per-column access and sub-frame selection cost more than
+    the arithmetic there. A batch is read column by column (no object copy)."""
 
     def __init__(self, X: pd.DataFrame):
         self.frame = X
+        self.rows = len(X)
         self.at = {name: i for i, name in enumerate(X.columns)}
         small = len(X) <= SMALL_FRAME
         self.grid = _object_grid(X) if small else None
+        self._numbers: dict[tuple, np.ndarray] = {}
+        self._factorized: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def numbers(self, names: list[str]) -> np.ndarray:
-        """(rows x names) floats; missing values are NaN."""
+        """(rows x names) floats; missing values are NaN. Callers must not write to it."""
+        key = tuple(names)
+        if key not in self._numbers:
+            self._numbers[key] = self._read_numbers(names)
+        return self._numbers[key]
+
+    def _read_numbers(self, names: list[str]) -> np.ndarray:
         if self.grid is not None:
             return self.grid[:, [self.at[n] for n in names]].astype(float)
-        out = np.empty((len(self.frame), len(names)))
+        out = np.empty((len(names), self.rows))  # each column written contiguously
         for j, name in enumerate(names):
-            out[:, j] = self.frame[name].to_numpy(dtype=float, na_value=np.nan)
-        return out
+            out[j] = self.frame[name].to_numpy(dtype=float, na_value=np.nan)
+        return out.T
 
     def column(self, name: str):
         if self.grid is not None:
             return self.grid[:, self.at[name]]
         return self.frame[name]
+
+    def factorized(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """pd.factorize of a column (codes, distinct values; missing: -1), once per column."""
+        if name not in self._factorized:
+            self._factorized[name] = pd.factorize(self.column(name))
+        return self._factorized[name]
 
 
 def _scaled(values: np.ndarray, mean, scale) -> np.ndarray:
@@ -107,9 +131,9 @@ def _scaled(values: np.ndarray, mean, scale) -> np.ndarray:
     return values
 
 
-def _codes(block: _OneHot, column: pd.Series) -> np.ndarray:
+def _codes(block: _OneHot, factorized: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     """Row of `block.rows` per value: each distinct value looked up once, then spread back."""
-    found, distinct = pd.factorize(column)  # missing values get -1
+    found, distinct = factorized  # missing values get -1
     unseen, missing = len(block.rows) - 2, len(block.rows) - 1
     lookup = np.array([*(block.categories.get(v, unseen) for v in distinct.tolist()), missing])
     return lookup[found]

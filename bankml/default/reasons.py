@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from bankml.default.features import DESCRIPTIONS, MONEY_FEATURES, PERCENT_FEATURES
 
@@ -250,14 +251,25 @@ def top_reasons(
     frame: pd.DataFrame, contributions: np.ndarray, features: list[str], k: int = 3
 ) -> np.ndarray:
     """Top k PD-raising factors per row (empty string when fewer than k raise the PD)."""
-    out = np.full((len(frame), k), "", dtype=object)
+    codes, texts = top_reason_codes(frame, contributions, features, k)
+    return texts[codes]
+
+
+def top_reason_codes(
+    frame: pd.DataFrame, contributions: np.ndarray, features: list[str], k: int = 3
+) -> tuple[np.ndarray, np.ndarray]:
+    """`top_reasons` before its text is spread to the rows: (codes rows x k, texts), where
+    texts[0] is "" (no reason) and each reason's text is built once per distinct value, so a
+    batch maps the codes to text once, at the end (`text_column`), not cell by cell."""
+    texts: list[str] = [""]
+    codes = np.zeros((len(frame), k), dtype=np.int32)
     kk = min(k, contributions.shape[1])
     if kk == 0 or len(frame) == 0:
-        return out
+        return codes, np.array(texts, dtype=object)
     order, chosen = _top_k(np.asarray(contributions, dtype=float), kk)
     cells = np.flatnonzero(chosen > 0)  # a reason only where the factor raises the PD
     if not len(cells):  # no factor raises any row's PD (e.g. one very safe applicant)
-        return out
+        return codes, np.array(texts, dtype=object)
     named = order.ravel()[cells]
     # cells grouped by column, in row order (a stable sort of small integers: a radix sort)
     small = np.int16 if len(features) < 2**15 else np.intp
@@ -267,7 +279,20 @@ def top_reasons(
     for start, stop in zip(starts, [*starts[1:], len(named)], strict=True):
         rows, slots = np.divmod(cells[start:stop], kk)  # one loop step per named column
         feature = features[named[start]]  # format only the rows where it is a top reason
-        texts, codes = value_codes(frame, feature, rows)
-        prefix = label(feature) + " "  # joined once per distinct value, then spread
-        out[rows, slots] = np.array([prefix + t for t in texts.tolist()], dtype=object)[codes]
-    return out
+        values, at = value_codes(frame, feature, rows)  # -1: a missing category (last text)
+        codes[rows, slots] = len(texts) + np.where(at < 0, at + len(values), at)
+        prefix = label(feature) + " "  # joined once per distinct value
+        texts.extend(prefix + t for t in values.tolist())
+    return codes, np.array(texts, dtype=object)
+
+
+def text_columns(codes: np.ndarray, texts: np.ndarray) -> list[pd.Series]:
+    """texts[codes[:, j]] per column j as string columns, mapped by Arrow (one take from the
+    small text table: the same values and dtype as columns built from object arrays, a tenth
+    of their cost on a batch)."""
+    table = pa.array(np.asarray(texts, dtype=object).tolist(), pa.large_string())
+    dtype = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default "str"
+    return [
+        pd.Series(pd.array(table.take(pa.array(codes[:, j].astype(np.int64))), dtype=dtype))
+        for j in range(codes.shape[1])
+    ]

@@ -282,7 +282,9 @@ def train_default(
             "no explainable candidate was compared: include scorecard, logistic or lightgbm"
         )
     chosen = str(explainable["name"].iloc[0])
-    if blend is not None and not beats_blend(
+    if blend is not None and compared[blend.name].params.get("fixed_model"):
+        chosen = blend.name  # small data: the blend is the model (cands.SMALL_LINEAR_SHARE)
+    elif blend is not None and not beats_blend(
         compared[chosen].proba, compared[blend.name].proba, y, folds
     ):
         chosen = blend.name

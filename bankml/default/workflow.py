@@ -75,8 +75,9 @@ def train_table_model(
     """Train on any table with a binary target, as `train_csv_model` does (no registry).
 
     On fewer than `candidates.SMALL_DATA_ROWS` rows "quick" and "all" also compare the small-data
-    presets (a bagged LightGBM forest, an L2-stronger logistic and their blend), all fixed in code
-    and chosen on the comparison's own folds. `evaluate.nested_cv_auc` measures this whole call.
+    presets (a bagged LightGBM forest, CatBoost, the logistic's L2 path), fixed in code, and the
+    model is their blend (`blend.choose_blend`: only the L2 strength is chosen, on the
+    comparison's own folds). `evaluate.nested_cv_auc` measures this whole call.
     """
     if isinstance(candidates, str):
         candidates = cands.quick_for(len(frame), candidates)

@@ -47,17 +47,22 @@ def test_evaluate_any_csv_with_yes_no_target(bankml_cli, yes_no_csv):
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
     names = {m["name"] for m in payload["models"]}
-    # 900 rows: below SMALL_DATA_ROWS the quick set adds the forest, strong-L2 logistic, CatBoost
-    # and the blend
+    # 900 rows: below SMALL_DATA_ROWS the quick set adds the forest, the logistic's L2 path,
+    # CatBoost and the blend
     assert names == {
         "scorecard",
         "logistic",
         "lightgbm",
         "lightgbm (bagged forest)",
         "logistic (strong L2)",
+        "logistic (C 0.3)",
+        "logistic (C 0.1)",
+        "logistic (C 0.02)",
+        "logistic (C 0.01)",
         "catboost",
         "blend (linear + trees)",
     }
+    assert payload["chosen"] == "blend (linear + trees)"  # on small data the blend is the model
     for model in payload["models"]:
         assert {"name", "roc_auc", "pr_auc", "brier", "ks", "fit_seconds"} <= set(model)
         assert 0.5 < model["roc_auc"] <= 1.0

@@ -111,29 +111,21 @@ def test_small_tables_compare_the_small_data_presets(result, frame):
     assert cands.candidates("quick") == cands.QUICK
 
 
-def test_small_data_path_deploys_the_blend_unless_a_model_clearly_beats_it(result):
-    """The blend is the best linear member (or the scorecard with the best logistic) plus every
-    tree member, its linear share one of the fixed grid values; it is never below its weakest
-    member. A single model displaces it only when its fold-wise AUC gain is more than one
-    standard error."""
+def test_small_data_path_deploys_the_fixed_blend(result):
+    """On small data the blend is the model: the logistic of the L2 path with the best inner
+    AUC plus both small-data trees, the linear part at the fixed share, whatever single model
+    leads the leaderboard (fewer choices on a small table, less selection noise)."""
     board = result.leaderboard.set_index("name")
     blend = board.loc[cands.BLEND_NAME]
     members = blend["params"]["members"]
-    linears, trees = members[: -len(cands.TREE_MEMBERS)], members[-len(cands.TREE_MEMBERS) :]
-    assert trees == list(cands.TREE_MEMBERS) and set(linears) <= set(cands.LINEAR_MEMBERS)
-    linear_aucs = board.loc[[n for n in cands.LINEAR_MEMBERS if n in board.index], "roc_auc"]
-    logistic_aucs = linear_aucs.drop(cands.LINEAR_MEMBERS[0])
-    if len(linears) == 1:
-        assert board.loc[linears[0], "roc_auc"] == linear_aucs.max()  # the best linear member
-    else:  # the scorecard and the best logistic in equal parts
-        assert linears[0] == cands.LINEAR_MEMBERS[0]
-        assert board.loc[linears[1], "roc_auc"] == logistic_aucs.max()
-    assert blend["params"]["linear_share"] in cands.LINEAR_SHARES
-    assert blend["roc_auc"] >= board.loc[members, "roc_auc"].min()
-    leader = board.loc[board["explainable"], "roc_auc"].idxmax()
-    assert result.chosen in (leader, cands.BLEND_NAME)
-    if result.chosen != leader:  # the leader's lead was within one standard error
-        assert board.loc[leader, "roc_auc"] > blend["roc_auc"]
+    assert members[1:] == list(cands.TREE_MEMBERS)
+    path = board.loc[[n for n in cands.LOGISTIC_PATH if n in board.index], "roc_auc"]
+    assert len(path) == len(cands.LOGISTIC_PATH)  # every L2 strength was compared
+    assert board.loc[members[0], "roc_auc"] == path.max()  # the best of the path
+    assert blend["params"]["linear_share"] == cands.SMALL_LINEAR_SHARE
+    assert blend["params"]["fixed_model"]
+    assert result.chosen == cands.BLEND_NAME
+    assert result.model.members == members
 
 
 def test_one_standard_error_rule_on_known_fold_gains():
@@ -234,9 +226,10 @@ def test_catboost_member_writes_nothing_to_the_working_directory(frame, tmp_path
     np.testing.assert_allclose(base + contrib.sum(axis=1), score, atol=1e-9)
 
 
-def test_the_blend_takes_both_linear_models_only_when_their_average_ranks_better():
-    """On out-of-fold scores where the scorecard and the logistic each see half of the signal
-    their equal average is chosen; where the scorecard is noise the best single linear model is."""
+def test_the_small_data_blend_takes_the_best_l2_strength_at_the_fixed_share():
+    """With both small-data trees compared, the linear member is the logistic of the L2 path
+    with the best out-of-fold AUC (never the scorecard), at the fixed share; without them (a
+    bank-sized set) the share is chosen from the grid as before."""
     from bankml.default.blend import choose_blend
 
     rng = np.random.default_rng(0)
@@ -251,15 +244,27 @@ def test_the_blend_takes_both_linear_models_only_when_their_average_ranks_better
         return [{"name": k, "roc_auc": evaluate.roc_auc(y, v)} for k, v in oof.items()]
 
     trees = {m: proba(0.5 * c + rng.normal(size=n)) for m in cands.TREE_MEMBERS}
-    halves = {"scorecard": proba(a), "logistic": proba(b), "logistic (strong L2)": proba(0.9 * b)}
-    params, _ = choose_blend(board_rows=rows({**halves, **trees}), oof={**halves, **trees}, y=y)
-    assert params["members"] == ["scorecard", "logistic", *cands.TREE_MEMBERS]
-    weights = np.array(params["weights"]) * [
-        np.std(np.log(p / (1 - p)))
-        for p in (halves["scorecard"], halves["logistic"], *trees.values())
-    ]
-    assert weights[0] == pytest.approx(weights[1])  # the linear share in equal parts
+    path = {
+        name: proba(a + b + rng.normal(scale=2.0 - i * 0.3, size=n))
+        for i, name in enumerate(cands.LOGISTIC_PATH)
+    }
+    linear = {"scorecard": proba(a + b), **path}  # the scorecard ranks best: still not taken
+    oof = {**linear, **trees}
+    params, blended = choose_blend(board_rows=rows(oof), oof=oof, y=y)
+    best = max(path, key=lambda k: evaluate.roc_auc(y, path[k]))
+    assert params["members"] == [best, *cands.TREE_MEMBERS]
+    assert params["linear_share"] == cands.SMALL_LINEAR_SHARE and params["fixed_model"]
+    spreads = [np.std(np.log(oof[m] / (1 - oof[m]))) for m in params["members"]]
+    shares = np.array(params["weights"]) * spreads
+    assert shares[0] == pytest.approx(cands.SMALL_LINEAR_SHARE)
+    assert shares[1:] == pytest.approx([(1 - cands.SMALL_LINEAR_SHARE) / 2] * 2)
+    score = sum(
+        w * np.log(oof[m] / (1 - oof[m]))
+        for w, m in zip(shares / spreads, params["members"], strict=True)
+    )
+    np.testing.assert_allclose(blended, 1 / (1 + np.exp(-score)), rtol=1e-12)
 
-    noise = {**halves, "scorecard": proba(rng.normal(size=n))}
-    params, _ = choose_blend(board_rows=rows({**noise, **trees}), oof={**noise, **trees}, y=y)
-    assert params["members"] == ["logistic", *cands.TREE_MEMBERS]
+    large = {"logistic": path["logistic"], cands.MONOTONE_MEMBER: trees[cands.TREE_MEMBERS[0]]}
+    params, _ = choose_blend(board_rows=rows(large), oof=large, y=y)
+    assert params["members"] == ["logistic", cands.MONOTONE_MEMBER]
+    assert params["linear_share"] in cands.LINEAR_SHARES and "fixed_model" not in params

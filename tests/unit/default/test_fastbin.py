@@ -229,3 +229,15 @@ def test_top_reasons_equal_a_full_stable_sort_with_ties_nan_and_negatives():
             _plain_top_reasons(frame, contributions, features, k=k),
         )
     assert reasons.top_reasons(frame.iloc[:0], contributions[:0], features).shape == (0, 3)
+
+
+def test_reason_text_columns_equal_columns_built_from_the_text():
+    """The batch's reason columns mapped from codes by Arrow are the columns pandas builds from
+    the texts themselves: same values, same (default string) dtype."""
+    texts = np.array(["", "credit score 580", "loan purpose car", "missing"], dtype=object)
+    codes = np.array([[1, 2, 0], [3, 0, 0], [2, 1, 3], [0, 0, 0]], dtype=np.int32)
+    columns = reasons.text_columns(codes, texts)
+    assert len(columns) == 3
+    for j, column in enumerate(columns):
+        pd.testing.assert_series_equal(column, pd.Series(texts[codes[:, j]].tolist()))
+    assert [len(c) for c in reasons.text_columns(codes[:0], texts)] == [0, 0, 0]
