@@ -9,9 +9,10 @@ RUN_STAMP := $(VENV)/.run-installed-$(shell cat pyproject.toml constraints.txt |
 PORT ?= 8501
 # pytest-xdist workers: whole test files go to one of JOBS processes (module fixtures are built
 # once; the test bank and the shared trained models once per run for all workers, tests/_shared.py);
-# JOBS=0 runs in this process, as `python -m pytest` does without -n.
+# JOBS=0 runs in this process, as `python -m pytest` does without -n. Files are handed out in
+# the order tests/conftest.py gives them (the long, heavy-marked ones first): --no-loadscope-reorder.
 JOBS ?= 2
-PYTEST_JOBS = -n $(JOBS) --dist loadfile
+PYTEST_JOBS = -n $(JOBS) --dist loadfile --no-loadscope-reorder
 
 .PHONY: help install run chromium test test-fast lint format bench bench-quick clean
 

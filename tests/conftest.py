@@ -19,6 +19,28 @@ ROOT = Path(__file__).resolve().parents[1]
 SMALL_CUSTOMERS = 3_000
 
 
+HEAVY_MARKERS = ("browser", "notebook", "load", "slow")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Files holding a heavy test (marked browser, notebook, load or slow) first, then the rest,
+    each group with its files by number of tests, most first.
+
+    `--dist loadfile` hands whole files to the workers in this order (the Makefile passes
+    `--no-loadscope-reorder`, else xdist would sort every file by its number of tests alone and
+    leave the few-test, long files, Spark, the CLI, the notebooks and the load runs, for the end,
+    where one of them runs alone). Long files first and short ones last keeps the two workers
+    busy until the end. The fast tier has no heavy file: its order is xdist's own."""
+    counts: dict = {}
+    heavy: set = set()
+    for item in items:
+        counts[item.path] = counts.get(item.path, 0) + 1
+        if any(item.get_closest_marker(name) for name in HEAVY_MARKERS):
+            heavy.add(item.path)
+    items.sort(key=lambda item: (item.path not in heavy, -counts[item.path]))
+
+
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT

@@ -5,7 +5,10 @@ Drift (PSI) lives in `bankml.default.drift`.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -76,6 +79,11 @@ _TOKEN = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 # strong proxy: 0.70 is where Hosmer and Lemeshow's rule of thumb starts "acceptable" discrimination.
 STRONG_PROXY_AUC = 0.70
 PROXY_ROWS = 10_000
+# proxy_check depends only on the data it reads, not on the model: retraining one table with
+# other settings (candidates, cv, cut-off) reuses the last few results instead of refitting.
+_PROXY_MEMO: OrderedDict[str, pd.DataFrame] = OrderedDict()
+_PROXY_MEMO_SIZE = 8
+_PROXY_MEMO_LOCK = threading.Lock()
 
 
 def protected_columns(columns, exclude=()) -> dict[str, str]:
@@ -146,6 +154,16 @@ def _single_input_auc(x: pd.Series, classes: np.ndarray, labels: np.ndarray) -> 
     return _ovr_auc(classes, labels, lambda label: table[label].reindex(level).to_numpy())
 
 
+def _data_key(frame: pd.DataFrame, columns: list[str], *params) -> str:
+    """A content hash of exactly the columns (names, dtypes, values, row index) and parameters
+    a computation reads: equal keys mean equal inputs."""
+    part = frame.loc[:, columns]
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(repr((columns, [str(t) for t in part.dtypes], params)).encode())
+    digest.update(pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
 def proxy_check(
     frame: pd.DataFrame,
     features: list[str],
@@ -159,8 +177,29 @@ def proxy_check(
     3-fold cross-validation on at most `max_rows` rows; its macro one-vs-rest ROC AUC is the
     proxy strength (0.5: the inputs say nothing about it). `flagged` marks AUC >=
     STRONG_PROXY_AUC: the model could discriminate through its inputs although the attribute
-    itself is excluded.
+    itself is excluded. Memoised on a content hash of the columns it reads (the last few
+    tables), since it depends on the data only: a retraining with other settings reuses it.
     """
+    features, protected = list(features), list(protected)
+    present = [c for c in protected if c in frame.columns]
+    columns = list(dict.fromkeys([*features, *present]))
+    key = _data_key(frame, columns, features, present, len(frame), max_rows, random_state)
+    with _PROXY_MEMO_LOCK:
+        if key in _PROXY_MEMO:
+            _PROXY_MEMO.move_to_end(key)
+            return _PROXY_MEMO[key].copy()
+    table = _proxy_check(frame, features, present, max_rows, random_state)
+    with _PROXY_MEMO_LOCK:
+        _PROXY_MEMO[key] = table.copy()
+        while len(_PROXY_MEMO) > _PROXY_MEMO_SIZE:
+            _PROXY_MEMO.popitem(last=False)
+    return table
+
+
+def _proxy_check(
+    frame: pd.DataFrame, features: list[str], protected: list[str], max_rows: int, random_state: int
+) -> pd.DataFrame:
+    """proxy_check itself, unmemoised."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from threadpoolctl import threadpool_limits

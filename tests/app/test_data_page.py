@@ -107,14 +107,15 @@ def test_a_binary_file_is_a_clean_error(app, tmp_path):
     assert not (tmp_path / "models").exists() or registry.current_id(tmp_path / "models") is None
 
 
-def test_regeneration_marks_a_bank_model_stale(monkeypatch, tmp_path):
-    from bankml.bank import regenerate
-    from bankml.default import train_bank_model
-    from synth import BankParams
+def test_regeneration_marks_a_bank_model_stale(
+    monkeypatch, tmp_path_factory, small_bank_path, logistic_bank_model
+):
+    from tests._shared import copy_of
+    from tests.conftest import SMALL_CUSTOMERS
 
-    db, models = tmp_path / "bank.duckdb", tmp_path / "models"
-    regenerate(BankParams(customers=1_500, seed=1), db)
-    train_bank_model(db, models, candidates=["logistic"])
+    # private copies of the run's small bank (seed 7) and of the logistic model trained on it
+    db = copy_of(small_bank_path.parent, tmp_path_factory, "stale-bank") / small_bank_path.name
+    models = copy_of(logistic_bank_model, tmp_path_factory, "stale-models")
     monkeypatch.setenv("BANKML_DB", str(db))
     monkeypatch.setenv("BANKML_MODELS", str(models))
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=180)
@@ -122,8 +123,8 @@ def test_regeneration_marks_a_bank_model_stale(monkeypatch, tmp_path):
     assert not any("Stale" in w.value for w in at.sidebar.warning)
     at.switch_page("pages/data.py").run()
     # the form starts from the bank in use, not the generator's defaults
-    assert at.number_input(key="gen_customers").value == 1_500
-    assert at.number_input(key="gen_seed").value == 1
+    assert at.number_input(key="gen_customers").value == SMALL_CUSTOMERS
+    assert at.number_input(key="gen_seed").value == 7
     at.number_input(key="gen_customers").set_value(800)
     at.number_input(key="gen_seed").set_value(2)
     at.form_submit_button[0].click().run()

@@ -70,7 +70,8 @@ def test_both_tiers_run_whole_files_on_pinned_xdist_workers():
     fixtures are built once): both tiers pass the options, and the plugin is pinned."""
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^JOBS \?= 2$", makefile, re.M)
-    assert re.search(r"^PYTEST_JOBS = -n \$\(JOBS\) --dist loadfile$", makefile, re.M)
+    jobs = r"^PYTEST_JOBS = -n \$\(JOBS\) --dist loadfile --no-loadscope-reorder$"
+    assert re.search(jobs, makefile, re.M)
     for target in ("test", "test-fast"):
         recipe = re.search(rf"^{target}:.*\n((?:\t.*\n)+)", makefile, re.M)
         assert recipe is not None, target
@@ -101,3 +102,22 @@ def test_a_notebook_run_writes_only_ignored_files(tmp_path, monkeypatch):
         input="\n".join(paths), capture_output=True, text=True, check=False,
     ).stdout.split()  # fmt: skip
     assert sorted(ignored) == sorted(paths)
+
+
+def test_files_with_a_heavy_test_are_handed_out_first():
+    """Long (heavy-marked) files start first, so no long file runs alone at the end; each group
+    keeps xdist's own order, most tests first."""
+    from tests.conftest import pytest_collection_modifyitems
+
+    class Item:
+        def __init__(self, path: str, marker: str | None = None):
+            self.path, self.marker = path, marker
+
+        def get_closest_marker(self, name: str):
+            return self.marker if name == self.marker else None
+
+    items = [Item("a"), Item("a"), Item("a"), Item("b", "slow"), Item("c"), Item("d")]
+    items += [Item("d", "notebook"), Item("e", "browser"), Item("e", "browser")]
+    pytest_collection_modifyitems(None, items)
+    assert [item.path for item in items] == ["d", "d", "e", "e", "b", "a", "a", "a", "c"]
+    assert "--no-loadscope-reorder" in (ROOT / "Makefile").read_text()

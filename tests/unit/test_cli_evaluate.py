@@ -1,4 +1,6 @@
-"""`bankml train` / `bankml evaluate`: JSON contract, any-CSV path and one-line errors."""
+"""`bankml evaluate`: JSON contract, any-CSV path, nested CV, out-of-time, one-line errors.
+
+Split from the train tests so the two long end-to-end files run on different workers."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-# end-to-end `bankml train/evaluate` subprocesses (nested CV): make test only
+# end-to-end `bankml evaluate` subprocesses (nested CV): make test only
 pytestmark = pytest.mark.slow
 
 
@@ -73,65 +75,15 @@ def test_evaluate_any_csv_with_yes_no_target(bankml_cli, yes_no_csv):
     assert "oracle" not in payload
 
 
-def test_train_on_the_bank_registers_a_verifiable_model(bankml_cli, small_bank_path, tmp_path):
-    from bankml import registry
+def test_unknown_model_name_is_one_line(yes_no_csv):
+    from tests._shared import run_in_process
 
-    out = tmp_path / "models"
-    done = bankml_cli(
-        "train", "--db", str(small_bank_path), "--out", str(out), "--cv", "3", "--json"
-    )
-    assert done.returncode == 0, done.stderr
-    payload = json.loads(done.stdout)
-    assert payload["oracle"]["roc_auc"] > 0.5
-    card = registry.verify(out)
-    assert card["id"] == payload["model_id"]
-    model, _ = registry.load_model(out)
-    assert model.cutoff_ == pytest.approx(payload["cutoff"])
-
-
-def test_train_takes_the_lending_economics_from_flags_and_a_file(
-    bankml_cli, small_bank_path, tmp_path
-):
-    settings = tmp_path / "economics.json"
-    settings.write_text(json.dumps({"loss_given_default": 0.9, "horizon_months": 24}))
-    done = bankml_cli(
-        "train", "--db", str(small_bank_path), "--out", str(tmp_path / "m"), "--cv", "3",
-        "--models", "logistic", "--economics", str(settings), "--funding-cost", "0.01", "--json",
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    payload = json.loads(done.stdout)
-    assert payload["economics"]["loss_given_default"] == 0.9
-    assert payload["economics"]["horizon_months"] == 24
-    assert payload["economics"]["funding_cost"] == 0.01
-    bad = bankml_cli("train", "--db", str(small_bank_path), "--lgd", "1.5")
-    assert bad.returncode == 2 and "loss_given_default must be between" in bad.stderr
-
-
-@pytest.mark.parametrize(
-    ("args", "needle"),
-    [
-        (["train", "--cv", "1"], "--cv"),
-        (["train", "--db", "a.duckdb", "--csv", "b.csv"], "not allowed with"),
-        (["evaluate", "--csv", "whatever.csv"], "--target"),
-        (["evaluate", "--csv", "/no/such/file.csv", "--target", "y"], "file not found"),
-        (["train", "--models", "quantum_forest", "--db", "/no/such/bank.duckdb"], "no bank"),
-    ],
-)
-def test_bad_arguments_exit_2_with_one_line(bankml_cli, args, needle, tmp_path):
-    done = bankml_cli(*args, env={"BANKML_MODELS": str(tmp_path / "m")})
-    assert done.returncode == 2
-    lines = [line for line in done.stderr.splitlines() if line.startswith(("bankml", "usage"))]
-    assert lines and needle in lines[-1], done.stderr
-    assert "Traceback" not in done.stderr
-
-
-def test_unknown_model_name_is_one_line(bankml_cli, yes_no_csv):
-    done = bankml_cli(
+    code, _, stderr = run_in_process(
         "evaluate", "--csv", str(yes_no_csv), "--target", "default", "--models", "quantum_forest"
     )
-    assert done.returncode == 2
-    assert "unknown model 'quantum_forest'" in done.stderr
-    assert "Traceback" not in done.stderr
+    assert code == 2
+    assert "unknown model 'quantum_forest'" in stderr
+    assert "Traceback" not in stderr
 
 
 def test_evaluate_nested_reports_the_whole_training_on_held_out_folds(bankml_cli, yes_no_csv):
@@ -157,44 +109,6 @@ def test_evaluate_nested_prints_a_readable_line(bankml_cli, yes_no_csv):
     assert "nested 2-fold ROC AUC of `bankml train --models ['logistic']`" in done.stdout
 
 
-def test_print_board_says_why_the_blend_was_kept_over_a_higher_row():
-    import dataclasses
-
-    from bankml.commands.train import print_board
-
-    class Result:
-        chosen = "blend (linear + trees)"
-        oracle = None
-        leaderboard = pd.DataFrame(
-            {
-                "name": ["catboost", "blend (linear + trees)"],
-                "imbalance": ["none", "none"],
-                "roc_auc": [0.805, 0.803],
-                "pr_auc": [0.6, 0.6],
-                "ks": [0.4, 0.4],
-                "brier": [0.16, 0.16],
-                "fit_seconds": [0.3, 0.6],
-                "subsampled": [False, False],
-                "explainable": [True, True],
-                "chosen": [False, True],
-            }
-        )
-        model = dataclasses.make_dataclass("M", [("cutoff_", float)])(0.1)
-
-        def metrics(self):
-            return {"brier": 0.16, "ece": 0.02, "approval_rate": 0.7}
-
-    import contextlib
-    import io
-
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        print_board(Result())
-    text = out.getvalue()
-    assert "kept blend (linear + trees): catboost's lead is within one standard error" in text
-    assert text.splitlines()[2].startswith("*blend")
-
-
 def test_evaluate_on_the_bank_reports_out_of_time(bankml_cli, small_bank_path):
     done = bankml_cli(
         "evaluate", "--db", str(small_bank_path), "--cv", "3", "--models", "logistic", "--json"
@@ -205,6 +119,10 @@ def test_evaluate_on_the_bank_reports_out_of_time(bankml_cli, small_bank_path):
     assert ("chosen", "out-of-time") in periods and ("oracle", "out-of-time") in periods
     assert ("baseline", "in-time") in periods
     assert timed["n_test"] > 0 and timed["n_train"] > timed["n_test"]
-    done = bankml_cli("evaluate", "--db", str(small_bank_path), "--cv", "3", "--models", "logistic")
-    assert done.returncode == 0, done.stderr
-    assert "out-of-time: trained on" in done.stdout
+    # the readable line, in this process (the JSON run above is the entry point's)
+    from tests._shared import run_in_process
+
+    args = ("evaluate", "--db", str(small_bank_path), "--cv", "3", "--models", "logistic")
+    code, stdout, stderr = run_in_process(*args)
+    assert code == 0, stderr
+    assert "out-of-time: trained on" in stdout
