@@ -15,6 +15,7 @@ import pandas as pd
 
 from bankml import evaluate
 from bankml.default.economics import VALIDATION_COLUMNS
+from bankml.model_card import frame_hash
 
 NOT_GROUPS = ("y", "pd", "score", "loan_id", "oracle_pd", *VALIDATION_COLUMNS)
 
@@ -155,13 +156,11 @@ def _single_input_auc(x: pd.Series, classes: np.ndarray, labels: np.ndarray) -> 
 
 
 def _data_key(frame: pd.DataFrame, columns: list[str], *params) -> str:
-    """A content hash of exactly the columns (names, dtypes, values, row index) and parameters
-    a computation reads: equal keys mean equal inputs."""
+    """The training-data hash (`model_card.frame_hash`) of exactly the columns a computation
+    reads, with their dtypes and the parameters: equal keys mean equal inputs."""
     part = frame.loc[:, columns]
-    digest = hashlib.blake2b(digest_size=20)
-    digest.update(repr((columns, [str(t) for t in part.dtypes], params)).encode())
-    digest.update(pd.util.hash_pandas_object(part, index=True).to_numpy().tobytes())
-    return digest.hexdigest()
+    extra = repr(([str(t) for t in part.dtypes], params)).encode()
+    return hashlib.sha256(frame_hash(part).encode() + extra).hexdigest()
 
 
 def proxy_check(
