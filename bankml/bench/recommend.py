@@ -202,6 +202,15 @@ def speed(customers: int, items: int = 20) -> dict:
     return result
 
 
+def _split_label(split: str) -> str:
+    """The bench's short name of an evaluation split (both temporal protocols, never one alone)."""
+    if split == "leave-one-out":
+        return "LOO"
+    if split.startswith("temporal, last "):
+        return f"temporal, {split.removeprefix('temporal, ').split(' (')[0]} (headline)"
+    return "temporal, 80 % quantile (earlier protocol: weeks of behaviour)"
+
+
 def _bank_rows(scenario: str, records: list[dict]) -> list[BenchRow]:
     import pandas as pd
 
@@ -211,7 +220,7 @@ def _bank_rows(scenario: str, records: list[dict]) -> list[BenchRow]:
     label = f"{scenario} ({SCENARIOS[scenario].role})"
     rows = []
     for r in strongest_baseline(table).to_dict(orient="records"):
-        split = "LOO" if r["split"] == "leave-one-out" else "temporal"
+        split = _split_label(r["split"])
         part = table[(table["split"] == r["split"]) & (table["role"] != "in use")]
         rows += [
             BenchRow(

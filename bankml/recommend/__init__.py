@@ -28,18 +28,16 @@ from bankml.recommend.bank import (
 from bankml.recommend.context import customer_context
 from bankml.recommend.ease import EASE_COLUMN_LIMIT, EASERecommender
 from bankml.recommend.estimator import ItemCFRecommender, check_implicit_matrix
-from bankml.recommend.evaluation import (
-    evaluate_recommenders,
-    strongest_baseline,
-    temporal_split,
-)
+from bankml.recommend.evaluation import evaluate_recommenders, strongest_baseline
 from bankml.recommend.memberships import segment_memberships
 from bankml.recommend.metrics import holdout_split, ranking_metrics, top_n_from_scores
 from bankml.recommend.risk import RiskView, risk_profiles, risk_view
 from bankml.recommend.sequence import NextProductRecommender, opening_events
+from bankml.recommend.temporal import HORIZON_MONTHS, temporal_split
 
 __all__ = [
     "EASE_COLUMN_LIMIT",
+    "HORIZON_MONTHS",
     "ELIGIBILITY_RULES",
     "AgeRule",
     "BankTables",

@@ -23,10 +23,13 @@ from bankml.errors import InputError, StoreError
 
 
 def wind_back(customers: pd.DataFrame, date: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
-    """The customers' age and tenure on `date`, when the table holds them as of `last`."""
+    """The customers' age and tenure on `date`, when the table holds them as of `last`.
+
+    Ages go back by the whole years between, rounded (a year back to the day is one year, not
+    the floor of 11.99 months' worth)."""
     months = max((pd.Timestamp(last) - pd.Timestamp(date)).days, 0) / 30.44
     return customers.assign(
-        age=customers["age"] - np.floor(months / 12),
+        age=customers["age"] - np.round(months / 12),
         tenure_months=np.clip(customers["tenure_months"] - np.round(months), 0, None),
     )
 
@@ -51,6 +54,21 @@ def _tables_before(path, date: pd.Timestamp) -> dict[str, pd.DataFrame]:
         except duckdb.Error as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise StoreError(f"the bank at {path} is incomplete or damaged ({first})") from None
+
+
+def transaction_span(path: str | os.PathLike | None) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """(first, last) transaction time of the bank at path; None when it records no transactions
+    (no table, or an empty one: e.g. a bank built from a holdings file alone)."""
+    with data.connect(path) as con:
+        try:
+            present = {row[0] for row in con.execute("SHOW TABLES").fetchall()}
+            if "transactions" not in present:
+                return None
+            first, last = con.execute("SELECT min(ts), max(ts) FROM transactions").fetchone()
+        except duckdb.Error as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise StoreError(f"the bank at {path} is incomplete or damaged ({first})") from None
+    return None if first is None else (pd.Timestamp(first), pd.Timestamp(last))
 
 
 def features_as_of(

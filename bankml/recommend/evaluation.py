@@ -4,7 +4,10 @@ Leave-one-out hides one holding of every customer with two or more. The temporal
 realistic task: fit on holdings opened before a date, score the products each customer opened on or
 after it, with the customer context as of that date (`bankml.recommend.as_of`: age and tenure
 wound back, and segments only from a segmentation of the features as of the date, never the
-bank's segments of today, which see the later transactions and holdings). The oracle ranks by the
+bank's segments of today, which see the later transactions and holdings). Two protocols place the
+date (`bankml.recommend.temporal`): the headline, 12 months before the last opening (a yearly
+campaign back-tested with the bank's record before it), and, beside it so the change can be seen,
+the earlier 80 % quantile of all opening dates (weeks into the bank's transactions). The oracle ranks by the
 generator's truth: for leave-one-out, the per-customer `truth_propensity.p` (given the products
 held at the end, which is what leave-one-out hides one of); for the temporal split, the true
 next-product propensity given the products held on the split date (`truth_propensity.appeal`
@@ -30,19 +33,25 @@ import scipy.sparse as sp
 from bankml import data
 from bankml.customer_features import INCOME_SENTINEL
 from bankml.errors import InputError, StoreError
-from bankml.recommend.as_of import features_as_of, wind_back
+from bankml.recommend.as_of import features_as_of, transaction_span, wind_back
 from bankml.recommend.bank import _matrix, aligned_segments
 from bankml.recommend.context import customer_context
 from bankml.recommend.ease import EASERecommender
 from bankml.recommend.estimator import ItemCFRecommender
 from bankml.recommend.memberships import hard_segments
 from bankml.recommend.metrics import holdout_split, ranking_metrics, top_n_from_scores
+from bankml.recommend.oracle import oracle_scores
 from bankml.recommend.sequence import NextProductRecommender, opening_events
+from bankml.recommend.temporal import (
+    HORIZON_MONTHS,
+    TEMPORAL_QUANTILE,
+    check_transaction_history,
+    temporal_split,
+)
 
 METRICS = ("hit_rate", "precision", "recall", "ndcg", "map", "coverage", "novelty")
 IN_USE = "item-item + context (in use)"
 DIAGNOSTIC = "item-item + context, true segment (diagnostic)"
-TEMPORAL_QUANTILE = 0.8  # the split date: 80 % of all holdings were opened before it
 TRUTH = ("truth_propensity", "truth_complements", "truth_segments", "truth_affinity")
 
 
@@ -77,112 +86,6 @@ def read_evaluation_tables(path: str | os.PathLike | None) -> dict[str, pd.DataF
         except duckdb.Error as exc:
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise StoreError(f"the bank at {path} is incomplete or damaged ({first})") from None
-
-
-def _next_propensity(
-    tables: dict[str, pd.DataFrame],
-    customer_ids: np.ndarray,
-    product_ids: np.ndarray,
-    held: sp.csr_matrix,
-) -> np.ndarray:
-    """customers x products: the true probability that each product is the next one opened, given
-    the products in `held` (softmax of appeal + the held products' complements, held ones 0)."""
-    truth = tables["truth_propensity"]
-    appeal = truth.pivot_table(
-        index="customer_id", columns="product_id", values="appeal", aggfunc="max"
-    )
-    logits = appeal.reindex(index=customer_ids, columns=product_ids).to_numpy(float)
-    links = tables["truth_complements"]
-    column = pd.Index(product_ids).get_indexer(links["product_id"])
-    source = pd.Index(product_ids).get_indexer(links["held_product_id"])
-    first = links["held_product_id"].to_numpy() == 0
-    boost = np.zeros(len(product_ids))
-    np.add.at(
-        boost,
-        column[first & (column >= 0)],
-        links["log_odds"].to_numpy(float)[first & (column >= 0)],
-    )
-    known = ~first & (column >= 0) & (source >= 0)
-    matrix = sp.csr_matrix(
-        (links["log_odds"].to_numpy(float)[known], (source[known], column[known])),
-        shape=(len(product_ids), len(product_ids)),
-    )
-    held = sp.csr_matrix(held, dtype=np.float64)
-    held.data[:] = 1.0
-    logits = logits + np.asarray((held @ matrix).todense())
-    logits += (np.diff(held.indptr) == 0)[:, None] * boost
-    logits[np.repeat(np.arange(held.shape[0]), np.diff(held.indptr)), held.indices] = -np.inf
-    logits[np.isnan(logits)] = -np.inf  # products or customers the truth does not know
-    top = logits.max(axis=1, keepdims=True)
-    weights = np.exp(logits - np.where(np.isfinite(top), top, 0.0))
-    total = weights.sum(axis=1, keepdims=True)
-    return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
-
-
-def oracle_scores(
-    tables: dict[str, pd.DataFrame],
-    customer_ids: np.ndarray,
-    product_ids: np.ndarray,
-    held: sp.csr_matrix | None = None,
-) -> tuple[np.ndarray | None, str]:
-    """customers x products true propensity and where it comes from (None without truth tables).
-
-    held: the products each customer held on a date (customers x products, e.g. a temporal split's
-    training matrix): the scores are then the true next-product propensity given those products,
-    when the bank stores the appeal and complements it needs.
-    """
-    if (
-        held is not None
-        and {"truth_propensity", "truth_complements"} <= set(tables)
-        and "appeal" in tables["truth_propensity"].columns
-    ):
-        return (
-            _next_propensity(tables, customer_ids, product_ids, held),
-            "true next-product propensity given the products held on the split date",
-        )
-    if "truth_propensity" in tables:
-        truth = tables["truth_propensity"]
-        p = truth.pivot_table(index="customer_id", columns="product_id", values="p", aggfunc="max")
-        p = p.reindex(index=customer_ids, columns=product_ids).fillna(0.0)
-        return p.to_numpy(float), "per-customer true propensity (truth_propensity)"
-    if {"truth_segments", "truth_affinity"} <= set(tables):
-        affinity = tables["truth_affinity"].pivot(
-            index="segment", columns="product_id", values="propensity"
-        )
-        affinity = affinity.reindex(columns=product_ids).fillna(0.0)
-        segment = tables["truth_segments"].set_index("customer_id")["segment"]
-        scores = affinity.reindex(segment.reindex(customer_ids).to_numpy()).to_numpy(float)
-        return np.nan_to_num(scores), "true propensity of the true segment (truth_affinity)"
-    return None, ""
-
-
-def temporal_split(
-    holdings: pd.DataFrame,
-    customer_ids: np.ndarray,
-    product_ids: np.ndarray,
-    quantile: float = TEMPORAL_QUANTILE,
-) -> tuple[sp.csr_matrix, sp.csr_matrix, pd.Timestamp, pd.Timestamp]:
-    """(train, test, split date, last date): holdings opened before the date vs on or after it.
-
-    A product counts as opened after the date only if the customer did not hold it before.
-    """
-    if "opened_date" not in holdings.columns:
-        raise InputError("holdings lack column opened_date: no history for a temporal split")
-    dates = pd.to_datetime(holdings["opened_date"], errors="coerce")
-    if dates.isna().any():
-        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
-        raise InputError(f"holdings column opened_date is empty or not a date at row {row}")
-    split = dates.quantile(quantile)
-    if not (dates < split).any() or not (dates >= split).any():
-        raise InputError("holdings were all opened on one date: no history for a temporal split")
-    customers = pd.DataFrame({"customer_id": customer_ids})
-    products = pd.DataFrame({"product_id": product_ids})
-    before = (dates < split).to_numpy()
-    train, _, _ = _matrix(customers, products, holdings[before])
-    after, _, _ = _matrix(customers, products, holdings[~before])
-    test = (after - after.multiply(train)).tocsr()
-    test.eliminate_zeros()
-    return train, test, split, dates.max()
 
 
 def _rankings(
@@ -265,6 +168,24 @@ def _rankings(
     return ranked
 
 
+def _segments_then(
+    segments_as_of: Callable[[pd.DataFrame], pd.Series | pd.DataFrame],
+    features: pd.DataFrame,
+    train: sp.csr_matrix,
+    customer_ids: np.ndarray,
+) -> pd.DataFrame | pd.Series:
+    """Segments of the customers the bank had on the date (a holding opened before it), from
+    their features as of the date; later joiners get none (zero memberships), as the bank knew
+    nothing of them then, and do not shape the segmentation."""
+    known = customer_ids[np.diff(train.indptr) > 0]
+    segments = segments_as_of(features.loc[features.index.isin(known)])
+    if isinstance(segments, pd.DataFrame):
+        return aligned_segments(segments.reindex(customer_ids, fill_value=0.0), customer_ids)
+    return aligned_segments(segments.reindex(customer_ids), customer_ids).where(
+        pd.Index(customer_ids).isin(known), None
+    )
+
+
 def _segment_groups(
     aligned: pd.Series | pd.DataFrame | None, customers: pd.DataFrame, source: str
 ) -> list[tuple[np.ndarray, str, str]]:
@@ -277,7 +198,10 @@ def _segment_groups(
         )
     ]
     if aligned is not None:
-        names = hard_segments(aligned) if isinstance(aligned, pd.DataFrame) else aligned
+        if isinstance(aligned, pd.DataFrame):  # no membership at all: no segment (yet)
+            names = hard_segments(aligned).where(aligned.to_numpy().sum(axis=1) > 0, "none")
+        else:
+            names = aligned.fillna("none")
         groups.insert(0, (names.to_numpy(), "segment popularity", source))
     return groups
 
@@ -296,10 +220,12 @@ def evaluate_recommenders(
     segments: segment name per customer id (bankml.segment on this bank), or soft memberships
     (customers x segment names, `segment_memberships`; the segment baseline groups by the largest),
     or None (the model then has no segment column). They are the leave-one-out split's context.
-    segments_as_of: the temporal split's segmentation, as a function of the customer features as
-    of its date (`as_of.features_as_of`), e.g. `lambda f: segment_memberships(segment_customers(f), f)`:
-    segments of the bank as it is now would see the transactions and holdings after that date.
-    None: the temporal split's model has no segment column.
+    segments_as_of: the headline temporal split's segmentation, as a function of the features as
+    of its date (`as_of.features_as_of`) of the customers the bank had then (a holding opened
+    before it), e.g. `lambda f: segment_memberships(segment_customers(f), f)`; later joiners get
+    no segment. Segments of the bank as it is now would see the transactions and holdings after
+    that date. None, a bank without transactions, and the earlier (quantile) protocol: no
+    segment column on the temporal split.
     Beside the segments' popularity, a second segment baseline groups by age band x income
     tercile (as of each split's date).
     One row per (split, method): METRICS at k, role (in use / variant / baseline / oracle, and
@@ -323,14 +249,6 @@ def evaluate_recommenders(
         true_segments = true_segments.where(truth.reindex(customer_ids).notna().to_numpy())
     holdings = tables["holdings"]
     train_loo, test_loo = holdout_split(X, None, random_state)
-    train_t, test_t, split, last = temporal_split(holdings, customer_ids, product_ids)
-    before = holdings[pd.to_datetime(holdings["opened_date"]) < split]
-    customers_then = wind_back(customers, split, last)
-    aligned_then = None
-    if segments_as_of is not None:
-        aligned_then = aligned_segments(
-            segments_as_of(features_as_of(path, split, last)), customer_ids
-        )
     splits = {
         "leave-one-out": (
             train_loo,
@@ -340,19 +258,38 @@ def evaluate_recommenders(
             _segment_groups(aligned, customers, "segments from bankml.segment"),
             opening_events(holdings, customer_ids, product_ids, within=train_loo),
             oracle_scores(tables, customer_ids, product_ids),
-        ),
-        f"temporal (opened from {split:%Y-%m-%d})": (
-            train_t,
-            test_t,
+        )
+    }
+    span = transaction_span(path)
+    for horizon, quantile in ((HORIZON_MONTHS, None), (None, TEMPORAL_QUANTILE)):
+        train, test, split, last = temporal_split(
+            holdings, customer_ids, product_ids, horizon_months=horizon, quantile=quantile
+        )
+        if horizon is not None:
+            check_transaction_history(span, split)
+            name = f"temporal, last {horizon} months (from {split:%Y-%m-%d})"
+        else:
+            name = f"temporal, {quantile * 100:.0f} % quantile (from {split:%Y-%m-%d})"
+        before = holdings[pd.to_datetime(holdings["opened_date"]) < split]
+        customers_then = wind_back(customers, split, last)
+        aligned_then = None
+        # the earlier protocol keeps its setting: no segments (with weeks of behaviour before its
+        # date they lowered it on the choose scenarios); a bank without transactions has none
+        if segments_as_of is not None and horizon is not None and span is not None:
+            aligned_then = _segments_then(
+                segments_as_of, features_as_of(path, split, last), train, customer_ids
+            )
+        splits[name] = (
+            train,
+            test,
             customers_then,
             aligned_then,
             _segment_groups(
                 aligned_then, customers_then, f"segments of the features as of {split:%Y-%m-%d}"
             ),
-            opening_events(before, customer_ids, product_ids, within=train_t),
-            oracle_scores(tables, customer_ids, product_ids, held=train_t),
-        ),
-    }
+            opening_events(before, customer_ids, product_ids, within=train),
+            oracle_scores(tables, customer_ids, product_ids, held=train),
+        )
     rows = []
     for split_name, (train, test, context, seg, groups, events, oracle) in splits.items():
         popularity = np.asarray(train.mean(axis=0)).ravel()

@@ -25,7 +25,8 @@ from bankml.recommend import (
     risk_view,
     strongest_baseline,
 )
-from bankml.recommend.evaluation import DIAGNOSTIC, TEMPORAL_QUANTILE
+from bankml.recommend.evaluation import DIAGNOSTIC
+from bankml.recommend.temporal import HORIZON_MONTHS
 
 
 def test_checkerboard_known_answer():
@@ -230,13 +231,13 @@ def test_unknown_customer_is_a_clear_error(context):
         recommend_for_customer(424242, context)
 
 
-def test_evaluation_in_use_beats_every_baseline_on_both_splits(small_bank_path):
+def test_evaluation_in_use_beats_every_baseline_on_every_split(small_bank_path):
     table = evaluate_recommenders(small_bank_path, k=5, random_state=0)
-    assert (
-        set(table["split"])
-        == {"leave-one-out"} | {s for s in table["split"] if s.startswith("temporal (opened from ")}
-        and table["split"].nunique() == 2
-    )
+    splits = list(dict.fromkeys(table["split"]))
+    assert len(splits) == 3 and splits[0] == "leave-one-out"
+    # the headline temporal protocol (the last 12 months) and, beside it, the earlier one
+    assert splits[1].startswith("temporal, last 12 months (from ")
+    assert splits[2].startswith("temporal, 80 % quantile (from ")
     assert {"in use", "variant", "baseline", "oracle"} == set(table["role"])
     summary = strongest_baseline(table)
     for row in summary.itertuples(index=False):
@@ -286,12 +287,13 @@ def test_the_true_segment_diagnostic_measures_the_information_the_model_lacks(sm
     table = evaluate_recommenders(small_bank_path, k=5, random_state=0, diagnostics=True)
     assert "diagnostic" not in set(plain["role"])
     diagnostic = table[table["role"] == "diagnostic"]
-    assert diagnostic["split"].nunique() == 2 and (diagnostic["method"] == DIAGNOSTIC).all()
+    assert diagnostic["split"].nunique() == 3 and (diagnostic["method"] == DIAGNOSTIC).all()
     pd.testing.assert_frame_equal(
         strongest_baseline(table), strongest_baseline(plain)
     )  # never counted as a baseline
-    temporal = table[table["split"].str.startswith("temporal")].set_index("method")["ndcg"]
-    assert temporal[DIAGNOSTIC] > temporal["item-item + context (in use)"] + 0.01, temporal
+    for split, part in table[table["split"].str.startswith("temporal")].groupby("split"):
+        ndcg = part.set_index("method")["ndcg"]
+        assert ndcg[DIAGNOSTIC] > ndcg["item-item + context (in use)"] + 0.01, (split, ndcg)
 
 
 @pytest.fixture(scope="module")
@@ -342,9 +344,9 @@ def test_soft_memberships_beat_the_hard_segment_leave_one_out(small_bank_path, s
     # the segment baseline is the same (the largest membership is the nearest segment)
     np.testing.assert_allclose(soft["baseline"], hard["baseline"])
     assert soft["in use"].iloc[0] > hard["in use"].iloc[0]  # leave-one-out
-    # the temporal split never takes segments of the bank as it is now: they would see the
-    # transactions and holdings after its date
-    np.testing.assert_allclose(soft["in use"].iloc[1], hard["in use"].iloc[1])
+    # the temporal splits never take segments of the bank as it is now: they would see the
+    # transactions and holdings after their dates
+    np.testing.assert_allclose(soft["in use"].iloc[1:], hard["in use"].iloc[1:])
 
 
 def test_the_temporal_split_segments_only_what_was_known_on_its_date(small_bank_path, segmented):
@@ -353,27 +355,76 @@ def test_the_temporal_split_segments_only_what_was_known_on_its_date(small_bank_
 
     def as_of(features: pd.DataFrame) -> pd.DataFrame:
         seen.append(features)
-        return memberships  # any memberships of the same customers: only the plumbing is tested
+        # any memberships of the same customers: only the plumbing is tested
+        return memberships.loc[features.index]
 
     table = evaluate_recommenders(small_bank_path, segments=memberships, segments_as_of=as_of)
-    (features,) = seen
+    (features,) = seen  # the headline split only: the earlier protocol runs without segments
     with duckdb.connect(str(small_bank_path), read_only=True) as con:
-        holdings = con.execute("SELECT customer_id, product_id, opened_date FROM holdings").df()
-        split = pd.to_datetime(holdings["opened_date"]).quantile(TEMPORAL_QUANTILE)
-        assert table["split"].iloc[-1] == f"temporal (opened from {split:%Y-%m-%d})"
+        last = con.execute("SELECT max(opened_date) FROM holdings").fetchone()[0]
+        split = pd.Timestamp(last) - pd.DateOffset(months=HORIZON_MONTHS)
+        assert list(dict.fromkeys(table["split"]))[1] == (
+            f"temporal, last {HORIZON_MONTHS} months (from {split:%Y-%m-%d})"
+        )
         counts = con.execute(
             "SELECT customer_id, count(*) FROM holdings WHERE opened_date < ? GROUP BY 1", [split]
         ).df()
-        ages = con.execute("SELECT customer_id, age FROM customers ORDER BY 1").df()
-        later = con.execute("SELECT count(*) FROM transactions WHERE ts >= ?", [split]).fetchone()
-    held = counts.set_index("customer_id").iloc[:, 0].reindex(features.index).fillna(0)
-    np.testing.assert_array_equal(features["n_products"].to_numpy(), held.to_numpy())
-    assert later[0] > 0 and features["txn_count"].sum() < later[0] / 10  # a week, not the window
-    assert (features["age"].to_numpy() <= ages["age"].to_numpy()).all()
-    assert (features["age"].to_numpy() < ages["age"].to_numpy()).any()  # wound back to the date
-    temporal = table[table["split"].str.startswith("temporal")].set_index("method")
-    assert "segment popularity" in temporal.index
-    assert "segment popularity (age x income bands)" in temporal.index
+        spent = con.execute(
+            "SELECT customer_id, count(*) FROM transactions WHERE ts < ? GROUP BY 1", [split]
+        ).df()
+        ages = con.execute("SELECT customer_id, age FROM customers").df()
+    # segmented: the customers the bank had on the date (a holding opened before it), no later joiner
+    held = counts.set_index("customer_id").iloc[:, 0]
+    assert sorted(features.index) == sorted(held.index)
+    np.testing.assert_array_equal(features["n_products"], held.reindex(features.index))
+    # the transactions before the date, all of them (about two years of behaviour), none after
+    made = spent.set_index("customer_id").iloc[:, 0].reindex(features.index).fillna(0)
+    np.testing.assert_array_equal(features["txn_count"], made)
+    age_now = ages.set_index("customer_id")["age"].reindex(features.index)
+    assert (features["age"] <= age_now).all() and (features["age"] < age_now).any()  # wound back
+    for split_name, part in table[table["split"].str.startswith("temporal")].groupby("split"):
+        methods = set(part["method"])
+        assert "segment popularity (age x income bands)" in methods
+        assert ("segment popularity" in methods) == ("last 12 months" in split_name)
+
+
+def test_nothing_dated_on_or_after_the_split_enters_the_temporal_context(small_bank_path, tmp_path):
+    """Rewrite every transaction and loan application dated on or after the headline split date:
+    the features as of the date, the segments fitted on them and every temporal figure stay."""
+    import shutil
+
+    from bankml.recommend import segment_memberships
+    from bankml.recommend.as_of import features_as_of
+    from bankml.segment import segment_customers
+
+    def as_of(features: pd.DataFrame) -> pd.DataFrame:
+        return segment_memberships(segment_customers(features), features)
+
+    def temporal(path) -> tuple[pd.DataFrame, pd.DataFrame]:
+        table = evaluate_recommenders(path, segments=None, segments_as_of=as_of)
+        return features_as_of(path, split, last), table[table["split"] != "leave-one-out"]
+
+    changed = tmp_path / "bank.duckdb"
+    shutil.copyfile(small_bank_path, changed)  # a private copy: the shared bank stays as it is
+    with duckdb.connect(str(changed)) as con:
+        last = pd.Timestamp(con.execute("SELECT max(opened_date) FROM holdings").fetchone()[0])
+        split = last - pd.DateOffset(months=HORIZON_MONTHS)
+        when = split.to_pydatetime()
+        before = con.execute("SELECT count(*) FROM transactions WHERE ts >= ?", [when]).fetchone()
+        con.execute(
+            "UPDATE transactions SET amount = amount * 3 + 7, category = 'travel',"
+            " channel = 'branch', ts = ts + INTERVAL 1 HOUR WHERE ts >= ?",
+            [when],
+        )
+        con.execute(
+            "UPDATE loans SET loan_amount = loan_amount * 5 WHERE application_date >= ?", [when]
+        )
+    assert before[0] > 10_000  # a year of behaviour was rewritten
+    features, table = temporal(small_bank_path)
+    features_changed, table_changed = temporal(changed)
+    pd.testing.assert_frame_equal(features, features_changed)
+    pd.testing.assert_frame_equal(table, table_changed)
+    assert "segment popularity" in set(table["method"])  # the segments were in the context
 
 
 def test_the_age_income_baseline_groups_missing_values_instead_of_failing():

@@ -90,16 +90,25 @@ def test_bench_rows_name_every_method_and_the_scenario_role():
     methods = [("in use", "in use", 0.70), ("b1", "baseline", 0.60), ("oracle", "oracle", 0.80)]
     records = [
         {"split": split, "method": m, "role": role, "ndcg": v - 0.1 * (split != "leave-one-out")}
-        for split in ("leave-one-out", "temporal (opened from 2024-01-01)")
+        for split in (
+            "leave-one-out",
+            "temporal, last 12 months (from 2024-12-31)",
+            "temporal, 80 % quantile (from 2023-01-20)",
+        )
         for m, role, v in methods
     ]
     rows = _bank_rows("tuning", records)
     names = [r.metric for r in rows]
     assert all("tuning (choose)" in n for n in names)
-    assert "NDCG@5 b1 (baseline), tuning (choose), temporal" in names
+    headline = "temporal, last 12 months (headline)"
+    earlier = "temporal, 80 % quantile (earlier protocol: weeks of behaviour)"
+    for split in (headline, earlier):  # both temporal protocols, each with baselines and oracle
+        assert f"NDCG@5 b1 (baseline), tuning (choose), {split}" in names
+        assert f"NDCG@5 oracle (oracle), tuning (choose), {split}" in names
     assert "NDCG@5 oracle (oracle), tuning (choose), LOO" in names
     targets = {r.metric: r for r in rows if r.target.startswith(">=")}
     loo = targets["NDCG@5 in use, tuning (choose), LOO"]
     assert loo.baseline == 0.60 and loo.passed  # 0.70 / 0.60 = 1.17x
-    temporal = targets["NDCG@5 in use vs oracle, tuning (choose), temporal"]
-    assert temporal.baseline == pytest.approx(0.70) and not temporal.passed  # 0.6 / 0.7
+    for split in (headline, earlier):
+        temporal = targets[f"NDCG@5 in use vs oracle, tuning (choose), {split}"]
+        assert temporal.baseline == pytest.approx(0.70) and not temporal.passed  # 0.6 / 0.7

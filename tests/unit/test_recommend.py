@@ -510,14 +510,61 @@ def test_temporal_split_fits_on_the_past_and_scores_new_products():
             ),
         }
     )
+    ids, products = np.array([1, 2, 3]), np.array([10, 11, 12])
+    # the earlier protocol: the date at a quantile of all opening dates
     train, test, split, last = temporal_split(
-        holdings, np.array([1, 2, 3]), np.array([10, 11, 12]), quantile=0.5
+        holdings, ids, products, horizon_months=None, quantile=0.5
     )
     assert split == holdings["opened_date"].quantile(0.5) and last == pd.Timestamp("2025-09-01")
     assert train.toarray().tolist() == [[1, 0, 0], [1, 0, 1], [0, 0, 1]]
     assert test.toarray().tolist() == [[0, 1, 0], [0, 0, 0], [1, 1, 0]]  # 1 re-opened 10: not new
+    # the headline: a fixed horizon before the last opening (holdings alone suffice)
+    train, test, split, last = temporal_split(
+        holdings, ids, products, horizon_months=3, min_test_customers=1
+    )
+    assert split == pd.Timestamp("2025-06-01") and last == pd.Timestamp("2025-09-01")
+    assert train.toarray().tolist() == [[1, 0, 0], [1, 0, 1], [0, 0, 1]]  # on the date: test
+    assert test.toarray().tolist() == [[0, 1, 0], [0, 0, 0], [1, 1, 0]]
     with pytest.raises(InputError, match="opened_date"):
         temporal_split(holdings.drop(columns="opened_date"), np.array([1]), np.array([10]))
+
+
+def test_the_horizon_split_refuses_a_window_without_history_or_openings():
+    import pandas as pd
+
+    from bankml.recommend.temporal import check_transaction_history, split_date
+
+    rng = np.random.default_rng(0)
+    n = 2_000
+    holdings = pd.DataFrame(
+        {
+            "customer_id": np.arange(n) % 400,
+            "product_id": rng.integers(0, 20, n),
+            "opened_date": pd.Timestamp("2015-01-01")
+            + pd.to_timedelta(rng.integers(0, 3650, n), unit="D"),
+        }
+    ).drop_duplicates(["customer_id", "product_id"])
+    ids, products = np.arange(400), np.arange(20)
+    train, test, split, last = temporal_split(holdings, ids, products)  # 12 months, 10 years
+    assert split == last - pd.DateOffset(months=12) and (np.diff(test.indptr) > 0).sum() >= 50
+    with pytest.raises(InputError, match=r"the last 96 months .* hold \d+% of the .* at least 50%"):
+        temporal_split(holdings, ids, products, horizon_months=96)
+    old = holdings[holdings["opened_date"] < pd.Timestamp("2023-06-01")]
+    unheld = int(np.setdiff1d(products, old.loc[old["customer_id"] == 0, "product_id"])[0])
+    one = pd.DataFrame({"customer_id": [0], "product_id": [unheld],
+                        "opened_date": [pd.Timestamp("2024-12-31")]})  # fmt: skip
+    with pytest.raises(InputError, match=r"only 1 customer\(s\) opened .* at least 50"):
+        temporal_split(pd.concat([old, one]), ids, products)
+    for bad in (0, 2.5, 500):
+        with pytest.raises(InputError, match="horizon_months"):
+            split_date(holdings, horizon_months=bad)
+    with pytest.raises(InputError, match="exactly one"):
+        split_date(holdings, horizon_months=12, quantile=0.8)
+    # the bank's transactions must start at least 6 months before the date; none at all is fine
+    check_transaction_history(None, split)
+    check_transaction_history((split - pd.DateOffset(months=7), last), split)
+    with pytest.raises(InputError, match="transactions start on .* less than 6 months before"):
+        check_transaction_history((split - pd.DateOffset(months=2), last), split)
 
 
 def test_oracle_prefers_the_per_customer_truth_table():
