@@ -6,22 +6,30 @@ the "choose" scenarios (small, sparse_txn, tuning) and on latent-factor matrices
 1; the "report" scenarios (default, low_default, high_overlap, defects) and the matrices with
 seeds 2 and 3 were not used to tune anything. Each row names the scenario's role.
 
-The temporal split's context is what the bank knew on its date (`bankml.recommend.as_of`): age and
-tenure wound back, holdings opened before it; the segments of the bank as it is now (the soft
-memberships the leave-one-out split and the page use) would see every later transaction and holding
-through the clustering, so the temporal split never takes them. Before the date the banks hold about
-a week of transactions (they start in the split's month), so a segmentation of the features as of
-the date has little beyond the profile to go on: on the choose scenarios it lowered temporal NDCG@5
-(0.860 -> 0.859 small, 0.861 -> 0.847 sparse_txn, 0.874 -> 0.864 tuning, x the oracle), so the model
-in use runs there without segment columns, and the segment baseline groups by age band x income
-tercile as of the date. Earlier figures (about 0.91x the oracle) used the whole-bank memberships:
-that was the leak, not the model.
+Two temporal protocols, both reported. The headline (`bankml.recommend.temporal`) puts the split
+date 12 months before the last opening: "as of a year ago, what would we have offered, and what
+did customers open in the following 12 months?", with the bank's whole record before the date as
+context (about two years of transactions on these banks). It was fixed by that principle before
+any report-scenario figure was seen. The earlier protocol, the 80 % quantile of all opening dates,
+lands one to seven weeks into the banks' three years of transactions (holdings are opened over
+decades, transactions recorded only over the data window); it stays as a second row, never the
+headline alone. Both take only what the bank knew on their date (`bankml.recommend.as_of`): age
+and tenure wound back, holdings opened before it, never the segments of the bank as it is now
+(they see every later transaction and holding). Segments of the features as of the headline date
+(customers the bank had then; later joiners get none) were tried on the choose scenarios and left
+out: temporal NDCG@5 0.897 -> 0.840 small, 0.868 -> 0.837 sparse_txn, 0.904 -> 0.844 tuning (x the
+oracle): they help the customers already held by a little (+0.004 NDCG on average) but about two
+thirds of those scored joined in the last year, with no behaviour before the date, and the
+context-only part learned beside segment columns serves them worse. So the model in use runs
+without segment columns on both temporal splits, and the segment baseline groups by age band x
+income tercile as of the date. The new-customer part's weight (3) and ridge penalty (0.3), chosen
+on the earlier protocol, were re-checked on the headline on the choose scenarios (NDCG@5 x the
+oracle, mean of the three): weight 1.5 / 3 / 6 / 12 0.888 / 0.889 / 0.891 / 0.890, penalty
+0.1 / 0.3 / 1 0.889 / 0.889 / 0.886; flat within 0.003 (about 480 customers scored per bank), so
+both stay.
 
 The temporal gap to the oracle is measured, not tuned away: a diagnostic row refits the model in use
-with the generator's true segment (what the oracle knows and the model cannot); on the choose
-scenarios that alone lifted temporal NDCG@5 from about 0.86x to about 0.94x the oracle. A ceiling
-for any segmentation as of the date: a classifier trained on the true segment itself (cross-fitted,
-profile and holdings as of the date: 73 % right on small) lifted it only to 0.866x.
+with the generator's true segment (what the oracle knows and the model cannot).
 
 The model in use takes the segments as soft memberships (`segment_memberships`: a softmax of the
 distances to every segment centre, in the segmentation's own space, at temperature 0.5) instead of
