@@ -49,7 +49,8 @@ def test_first_view_has_the_offers_and_the_headline_evaluation_but_no_chart_or_g
     """Offers, holdings and the headline figures as text: no chart and no table grid for Chromium
     to load before the page is drawn."""
     assert sum(m.value.startswith(("**1. ", "**5. ")) for m in page.markdown) == 2
-    assert sum(m.label.startswith("NDCG@5") for m in page.metric) == 2
+    # leave-one-out and both temporal protocols (the 12-month headline and the earlier one)
+    assert sum(m.label.startswith("NDCG@5") for m in page.metric) == 3
     assert not page.get("vega_lite_chart") and not page.dataframe
     assert len(offers_frame(page)) == 5
 
@@ -66,7 +67,8 @@ def test_page_renders_offers_evaluation_against_the_strongest_baseline_and_heatm
     )
     labels = [m.label for m in page.metric]
     assert any(label.startswith("NDCG@5, leave-one-out") for label in labels)
-    assert any(label.startswith("NDCG@5, temporal") for label in labels)
+    assert any(label.startswith("NDCG@5, temporal, last 12 months") for label in labels)
+    assert any(label.startswith("NDCG@5, temporal, 80 % quantile") for label in labels)
     deltas = [m.delta for m in page.metric if m.label.startswith("NDCG@5")]
     assert all("(strongest baseline)" in d for d in deltas)
     assert any("risk check off" in c.value for c in page.caption)

@@ -438,3 +438,32 @@ def test_the_age_income_baseline_groups_missing_values_instead_of_failing():
     )
     groups = _fallback_groups(customers)
     assert list(groups) == ["0-0", "1-?", "?-1", "4-?", "2-2", "1-0"]
+
+
+def test_a_bank_without_transactions_still_splits_and_a_short_record_is_refused(
+    small_bank_path, tmp_path
+):
+    """Holdings alone are enough for the 12-month split (no segments then); a bank whose
+    transactions start less than 6 months before the date gets one clear error."""
+    import shutil
+
+    def as_of(features: pd.DataFrame) -> pd.DataFrame:
+        raise AssertionError("no transactions: no features as of the date to segment")
+
+    path = tmp_path / "bank.duckdb"
+    shutil.copyfile(small_bank_path, path)
+    with duckdb.connect(str(path)) as con:
+        last = pd.Timestamp(con.execute("SELECT max(opened_date) FROM holdings").fetchone()[0])
+        split = last - pd.DateOffset(months=HORIZON_MONTHS)
+        con.execute(
+            "DELETE FROM transactions WHERE ts < ?",
+            [(split - pd.DateOffset(months=3)).to_pydatetime()],
+        )
+    with pytest.raises(InputError, match=r"transactions start on .* less than 6 months before"):
+        evaluate_recommenders(path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("DELETE FROM transactions")
+    table = evaluate_recommenders(path, segments_as_of=as_of)
+    headline = table[table["split"].str.startswith("temporal, last 12 months")]
+    assert len(headline) and headline["customers"].iloc[0] >= 50
+    assert "segment popularity" not in set(headline["method"])
