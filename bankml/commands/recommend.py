@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """The recommender in use vs the baselines on the bank at args.db; args.json -> one object."""
-    from bankml.recommend import evaluate_recommenders
+    from bankml.recommend import evaluate_recommenders, unavailable_splits
 
     k = int(getattr(args, "k", None) or 5)
     table = evaluate_recommenders(
@@ -157,5 +157,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         print_json({"recommender": table.to_dict(orient="records"), "k": k})
         return 0
     print(f"recommender evaluation at k={k} (seeded leave-one-out and temporal splits):")
-    print(table.drop(columns=["note"]).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    shown = table[table["role"] != "unavailable"]
+    print(shown.drop(columns=["note"]).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    for split, reason in unavailable_splits(table).items():
+        print(f"{split}: not evaluated on this bank. {reason}")
     return 0

@@ -28,7 +28,11 @@ from bankml.recommend.bank import (
 from bankml.recommend.context import customer_context
 from bankml.recommend.ease import EASE_COLUMN_LIMIT, EASERecommender
 from bankml.recommend.estimator import ItemCFRecommender, check_implicit_matrix
-from bankml.recommend.evaluation import evaluate_recommenders, strongest_baseline
+from bankml.recommend.evaluation import (
+    evaluate_recommenders,
+    strongest_baseline,
+    unavailable_splits,
+)
 from bankml.recommend.memberships import segment_memberships
 from bankml.recommend.metrics import holdout_split, ranking_metrics, top_n_from_scores
 from bankml.recommend.risk import RiskView, risk_profiles, risk_view
@@ -66,6 +70,7 @@ __all__ = [
     "segment_memberships",
     "similarity_frame",
     "strongest_baseline",
+    "unavailable_splits",
     "temporal_split",
     "top_n_from_scores",
 ]

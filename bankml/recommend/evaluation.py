@@ -228,9 +228,10 @@ def evaluate_recommenders(
     segment column on the temporal split.
     Beside the segments' popularity, a second segment baseline groups by age band x income
     tercile (as of each split's date).
-    One row per (split, method): METRICS at k, role (in use / variant / baseline / oracle, and
-    diagnostic with diagnostics=True when the bank has truth_segments), the number of evaluated
-    customers and a note.
+    One row per (split, method): METRICS at k, role (in use / variant / baseline / oracle,
+    diagnostic with diagnostics=True when the bank has truth_segments, and unavailable, with no
+    figures and the reason in the note, for a temporal split this bank cannot run), the number of
+    evaluated customers and a note.
     """
     if int(k) != k or k < 1:
         raise InputError(f"k={k!r} must be a positive integer")
@@ -261,12 +262,20 @@ def evaluate_recommenders(
         )
     }
     span = transaction_span(path)
+    unavailable = []
     for horizon, quantile in ((HORIZON_MONTHS, None), (None, TEMPORAL_QUANTILE)):
-        train, test, split, last = temporal_split(
-            holdings, customer_ids, product_ids, horizon_months=horizon, quantile=quantile
-        )
+        try:
+            train, test, split, last = temporal_split(
+                holdings, customer_ids, product_ids, horizon_months=horizon, quantile=quantile
+            )
+            if horizon is not None:
+                check_transaction_history(span, split)
+        except InputError as exc:
+            # a short bank cannot back-test a year: say why in one row, keep the other splits
+            label = f"last {horizon} months" if horizon else f"{quantile * 100:.0f} % quantile"
+            unavailable.append(_unavailable_row(f"temporal, {label}", k, str(exc)))
+            continue
         if horizon is not None:
-            check_transaction_history(span, split)
             name = f"temporal, last {horizon} months (from {split:%Y-%m-%d})"
         else:
             name = f"temporal, {quantile * 100:.0f} % quantile (from {split:%Y-%m-%d})"
@@ -310,13 +319,26 @@ def evaluate_recommenders(
                     "note": note,
                 }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows + unavailable)
+
+
+def _unavailable_row(split: str, k: int, reason: str) -> dict[str, object]:
+    """A split this bank cannot evaluate: no figures, the reason in the note."""
+    nan = dict.fromkeys(METRICS, np.nan)
+    return {"split": split, "method": "", "role": "unavailable", "k": k, **nan, "customers": 0,
+            "note": reason}  # fmt: skip
+
+
+def unavailable_splits(table: pd.DataFrame) -> dict[str, str]:
+    """split -> why this bank cannot evaluate it (e.g. too short a transaction record)."""
+    part = table[table["role"] == "unavailable"]
+    return dict(zip(part["split"], part["note"], strict=True))
 
 
 def strongest_baseline(table: pd.DataFrame, metric: str = "ndcg") -> pd.DataFrame:
     """Per split: the model in use, the strongest non-oracle baseline and the oracle on `metric`."""
     rows = []
-    for split, part in table.groupby("split", sort=False):
+    for split, part in table[table["role"] != "unavailable"].groupby("split", sort=False):
         baselines = part[part["role"] == "baseline"]
         best = baselines.loc[baselines[metric].idxmax()]
         in_use = part[part["role"] == "in use"].iloc[0]
