@@ -99,16 +99,35 @@ def quick_bank_model(small_bank_path, tmp_path_factory):
     return joblib.load(shared / "result.joblib"), shared / "models"
 
 
+def _logistic_bank_build(small_bank_path, tmp_path_factory) -> Path:
+    """The run's one folder holding the logistic bank model's registry and its TrainResult."""
+    import joblib
+
+    from bankml.default import train_bank_model
+
+    def build(folder: Path) -> None:
+        result, _ = train_bank_model(
+            small_bank_path, folder / "models", candidates=["logistic"], cv=3
+        )
+        joblib.dump(result, folder / "result.joblib")
+
+    return built_once(tmp_path_factory, "logistic-model", build)
+
+
 @pytest.fixture(scope="session")
 def logistic_bank_model(small_bank_path, tmp_path_factory) -> Path:
     """Registry folder of `train_bank_model(small bank, candidates=["logistic"], cv=3)`, trained
     once per run (read-only: copy it with `copy_of` before writing into it)."""
-    from bankml.default import train_bank_model
+    return _logistic_bank_build(small_bank_path, tmp_path_factory) / "models"
 
-    def build(folder: Path) -> None:
-        train_bank_model(small_bank_path, folder / "models", candidates=["logistic"], cv=3)
 
-    return built_once(tmp_path_factory, "logistic-model", build) / "models"
+@pytest.fixture(scope="session")
+def logistic_bank_result(small_bank_path, tmp_path_factory):
+    """The TrainResult of `logistic_bank_model`'s training, loaded once per worker (shared: do
+    not mutate); a test that needs some booked-loans model reuses it instead of training one."""
+    import joblib
+
+    return joblib.load(_logistic_bank_build(small_bank_path, tmp_path_factory) / "result.joblib")
 
 
 @pytest.fixture(scope="session")

@@ -257,11 +257,11 @@ def test_evaluation_in_use_beats_every_baseline_on_every_split(small_bank_path):
     pd.testing.assert_frame_equal(table, again)
 
 
-def test_a_real_default_model_scores_every_customer_on_their_own_profile(bank, small_bank_path):
-    from bankml.default import DefaultModel, loan_frame
-
-    frame = loan_frame(small_bank_path)
-    model = DefaultModel(candidate="logistic", cv=3).fit(frame, frame["defaulted"].to_numpy())
+def test_a_real_default_model_scores_every_customer_on_their_own_profile(
+    bank, small_bank_path, fitted_default
+):
+    # DefaultModel(candidate="logistic", cv=3) fitted on loan_frame(small bank): the run's shared fit
+    model = fitted_default("logistic")
     risk = risk_view(model, bank.customers, bank.loans)
     assert risk.active, risk.note
     pds = risk.pd_by_customer.reindex(bank.customers["customer_id"])

@@ -13,10 +13,9 @@ import pandas as pd
 import pytest
 
 from bankml.default import cutoff, pdmodel
-from bankml.default.behaviour import behaviour_columns
 from bankml.default.blend import BlendModel
 from bankml.default.calibration import PD_CAP, PD_FLOOR
-from bankml.default.features import MONEY_FEATURES, PERCENT_FEATURES, bank_spec, loan_frame
+from bankml.default.features import MONEY_FEATURES, PERCENT_FEATURES, loan_frame
 from bankml.default.macro import macro_columns
 from bankml.default.reasons import DERIVED, label
 
@@ -29,16 +28,13 @@ def frame(small_bank_path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def blend(frame) -> BlendModel:
-    """The bank's model in use: the sign-consistent logistic blended with a monotone LightGBM."""
-    extra = (*behaviour_columns(frame.columns), *macro_columns(frame.columns))
-    model = BlendModel(
-        spec=bank_spec(behaviour=extra),
-        members=("logistic", "lightgbm (monotone)"),
-        weights=(0.5, 0.3),
-        cv=3,
-    )
-    return model.fit(frame, frame["defaulted"])
+def blend(quick_bank_model) -> BlendModel:
+    """The bank's model in use: the run's shared quick comparison chose the sign-consistent
+    logistic blended with a monotone LightGBM (read-only here)."""
+    model = quick_bank_model[0].model
+    assert isinstance(model, BlendModel)
+    assert [m.candidate for m in model.members_] == ["logistic", "lightgbm (monotone)"]
+    return model
 
 
 @pytest.fixture(scope="module")

@@ -273,8 +273,8 @@ def test_any_csv_frame_with_yes_no_target(frame):
     assert set(report["sex"]["group"]) == set(foreign["sex"])
 
 
-def test_scorecard_points_table(frame):
-    model = DefaultModel(candidate="scorecard", cv=3).fit(frame, frame["defaulted"])
+def test_scorecard_points_table(fitted_default):
+    model = fitted_default("scorecard")  # DefaultModel(candidate="scorecard", cv=3) on `frame`
     table = model.scorecard_table()
     assert set(table["characteristic"]) <= set(model.features_)
     dti = table[table["characteristic"] == "debt_to_income"]

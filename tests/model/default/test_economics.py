@@ -169,16 +169,18 @@ def test_model_prices_each_applicant(model, frame):
     assert "own rate" in model.policy_
 
 
-def test_calibration_is_learnt_from_at_least_five_folds_even_at_cv3(frame):
+def test_calibration_is_learnt_from_at_least_five_folds_even_at_cv3(frame, logistic_bank_result):
     """At cv=3 the fold models see 67 % of the rows and are less sharp than the refit: the map is
     learnt from 5 customer-grouped folds instead (the calibration back-test's cv=3 gap)."""
     from bankml.default import candidates as cands
-    from bankml.default import train_default
     from bankml.default.calibration import cross_calibrated, logit
     from bankml.default.crossval import make_folds, out_of_fold
 
-    small = frame[frame["defaulted"].notna()].head(1500).reset_index(drop=True)
-    result = train_default(small, candidates=["logistic"], cv=3)
+    # the run's shared train_bank_model(small bank, candidates=["logistic"], cv=3): trained on
+    # these matured loans in this order
+    result = logistic_bank_result
+    small = frame[frame["defaulted"].notna()].reset_index(drop=True)
+    assert len(small) == len(result.validation)
     y = small["defaulted"].to_numpy(int)
     folds = make_folds(y, 5, 0, small["customer_id"].to_numpy())
     candidate = next(c for c in cands.KNOWN if c.name == result.chosen)

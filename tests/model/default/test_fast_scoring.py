@@ -17,8 +17,8 @@ def frame(small_bank_path) -> pd.DataFrame:
     return loan_frame(small_bank_path, behaviour=False)
 
 
-def test_scorecard_batch_and_one_applicant_equal_the_optbinning_path(frame):
-    model = DefaultModel(candidate="scorecard", cv=3).fit(frame, frame["defaulted"])
+def test_scorecard_batch_and_one_applicant_equal_the_optbinning_path(frame, fitted_default):
+    model = fitted_default("scorecard", behaviour=False)  # the shared fit on `frame`
     assert model.binning_ is not None  # compiled at fit
     plain = copy.deepcopy(model)
     plain.binning_ = None  # falls back to optbinning's own transform

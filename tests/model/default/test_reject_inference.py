@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from bankml.bench.reject import expected_auc, expected_brier
-from bankml.default import loan_frame, reject, train_default
+from bankml.default import loan_frame, reject
 from bankml.errors import InputError
 
 
@@ -76,9 +76,10 @@ def test_application_frame_holds_the_declined_with_the_loans_inputs(bank):
 
 
 @pytest.fixture(scope="module")
-def booked_only(bank):
-    """The booked-only comparison both methods start from (trained once; never mutated)."""
-    return train_default(bank[0], candidates=["logistic", "lightgbm"], cv=3)
+def booked_only(logistic_bank_result):
+    """The booked-only model both methods start from: the run's shared logistic training on the
+    same bank's matured loans (never mutated)."""
+    return logistic_bank_result
 
 
 @pytest.mark.parametrize("method", reject.METHODS)
@@ -143,12 +144,14 @@ def test_cli_refuses_reject_inference_on_a_csv(bankml_cli, tmp_path):
     assert len(errors) == 1 and "--reject-inference needs" in errors[0]
 
 
-def test_bench_rows_compare_each_method_with_its_learner_and_the_oracle(bank, small_bank_path):
+def test_bench_rows_compare_each_method_with_its_learner_and_the_oracle(
+    bank, small_bank_path, booked_only
+):
     from bankml import data
     from bankml.bench.reject import reject_rows
 
     frame, apps = bank
-    base = train_default(frame, candidates=["scorecard", "logistic"], cv=3)
+    base = booked_only  # a scorecard + logistic comparison chose the same logistic here
     truth = data.read_table("truth_applications", small_bank_path).set_index("application_id")
     rows = reject_rows(base, frame, apps, truth["pd"])
     assert len(rows) == 2 * len(reject.METHODS) * 3  # AUC, Brier, mean PD; all and declined
