@@ -39,6 +39,27 @@ def blend_weights(
     return [share / s for share, s in zip(shares, spread, strict=True)]
 
 
+def stacked_weights(
+    member_oof: list[np.ndarray], y: np.ndarray, weights: list[float], shrink: float
+) -> list[float]:
+    """`weights` (from `blend_weights`) moved a fraction `shrink` of the way to stacking weights.
+
+    The stacking weights are a logistic regression of the target on the members' out-of-fold
+    log-odds, each divided by its spread (so a coefficient is a share), negative coefficients set
+    to 0 and the rest scaled to sum to 1; the shares are then `shrink` x stacked + (1 - shrink) x
+    fixed: on a small table the stacked ones are noisy, so the pull to the fixed shares is strong.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    spread = np.array([max(float(np.std(logit(p))), 1e-6) for p in member_oof])
+    fixed = np.asarray(weights, dtype=float) * spread
+    Z = np.column_stack([logit(p) for p in member_oof]) / spread
+    coef = np.clip(LogisticRegression(C=1.0, max_iter=1000).fit(Z, y).coef_.ravel(), 0, None)
+    stacked = coef / coef.sum() if coef.sum() > 0 else fixed / fixed.sum()
+    shares = shrink * stacked + (1.0 - shrink) * fixed
+    return [float(w) for w in shares / spread]
+
+
 class BlendModel(PDModel):
     """Calibrated PD of a log-odds blend of single candidates, with exact reason codes.
 
@@ -170,8 +191,9 @@ def choose_blend(board_rows: list[dict], oof: dict[str, np.ndarray], y: np.ndarr
 
     Small data (both small-data trees, forest and CatBoost, compared): the logistic regression
     of `cands.LOGISTIC_PATH` with the best out-of-fold ROC AUC (its L2 strength chosen on the
-    inner folds) and both trees, the linear part at the fixed `cands.SMALL_LINEAR_SHARE`; the
-    blend is then the model (`fixed_model` in params: `train_default` lets no single model
+    inner folds) and both trees, the linear part at `cands.SMALL_LINEAR_SHARE` and the trees in
+    equal parts, moved `cands.SMALL_STACK_SHRINK` of the way to the members' stacking weights on
+    the same out-of-fold predictions (`stacked_weights`); the blend is then the model (`fixed_model` in params: `train_default` lets no single model
     displace it). Otherwise (a bank-sized table's quick set) the best linear candidate with the
     monotone LightGBM, the logistic when compared (cands.LARGE_LINEAR_MEMBER: its linear terms
     extrapolate to a later economy where WOE bins stay flat), at the share of
@@ -183,12 +205,15 @@ def choose_blend(board_rows: list[dict], oof: dict[str, np.ndarray], y: np.ndarr
     path = [n for n in cands.LOGISTIC_PATH if n in oof and n in auc]
     if trees == list(cands.TREE_MEMBERS) and path:
         members = [max(path, key=auc.get), *trees]
-        weights = blend_weights([oof[m] for m in members], cands.SMALL_LINEAR_SHARE, 1)
+        member_oof = [oof[m] for m in members]
+        fixed = blend_weights(member_oof, cands.SMALL_LINEAR_SHARE, 1)
+        weights = stacked_weights(member_oof, y, fixed, cands.SMALL_STACK_SHRINK)
         score = blend_score([logit(oof[m]) for m in members], weights)
         params = {
             "members": members,
             "weights": weights,
             "linear_share": cands.SMALL_LINEAR_SHARE,
+            "stack_shrink": cands.SMALL_STACK_SHRINK,
             "fixed_model": True,
         }
         return params, sigmoid(score)

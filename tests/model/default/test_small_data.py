@@ -256,8 +256,12 @@ def test_the_small_data_blend_takes_the_best_l2_strength_at_the_fixed_share():
     assert params["linear_share"] == cands.SMALL_LINEAR_SHARE and params["fixed_model"]
     spreads = [np.std(np.log(oof[m] / (1 - oof[m]))) for m in params["members"]]
     shares = np.array(params["weights"]) * spreads
-    assert shares[0] == pytest.approx(cands.SMALL_LINEAR_SHARE)
-    assert shares[1:] == pytest.approx([(1 - cands.SMALL_LINEAR_SHARE) / 2] * 2)
+    # the fixed shares (linear half, trees equal) moved SMALL_STACK_SHRINK towards stacking
+    fixed = np.array([cands.SMALL_LINEAR_SHARE, *[(1 - cands.SMALL_LINEAR_SHARE) / 2] * 2])
+    keep = 1 - cands.SMALL_STACK_SHRINK
+    assert params["stack_shrink"] == cands.SMALL_STACK_SHRINK
+    assert shares.sum() == pytest.approx(1.0)
+    assert (shares >= keep * fixed - 1e-12).all() and (shares <= keep * fixed + 0.25 + 1e-12).all()
     score = sum(
         w * np.log(oof[m] / (1 - oof[m]))
         for w, m in zip(shares / spreads, params["members"], strict=True)
@@ -268,3 +272,22 @@ def test_the_small_data_blend_takes_the_best_l2_strength_at_the_fixed_share():
     params, _ = choose_blend(board_rows=rows(large), oof=large, y=y)
     assert params["members"] == ["logistic", cands.MONOTONE_MEMBER]
     assert params["linear_share"] in cands.LINEAR_SHARES and "fixed_model" not in params
+
+
+def test_stacked_weights_pull_the_fixed_shares_a_quarter_towards_the_informative_member():
+    """A member with no signal gets a zero stacking weight, so keeps (1 - shrink) of its fixed
+    share; the informative one gains what it loses; shrink 0 returns the fixed weights."""
+    from bankml.default.blend import blend_weights, stacked_weights
+
+    rng = np.random.default_rng(4)
+    n = 3_000
+    signal = rng.normal(size=n)
+    y = (signal + rng.normal(size=n) > 1.0).astype(int)
+    oof = [1 / (1 + np.exp(-(signal + rng.normal(size=n)))), 1 / (1 + np.exp(-rng.normal(size=n)))]
+    fixed = blend_weights(oof, 0.5, 1)
+    spreads = np.array([np.std(np.log(p / (1 - p))) for p in oof])
+    np.testing.assert_allclose(stacked_weights(oof, y, fixed, 0.0), fixed, rtol=1e-12)
+    shares = np.array(stacked_weights(oof, y, fixed, 0.25)) * spreads
+    np.testing.assert_allclose(shares, [0.5 * 0.75 + 0.25, 0.5 * 0.75], atol=0.01)
+    # the whole pull: the informative member alone carries the blend
+    assert np.array(stacked_weights(oof, y, fixed, 1.0))[0] * spreads[0] > 0.99
