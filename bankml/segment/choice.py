@@ -3,7 +3,7 @@ half-sample stability, combined by one stated rule (`decide`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,27 @@ GAP_REFERENCES = 3  # reference draws per k for the gap statistic
 GAP_TIE = 0.04
 MIN_STABILITY = 0.5  # below this ARI between half-sample fits the segments are not reproducible
 MIN_STRUCTURE_GAP = 0.02  # gap over a same-correlation reference below this = no clusters
+# A segment holding under this share of the customers does not count towards k (`counted_k`).
+MIN_SHARE = 0.05
+
+# Floor of a feature's pooled within-segment sd (in standardised units) when rescaling: a feature
+# that one pass separates perfectly gets at most 10x the weight of one it does not separate at all.
+MIN_WITHIN_SD = 0.1
+
+
+def within_weights(Z: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """1 / pooled within-segment sd of every column of Z, given a first partition.
+
+    Rescaling by it turns KMeans' Euclidean distance into the Mahalanobis distance of a mixture
+    with one shared diagonal covariance (classification EM's next step): features that the
+    segments spread along count more, features that are noise inside every segment count less.
+    """
+    counts = np.bincount(labels, minlength=k).astype(float)
+    sums = np.zeros((k, Z.shape[1]))
+    np.add.at(sums, labels, Z)
+    centres = sums / np.maximum(counts, 1)[:, None]
+    within = np.sqrt(((Z - centres[labels]) ** 2).mean(axis=0))
+    return 1.0 / np.maximum(within, MIN_WITHIN_SD)
 
 
 def check_k(k: int | str) -> int | str:
@@ -96,6 +117,25 @@ def half_stability(Z: np.ndarray, k: int, random_state: int = 0, repeats: int = 
     return float(np.mean(scores))
 
 
+def small_segments(labels: np.ndarray, k: int) -> int:
+    """How many of the k segments hold under MIN_SHARE of the rows."""
+    return int((np.bincount(labels, minlength=k) < MIN_SHARE * len(labels)).sum())
+
+
+def counted_k(Z: np.ndarray, k: int, low: int, random_state: int = 0) -> int:
+    """k less its segments that hold under MIN_SHARE of the rows, refitted until none does.
+
+    A segment that small is too small for a bank to act on, and on the banks the gap rule
+    over-split, the extra segments were the small ones: a split-off tail, not a customer type.
+    Never goes below `low`."""
+    while k > low:
+        small = small_segments(KMeans(k, n_init=4, random_state=random_state).fit(Z).labels_, k)
+        if small == 0:
+            break
+        k = max(low, k - small)
+    return k
+
+
 def choose_k(scores: pd.DataFrame, low: int, high: int) -> int:
     """The gap rule with ties: the smallest k in 1..high whose gap is at least the next k's gap
     minus the larger of its standard error and GAP_TIE of it (Tibshirani's one-SE rule, with a
@@ -123,18 +163,25 @@ class KChoice:
 
 
 def decide(
-    scores: pd.DataFrame, low: int, high: int, structure: float, first_k: int | None = None
+    scores: pd.DataFrame,
+    low: int,
+    high: int,
+    structure: float,
+    first_k: int | None = None,
+    counted: int | None = None,
 ) -> KChoice:
     """Apply the stated rule to a sweep table (gap, gap_se, stability per k) and say why.
 
     first_k: the k a first gap round proposed on the standardised features, when the table was
-    measured after rescaling the features by their within-segment spread at that k."""
+    measured after rescaling the features by their within-segment spread at that k.
+    counted: the gap's k less its segments under MIN_SHARE (`counted_k`), when measured."""
     gap_k = choose_k(scores, low, high)
     if gap_k == 1:
         return KChoice(
             None, 1, float("nan"), structure, "one group explains the data as well as two", first_k
         )
-    stability = float(scores.loc[gap_k, "stability"])
+    k = gap_k if counted is None else counted
+    stability = float(scores.loc[k, "stability"])
     if structure < MIN_STRUCTURE_GAP:
         reason = (
             f"the {gap_k} groups explain no more than a cloud with the same correlations "
@@ -153,9 +200,25 @@ def decide(
         else f" (measured with each feature scaled by its spread inside the k={first_k} segments"
         " a first gap round proposed)"
     )
-    reason = (
-        f"k={gap_k}: the gap statistic stops growing after it (within one SE or "
-        f"{GAP_TIE:.0%}), fits on two halves agree at ARI {stability:.2f}, and the groups "
-        f"beat a same-correlation cloud by {structure:.3f}{rescaled}"
+    small = (
+        ""
+        if k == gap_k
+        else f" ({gap_k - k} of the gap's k={gap_k} segments held under {MIN_SHARE:.0%} of the "
+        "customers each, too few to count as segments)"
     )
-    return KChoice(gap_k, gap_k, stability, structure, reason, first_k)
+    reason = (
+        f"k={k}: the gap statistic stops growing after {'it' if k == gap_k else gap_k} (within "
+        f"one SE or {GAP_TIE:.0%}){small}, fits on two halves agree at ARI {stability:.2f}, and "
+        f"the groups beat a same-correlation cloud by {structure:.3f}{rescaled}"
+    )
+    return KChoice(k, gap_k, stability, structure, reason, first_k)
+
+
+def shrunk(choice: KChoice, k: int, proposed: int) -> KChoice:
+    """The choice after the final fit at `proposed` left segments under MIN_SHARE: k counts only
+    the others (the fit is redone at k)."""
+    note = (
+        f"k={k}: the final fit at k={proposed} left {proposed - k} segment(s) under "
+        f"{MIN_SHARE:.0%} of the customers, which do not count; before that, "
+    )
+    return replace(choice, k=k, reason=note + choice.reason)

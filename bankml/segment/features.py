@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+from sklearn.utils.validation import check_array
 
 from bankml.customer_features import categories_of, customer_features, definition, slug
+from bankml.errors import InputError
 
 __all__ = [
     "CLUSTER_FEATURES",
@@ -17,6 +20,7 @@ __all__ = [
     "categories_of",
     "customer_features",
     "feature_catalogue",
+    "model_inputs",
 ]
 
 # Behaviour (transaction mix, channels, activity, ticket size), life stage (age, income,
@@ -74,3 +78,34 @@ def feature_catalogue(categories: list[str]) -> list[Feature]:
 def catalogue_frame(catalogue: list[Feature]) -> pd.DataFrame:
     """The feature list as a tidy table (name, description, transform, cluster) for display."""
     return pd.DataFrame([f.__dict__ for f in catalogue])
+
+
+def model_inputs(X: pd.DataFrame | np.ndarray, features: list[Feature], owner: str) -> np.ndarray:
+    """The feature columns as a float matrix, log1p applied where the catalogue says; InputError
+    naming the column and row of a missing, non-finite or negative (logged) value."""
+    if not isinstance(X, pd.DataFrame):
+        values = check_array(X, dtype=float, copy=True)
+        if values.shape[1] != len(features):
+            raise ValueError(
+                f"X has {values.shape[1]} features, but {owner} is expecting "
+                f"{len(features)} features as input"
+            )
+        X = pd.DataFrame(values, columns=[f.name for f in features])
+    missing = [f.name for f in features if f.name not in X.columns]
+    if missing:
+        raise InputError(f"customer features lack column {missing[0]!r}")
+    values = X[[f.name for f in features]].to_numpy(dtype=float, copy=True)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row, col = np.argwhere(bad)[0]
+        raise InputError(
+            f"column {features[col].name!r}, row {X.index[row]!r}: value {values[row, col]!r}"
+            " is not a finite number"
+        )
+    logged = np.array([f.transform == "log1p" for f in features])
+    if (values[:, logged] < 0).any():
+        row, col = np.argwhere(values[:, logged] < 0)[0]
+        name = [f.name for f in features if f.transform == "log1p"][col]
+        raise InputError(f"column {name!r}, row {X.index[row]!r}: must be >= 0")
+    values[:, logged] = np.log1p(values[:, logged])
+    return values

@@ -15,8 +15,9 @@ from bankml import config, data, registry
 
 # bump when SegmentResult, the k rule, the clustered features or the file format change: older
 # files are refitted (4: fees and gambling left out of the fit; 5: features rescaled by their
-# within-segment spread, k chosen on the rescaled features)
-FORMAT = 5
+# within-segment spread, k chosen on the rescaled features; 6: segments under 5 % of the customers
+# do not count towards k, questioned rows flagged)
+FORMAT = 6
 
 
 def stored_path(path: str | os.PathLike | None, content_hash: str) -> Path:

@@ -326,6 +326,11 @@ def test_bench_judges_k_only_where_the_ceiling_allows_and_extrapolates_the_sweep
     assert features.value == 20.0 and fit.value == 10.0 and rss.value == 5000.0
     assert sweep.value == 39.0  # the sampled sweep plus nine more final fits, not 10 x 30 s
     assert "extrapolated from 100,000" in sweep.metric
+    # only the growth above the process before the data scales: 300 + 10 x (500 - 300) MB
+    *_, rss = _speed_rows("100k", {**speed, "base_rss_mb": 300.0}, 500.0, 10.0)
+    assert rss.value == 2300.0 and "300 MB before the data" in rss.metric
+    *_, rss = _speed_rows("1M", {**speed, "base_rss_mb": 300.0}, 500.0, 1.0)
+    assert rss.value == 500.0 and "extrapolated" not in rss.metric
     # refined on 150k of the 1M (1.5x the 100k fit), plus nine more 100k assignments
     sampled = {**speed, "fit_sample": 150_000, "assign_seconds": 0.2}
     _, fit, sweep, _ = _speed_rows("100k", sampled, 500.0, 10.0)

@@ -9,8 +9,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from bankml.segment import CustomerSegmenter
-from bankml.segment.choice import decide
-from bankml.segment.model import MIN_WITHIN_SD, within_weights
+from bankml.segment.choice import MIN_WITHIN_SD, decide, within_weights
 
 
 def groups_in_noise(seed: int, n: int = 1500, k: int = 4) -> tuple[np.ndarray, np.ndarray]:
