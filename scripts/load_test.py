@@ -1,6 +1,6 @@
 """Load: N concurrent browser sessions scoring applicants against one `streamlit run` server.
 
-    python scripts/load_test.py [--sessions 16] [--rounds 5] [--think 0] [--json]
+    python scripts/load_test.py [--sessions 16] [--rounds 5] [--think 0] [--json] [--folder F]
 
 Starts the dashboard on a free localhost port over a 5,000-customer bank and a quick model, then
 opens N sessions on its websocket (`/_stcore/stream`), speaking the same protobuf protocol as the
@@ -9,7 +9,9 @@ submits the applicant form and waits until the script run finishes. Latency is f
 the end of that run; an error is an exception element, a run without the PD, or a lost connection.
 The clients run in this process, the server in its own: the figures are the server's.
 `--think` adds a pause before each submit (a person edits fields between scorings); 0 sends them
-back to back, the worst case. Not a test: nothing here is asserted. `bankml bench --section load`.
+back to back, the worst case. `--folder` serves a prepared folder instead (its `bank.duckdb` and
+`models/`, as `make run` leaves them; the server writes into it). Not a test: nothing here is
+asserted. `bankml bench --section load`.
 """
 
 from __future__ import annotations
@@ -59,6 +61,16 @@ def prepare(folder: Path) -> dict[str, str]:
     startup = [sys.executable, "-m", "bankml.startup"]
     subprocess.run(startup, check=True, capture_output=True, cwd=ROOT, env=env)
     return env
+
+
+def served(folder: Path) -> dict[str, str]:
+    """The environment the server needs to serve a prepared folder's bank and models."""
+    folder = folder.resolve()
+    return {
+        **os.environ,
+        "BANKML_DB": str(folder / "bank.duckdb"),
+        "BANKML_MODELS": str(folder / "models"),
+    }
 
 
 def free_port() -> int:
@@ -222,9 +234,10 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds before a submit")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--folder", type=Path, help="serve this bank.duckdb and models/ instead")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        env = prepare(Path(folder))
+        env = prepare(Path(folder)) if args.folder is None else served(args.folder)
         port = free_port()
         server = start_server(env, port)
         try:

@@ -115,6 +115,28 @@ def _logistic_bank_build(small_bank_path, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def served_bank(segmented_bank_path, quick_bank_model, tmp_path_factory) -> Path:
+    """Folder with `bank.duckdb` and `models/` as `make run` leaves them for a server: the small
+    bank with its segments, the quick model and `bankml.startup`'s stored first views (startup
+    finds the model, so nothing is trained twice). Built once per run for every worker, shared
+    by the browser and load tests; read-only: a server writes, so serve a `copy_of` it."""
+    import shutil
+    import subprocess
+
+    def build(folder: Path) -> None:
+        shutil.copytree(segmented_bank_path.parent, folder, symlinks=True, dirs_exist_ok=True)
+        shutil.copytree(quick_bank_model[1], folder / "models", symlinks=True)
+        env = {
+            **os.environ,
+            "BANKML_DB": str(folder / "bank.duckdb"),
+            "BANKML_MODELS": str(folder / "models"),
+        }
+        subprocess.run([sys.executable, "-m", "bankml.startup"], cwd=ROOT, env=env, check=True)
+
+    return built_once(tmp_path_factory, "served-bank", build)
+
+
+@pytest.fixture(scope="session")
 def logistic_bank_model(small_bank_path, tmp_path_factory) -> Path:
     """Registry folder of `train_bank_model(small bank, candidates=["logistic"], cv=3)`, trained
     once per run (read-only: copy it with `copy_of` before writing into it)."""

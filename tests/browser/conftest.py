@@ -80,21 +80,13 @@ def _bank_env(folder: Path) -> dict:
 
 
 @pytest.fixture(scope="session")
-def browser_bank(tmp_path_factory):
-    """A bank and a registry folder of its own for the browser session, as `make run` leaves
-    them (`bankml.startup`: the quick model, the stored first views): built once per run, each
-    xdist worker's session writes into its own copy."""
-    from bankml.bank import regenerate
-    from synth import BankParams
-    from tests._shared import built_once, copy_of
+def browser_bank(served_bank, tmp_path_factory):
+    """A bank and a registry folder of its own for the browser session, as `make run` leaves them
+    (`bankml.startup`: the quick model, the stored first views): the run's `served_bank`
+    (tests/conftest.py), each xdist worker's session writing into its own copy."""
+    from tests._shared import copy_of
 
-    def build(folder: Path) -> None:
-        regenerate(BankParams(customers=2_000, seed=5), folder / "bank.duckdb")
-        env = {**os.environ, **_bank_env(folder)}
-        subprocess.run([sys.executable, "-m", "bankml.startup"], cwd=ROOT, env=env, check=True)
-
-    shared = built_once(tmp_path_factory, "browser-bank", build)
-    return _bank_env(copy_of(shared, tmp_path_factory, "browser"))
+    return _bank_env(copy_of(served_bank, tmp_path_factory, "browser"))
 
 
 @pytest.fixture(scope="session")

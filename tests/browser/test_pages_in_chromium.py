@@ -43,7 +43,7 @@ def test_overview_shows_metrics(server, browser):
     page.get_by_role("link", name="Overview").click()
     settle(page)
     values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
-    assert "2,000" in values
+    assert "3,000" in values  # the run's small bank (tests/conftest.py)
     page.close()
 
 

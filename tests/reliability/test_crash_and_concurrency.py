@@ -95,7 +95,9 @@ def test_reader_processes_during_regeneration_see_whole_banks(bank_path):
 
 
 def test_two_generate_processes_only_one_writes(bank_path):
-    first = _start_generate(bank_path, 150_000)
+    # 40,000 customers (as test_reliability_gaps' twin): a ~10 s write, far longer than the
+    # second process's start-up, so it meets the held lock
+    first = _start_generate(bank_path, 40_000)
     # wait until the first holds the writer lock (it prints progress once it has started)
     first.stderr.readline()
     second = subprocess.run(
@@ -106,7 +108,7 @@ def test_two_generate_processes_only_one_writes(bank_path):
     assert first.returncode == 0
     assert second.returncode == 2
     assert "being regenerated" in second.stderr
-    assert data.bank_info(bank_path).customers == 150_000
+    assert data.bank_info(bank_path).customers == 40_000
 
 
 def test_lock_is_released_after_a_failure(bank_path, monkeypatch):

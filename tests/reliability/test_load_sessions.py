@@ -65,9 +65,16 @@ def test_driver_finds_widgets_and_their_fragment():
     assert run.widget_id("button", "Score applicant") == ("$$ID-2-None", "frag-1")
 
 
-def test_four_sessions_scoring_at_once_all_get_their_pd():
+def test_four_sessions_scoring_at_once_all_get_their_pd(served_bank, tmp_path_factory):
+    """The driver serves a copy of the run's prepared bank and quick model (tests/conftest.py:
+    built once per run) instead of generating and training its own; `bankml bench --section
+    load` runs the script's own preparation."""
+    from tests._shared import copy_of
+
+    folder = copy_of(served_bank, tmp_path_factory, "load")
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--sessions", "4", "--rounds", "2", "--json"],
+        [sys.executable, str(SCRIPT), "--sessions", "4", "--rounds", "2", "--json",
+         "--folder", str(folder)],
         capture_output=True, text=True, timeout=300, cwd=ROOT,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]

@@ -164,13 +164,28 @@ def test_executor_errors_come_back_as_the_local_error(spark):
     assert str(caught.value) == "customers column 'age' has -3.0 at row 0: allowed 0..999"
 
 
-def test_segments_equal(spark, small_bank_path):
+@pytest.fixture(scope="module")
+def local_segments(small_bank_path):
+    """The local engine's k="auto" segmentation of the small bank, fitted once for this module."""
     from bankml.segment import segment_customers
+
+    return segment_customers(small_bank_path)
+
+
+@pytest.fixture(scope="module")
+def spark_segments(spark, small_bank_path):
+    """(segmentation, every customer's segment collected by customer_id) of the Spark segment
+    job on the small bank's features, run once for this module."""
     from bankml.spark.jobs import collect_sorted, segment_job
 
-    local = segment_customers(small_bank_path)
     result, assigned = segment_job(spark, small_bank_path)
-    remote = collect_sorted(assigned, ["customer_id"]).set_index("customer_id")
+    return result, collect_sorted(assigned, ["customer_id"])
+
+
+def test_segments_equal(local_segments, spark_segments):
+    local = local_segments
+    result, collected = spark_segments
+    remote = collected.set_index("customer_id")
     assert result.k == local.k and result.names == local.names
     assert remote["segment"].tolist() == local.labels.reindex(remote.index).tolist()
     assert (
@@ -179,10 +194,9 @@ def test_segments_equal(spark, small_bank_path):
     )
 
 
-def test_customer_pds_and_offers_equal(spark, spark_models, small_bank_path):
+def test_customer_pds_and_offers_equal(spark, spark_models, small_bank_path, local_segments):
     from bankml import recommend, registry
     from bankml.recommend.batch import offers_for_all
-    from bankml.segment import segment_customers
     from bankml.spark.jobs import collect_sorted, offers_job, pd_job
 
     model, _ = registry.load_model(spark_models)
@@ -192,7 +206,7 @@ def test_customer_pds_and_offers_equal(spark, spark_models, small_bank_path):
     local_pd = risk.pd_by_customer.reindex(remote_pd["customer_id"]).to_numpy()
     np.testing.assert_allclose(remote_pd["pd"], local_pd, rtol=0, atol=1e-9)
 
-    result = segment_customers(small_bank_path)
+    result = local_segments
     context = recommend.build_context(bank, segments=result.labels.map(result.names), risk=risk)
     local = offers_for_all(context, n=5)
     remote = collect_sorted(
@@ -275,7 +289,9 @@ def test_cli_score_and_errors_with_spark_engine(
     assert len(lines) == 1 and lines[0].startswith("bankml score: error:"), done.stderr
 
 
-def test_segments_from_a_written_feature_table(spark, small_bank_path, tmp_path):
+def test_segments_from_a_written_feature_table(spark, small_bank_path, spark_segments, tmp_path):
+    """The segment job on a written feature table gives the direct job's segments (the module's
+    spark_segments run)."""
     from bankml.commands._common import write_table
     from bankml.errors import InputError
     from bankml.spark.features import features_frame
@@ -283,12 +299,10 @@ def test_segments_from_a_written_feature_table(spark, small_bank_path, tmp_path)
 
     features, _ = features_frame(spark, small_bank_path)
     table = write_table(features, str(tmp_path / "features"))
-    direct, assigned = segment_job(spark, small_bank_path)
+    direct, assigned = spark_segments
     reused, reassigned = segment_job(spark, small_bank_path, features_path=table)
     assert reused.k == direct.k and reused.names == direct.names
-    pd.testing.assert_frame_equal(
-        collect_sorted(reassigned, ["customer_id"]), collect_sorted(assigned, ["customer_id"])
-    )
+    pd.testing.assert_frame_equal(collect_sorted(reassigned, ["customer_id"]), assigned)
     write_table(features.drop("window_months"), str(tmp_path / "partial"))
     with pytest.raises(InputError, match="column 'window_months' is missing"):
         segment_job(spark, small_bank_path, features_path=str(tmp_path / "partial"))
