@@ -66,10 +66,13 @@ def test_fast_tier_is_a_marker_expression_of_registered_markers():
 
 
 def test_both_tiers_run_whole_files_on_pinned_xdist_workers():
-    """The time budgets rest on two pytest-xdist workers, each taking whole files (a module's
-    fixtures are built once): both tiers pass the options, and the plugin is pinned."""
+    """The time budgets rest on pytest-xdist workers (two for the fast tier, three for the whole
+    suite, which waits on browsers and the JVM), each taking whole files (a module's fixtures are
+    built once): both tiers pass the options, and the plugin is pinned."""
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^JOBS \?= 2$", makefile, re.M)
+    assert re.search(r"^FULL_JOBS \?= 3$", makefile, re.M)
+    assert re.search(r"^test: JOBS = \$\(FULL_JOBS\)$", makefile, re.M)
     jobs = r"^PYTEST_JOBS = -n \$\(JOBS\) --dist loadfile --no-loadscope-reorder$"
     assert re.search(jobs, makefile, re.M)
     for target in ("test", "test-fast"):
