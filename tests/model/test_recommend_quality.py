@@ -441,11 +441,16 @@ def test_the_age_income_baseline_groups_missing_values_instead_of_failing():
 
 
 def test_a_bank_without_transactions_still_splits_and_a_short_record_is_refused(
-    small_bank_path, tmp_path
+    small_bank_path, tmp_path, capsys
 ):
     """Holdings alone are enough for the 12-month split (no segments then); a bank whose
-    transactions start less than 6 months before the date gets one clear error."""
+    transactions start less than 6 months before the date gets that split marked unavailable
+    with the reason, and keeps leave-one-out and the quantile split (page and CLI alike)."""
+    import argparse
     import shutil
+
+    from bankml.commands.recommend import run_evaluate
+    from bankml.recommend import strongest_baseline, unavailable_splits
 
     def as_of(features: pd.DataFrame) -> pd.DataFrame:
         raise AssertionError("no transactions: no features as of the date to segment")
@@ -459,8 +464,19 @@ def test_a_bank_without_transactions_still_splits_and_a_short_record_is_refused(
             "DELETE FROM transactions WHERE ts < ?",
             [(split - pd.DateOffset(months=3)).to_pydatetime()],
         )
-    with pytest.raises(InputError, match=r"transactions start on .* less than 6 months before"):
-        evaluate_recommenders(path)
+    short = evaluate_recommenders(path)
+    reasons = unavailable_splits(short)
+    assert list(reasons) == ["temporal, last 12 months"]
+    assert re.search(
+        r"transactions start on .* less than 6 months before", reasons["temporal, last 12 months"]
+    )
+    summary = strongest_baseline(short)
+    assert summary["split"].iloc[0] == "leave-one-out" and summary["in use"].notna().all()
+    assert summary["split"].str.startswith("temporal, 80 % quantile").any()
+    assert run_evaluate(argparse.Namespace(db=str(path), k=5, seed=0, json=False)) == 0
+    out = capsys.readouterr().out
+    assert "temporal, last 12 months: not evaluated on this bank." in out
+    assert "unavailable" not in out
     with duckdb.connect(str(path)) as con:
         con.execute("DELETE FROM transactions")
     table = evaluate_recommenders(path, segments_as_of=as_of)

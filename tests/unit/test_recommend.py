@@ -763,29 +763,3 @@ def test_customer_context_takes_soft_memberships_as_weighted_segment_columns():
         aligned_segments(memberships, np.array([6, 7, 8, 9]))
     with pytest.raises(InputError, match="column 'Savers' has 1.5 for customer 8: allowed 0..1"):
         aligned_segments(memberships.assign(Savers=[0.1, 1.5, 0.2]), np.array([7, 8, 9]))
-
-
-def test_a_bank_too_short_for_a_yearly_back_test_keeps_its_other_splits(tmp_path, capsys):
-    from bankml.bank import regenerate
-    from bankml.commands.recommend import run_evaluate
-    from bankml.recommend import evaluate_recommenders, strongest_baseline, unavailable_splits
-    from synth import BankParams
-
-    path = tmp_path / "bank.duckdb"
-    short = BankParams(customers=800, seed=5, start_date="2024-09-01", end_date="2025-12-31")
-    regenerate(short, path)
-    table = evaluate_recommenders(path, k=5)
-    reasons = unavailable_splits(table)
-    assert list(reasons) == ["temporal, last 12 months"]
-    assert "less than 6 months before" in reasons["temporal, last 12 months"]
-    summary = strongest_baseline(table)
-    assert summary["split"].str.startswith("temporal, 80 % quantile").any()
-    assert summary["split"].iloc[0] == "leave-one-out" and summary["in use"].notna().all()
-
-    import argparse
-
-    args = argparse.Namespace(db=str(path), k=5, seed=0, json=False)
-    assert run_evaluate(args) == 0
-    out = capsys.readouterr().out
-    assert "temporal, last 12 months: not evaluated on this bank." in out
-    assert "unavailable" not in out
