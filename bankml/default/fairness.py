@@ -5,17 +5,14 @@ Drift (PSI) lives in `bankml.default.drift`.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import threading
-from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
 
 from bankml import evaluate
 from bankml.default.economics import VALIDATION_COLUMNS
-from bankml.model_card import frame_hash
+from bankml.default.memo import Memo, data_key
 
 NOT_GROUPS = ("y", "pd", "score", "loan_id", "oracle_pd", *VALIDATION_COLUMNS)
 
@@ -82,9 +79,7 @@ STRONG_PROXY_AUC = 0.70
 PROXY_ROWS = 10_000
 # proxy_check depends only on the data it reads, not on the model: retraining one table with
 # other settings (candidates, cv, cut-off) reuses the last few results instead of refitting.
-_PROXY_MEMO: OrderedDict[str, pd.DataFrame] = OrderedDict()
-_PROXY_MEMO_SIZE = 8
-_PROXY_MEMO_LOCK = threading.Lock()
+_PROXY_MEMO: Memo[pd.DataFrame] = Memo(size=8)
 
 
 def protected_columns(columns, exclude=()) -> dict[str, str]:
@@ -155,14 +150,6 @@ def _single_input_auc(x: pd.Series, classes: np.ndarray, labels: np.ndarray) -> 
     return _ovr_auc(classes, labels, lambda label: table[label].reindex(level).to_numpy())
 
 
-def _data_key(frame: pd.DataFrame, columns: list[str], *params) -> str:
-    """The training-data hash (`model_card.frame_hash`) of exactly the columns a computation
-    reads, with their dtypes and the parameters: equal keys mean equal inputs."""
-    part = frame.loc[:, columns]
-    extra = repr(([str(t) for t in part.dtypes], params)).encode()
-    return hashlib.sha256(frame_hash(part).encode() + extra).hexdigest()
-
-
 def proxy_check(
     frame: pd.DataFrame,
     features: list[str],
@@ -182,17 +169,10 @@ def proxy_check(
     features, protected = list(features), list(protected)
     present = [c for c in protected if c in frame.columns]
     columns = list(dict.fromkeys([*features, *present]))
-    key = _data_key(frame, columns, features, present, len(frame), max_rows, random_state)
-    with _PROXY_MEMO_LOCK:
-        if key in _PROXY_MEMO:
-            _PROXY_MEMO.move_to_end(key)
-            return _PROXY_MEMO[key].copy()
-    table = _proxy_check(frame, features, present, max_rows, random_state)
-    with _PROXY_MEMO_LOCK:
-        _PROXY_MEMO[key] = table.copy()
-        while len(_PROXY_MEMO) > _PROXY_MEMO_SIZE:
-            _PROXY_MEMO.popitem(last=False)
-    return table
+    key = data_key(frame, columns, features, present, len(frame), max_rows, random_state)
+    return _PROXY_MEMO.get(
+        key, lambda: _proxy_check(frame, features, present, max_rows, random_state)
+    )
 
 
 def _proxy_check(

@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 from bankml import evaluate
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
 from bankml.default.crossval import make_folds, out_of_fold
+from bankml.default.memo import Memo, array_key, data_key
 from bankml.default.training import train_default
 from bankml.errors import InputError
 
@@ -56,6 +57,11 @@ class OutOfTime:
             "n_test": self.n_test,
             "rows": self.table.to_dict(orient="records"),
         }
+
+
+# The same bank's out-of-time test is asked for by the CLI's evaluation, the validation report and
+# its download on the page: the last few results are kept, keyed on what the test reads.
+_OOT_MEMO: Memo[OutOfTime] = Memo(size=4)
 
 
 def split_by_time(
@@ -122,12 +128,38 @@ def out_of_time(
     In-time figures are the grouped out-of-fold predictions on the earlier loans; out-of-time
     figures are the refitted model's PDs on the latest loans. `oracle` (true PD by loan_id) adds
     the best possible figures on the very same loans. `train` is `train_default` or a stand-in
-    with its signature (tests).
+    with its signature (tests). Memoised in-process on a content hash of the matured loans (every
+    column: the training reads them), the oracle's PDs of those loans, the settings and `train`.
     """
     if "defaulted" not in frame.columns:
         raise InputError("out-of-time validation needs the bank's loan frame (column 'defaulted')")
     frame = frame[frame["defaulted"].notna()].reset_index(drop=True)  # immature: no outcome
     frame = frame.assign(defaulted=frame["defaulted"].astype(np.int64))
+    truth = None
+    if oracle is not None and "loan_id" in frame.columns:
+        truth = oracle.reindex(frame["loan_id"].to_numpy()).to_numpy(float)
+    chosen = candidates if isinstance(candidates, str) else tuple(candidates)
+    settings = (chosen, test_share, cv, random_state)
+    key = (
+        train,
+        data_key(frame, list(frame.columns), settings),
+        array_key(*([] if truth is None else [truth]), params=(truth is None,)),
+    )
+    return _OOT_MEMO.get(
+        key, lambda: _out_of_time(frame, truth, candidates, test_share, cv, random_state, train)
+    )
+
+
+def _out_of_time(
+    frame: pd.DataFrame,
+    truth: np.ndarray | None,
+    candidates: str | list[str],
+    test_share: float,
+    cv: int,
+    random_state: int,
+    train: Callable[..., object],
+) -> OutOfTime:
+    """out_of_time itself, unmemoised, on the matured loans and the oracle's PDs of them."""
     early, late, cutoff = split_by_time(frame, test_share)
     past, recent = frame.iloc[early].reset_index(drop=True), frame.iloc[late].reset_index(drop=True)
     for part, label in ((past, "earlier"), (recent, "latest")):
@@ -142,11 +174,8 @@ def out_of_time(
     )
     model_out = result.model.predict_proba(recent[spec.features])[:, 1]
     truth_past = truth_recent = None
-    if oracle is not None and "loan_id" in frame.columns:
-        truth_past = oracle.reindex(past["loan_id"].to_numpy()).to_numpy(float)
-        truth_recent = oracle.reindex(recent["loan_id"].to_numpy()).to_numpy(float)
-        if not (np.isfinite(truth_past).all() and np.isfinite(truth_recent).all()):
-            truth_past = truth_recent = None
+    if truth is not None and np.isfinite(truth).all():
+        truth_past, truth_recent = truth[early], truth[late]
     rows = []
     for period, y, truth, chosen_pd, lgbm_pd in (
         ("in-time", y_past, truth_past, result.validation["pd"].to_numpy(float), lgbm_in),

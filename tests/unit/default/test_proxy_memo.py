@@ -71,7 +71,7 @@ def test_any_change_to_what_the_check_reads_recomputes_it(applicants):
     finally:
         fairness._proxy_check = original
     assert len(calls) == 6
-    assert len(fairness._PROXY_MEMO) <= fairness._PROXY_MEMO_SIZE
+    assert len(fairness._PROXY_MEMO) <= fairness._PROXY_MEMO.size
 
 
 def test_the_bank_proxies_keep_their_strength(quick_bank_model):
