@@ -193,8 +193,8 @@ def choose_blend(board_rows: list[dict], oof: dict[str, np.ndarray], y: np.ndarr
     of `cands.LOGISTIC_PATH` with the best out-of-fold ROC AUC (its L2 strength chosen on the
     inner folds) and both trees, the linear part at `cands.SMALL_LINEAR_SHARE` and the trees in
     equal parts, moved `cands.SMALL_STACK_SHRINK` of the way to the members' stacking weights on
-    the same out-of-fold predictions (`stacked_weights`); the blend is then the model (`fixed_model` in params: `train_default` lets no single model
-    displace it). Otherwise (a bank-sized table's quick set) the best linear candidate with the
+    the same out-of-fold predictions (`stacked_weights`); the blend is then the model
+    (`fixed_model` in params: `train_default` lets no single model displace it). Otherwise (a bank-sized table's quick set) the best linear candidate with the
     monotone LightGBM, the logistic when compared (cands.LARGE_LINEAR_MEMBER: its linear terms
     extrapolate to a later economy where WOE bins stay flat), at the share of
     cands.LINEAR_SHARES with the best out-of-fold ROC AUC.
