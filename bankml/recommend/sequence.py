@@ -38,6 +38,18 @@ SCALE_ROWS = 50_000  # customers sampled to measure each part's spread of scores
 NEXT_EVENTS = 200_000
 
 
+def opening_dates(holdings: pd.DataFrame, purpose: str) -> pd.Series:
+    """holdings' opened_date as dates; InputError naming the first row that is not one, or the
+    missing column (`purpose`: what the dates are for, e.g. "for a temporal split")."""
+    if "opened_date" not in holdings.columns:
+        raise InputError(f"holdings lack column opened_date: no history {purpose}")
+    dates = pd.to_datetime(holdings["opened_date"], errors="coerce")
+    if dates.isna().any():
+        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
+        raise InputError(f"holdings column opened_date is empty or not a date at row {row}")
+    return dates
+
+
 def opening_events(
     holdings: pd.DataFrame,
     customer_ids: np.ndarray,
@@ -49,12 +61,7 @@ def opening_events(
     within: keep only the holdings that are entries of this customers x products matrix (a training
     split); holdings of unknown customers or products are dropped.
     """
-    if "opened_date" not in holdings.columns:
-        raise InputError("holdings lack column opened_date: no history to learn the next product")
-    dates = pd.to_datetime(holdings["opened_date"], errors="coerce")
-    if dates.isna().any():
-        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
-        raise InputError(f"holdings column opened_date is empty or not a date at row {row}")
+    dates = opening_dates(holdings, "to learn the next product")
     customer = holdings["customer_id"].to_numpy(np.int64)
     product = holdings["product_id"].to_numpy(np.int64)
     rows = np.searchsorted(customer_ids, customer).clip(0, len(customer_ids) - 1)

@@ -27,22 +27,13 @@ import scipy.sparse as sp
 
 from bankml.errors import InputError
 from bankml.recommend.bank import _matrix
+from bankml.recommend.sequence import opening_dates
 
 HORIZON_MONTHS = 12  # the headline: what was opened in the last 12 months (a yearly campaign)
 TEMPORAL_QUANTILE = 0.8  # the earlier protocol: 80 % of all holdings were opened before the date
 MIN_HISTORY_SHARE = 0.5  # at least half of the holdings opened before the date
 MIN_TEST_CUSTOMERS = 50  # customers opening a new product after it: fewer is noise, not a test
 MIN_TRANSACTION_MONTHS = 6  # of transactions before the date, when the bank records any
-
-
-def _opening_dates(holdings: pd.DataFrame) -> pd.Series:
-    if "opened_date" not in holdings.columns:
-        raise InputError("holdings lack column opened_date: no history for a temporal split")
-    dates = pd.to_datetime(holdings["opened_date"], errors="coerce")
-    if dates.isna().any():
-        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
-        raise InputError(f"holdings column opened_date is empty or not a date at row {row}")
-    return dates
 
 
 def split_date(
@@ -52,7 +43,7 @@ def split_date(
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
     """(split date, last opening): horizon_months before the last opening, or, with quantile
     (and horizon_months None), that quantile of all opening dates (the earlier protocol)."""
-    dates = _opening_dates(holdings)
+    dates = opening_dates(holdings, "for a temporal split")
     if len(dates) == 0:
         raise InputError("holdings are empty: no history for a temporal split")
     last = dates.max()
@@ -82,7 +73,7 @@ def temporal_split(
     the customer did not hold it before. Needs only holdings (customer_id, product_id, opened_date).
     """
     split, last = split_date(holdings, horizon_months, quantile)
-    dates = _opening_dates(holdings)
+    dates = opening_dates(holdings, "for a temporal split")
     before = (dates < split).to_numpy()
     window = (
         f"the last {horizon_months} months (from {split:%Y-%m-%d} to {last:%Y-%m-%d})"
