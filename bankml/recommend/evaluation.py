@@ -40,7 +40,8 @@ from bankml.recommend.ease import EASERecommender
 from bankml.recommend.estimator import ItemCFRecommender
 from bankml.recommend.memberships import hard_segments
 from bankml.recommend.metrics import holdout_split, ranking_metrics, top_n_from_scores
-from bankml.recommend.oracle import oracle_scores
+from bankml.recommend.observable import truth_fitted_scores
+from bankml.recommend.oracle import NEXT_PRODUCT, oracle_scores
 from bankml.recommend.sequence import NextProductRecommender, opening_events
 from bankml.recommend.temporal import (
     HORIZON_MONTHS,
@@ -52,6 +53,7 @@ from bankml.recommend.temporal import (
 METRICS = ("hit_rate", "precision", "recall", "ndcg", "map", "coverage", "novelty")
 IN_USE = "item-item + context (in use)"
 DIAGNOSTIC = "item-item + context, true segment (diagnostic)"
+TRUTH_FITTED = "truth-fitted model of the observable data (diagnostic)"
 TRUTH = ("truth_propensity", "truth_complements", "truth_segments", "truth_affinity")
 
 
@@ -214,6 +216,7 @@ def evaluate_recommenders(
     model: EASERecommender | None = None,
     diagnostics: bool = False,
     segments_as_of: Callable[[pd.DataFrame], pd.Series | pd.DataFrame] | None = None,
+    truth_fitted: bool = False,
 ) -> pd.DataFrame:
     """The model in use vs popularity, segment popularity, item-CF and the oracle, on two splits.
 
@@ -232,6 +235,9 @@ def evaluate_recommenders(
     diagnostic with diagnostics=True when the bank has truth_segments, and unavailable, with no
     figures and the reason in the note, for a temporal split this bank cannot run), the number of
     evaluated customers and a note.
+    truth_fitted: on the headline temporal split, one more diagnostic row
+    (`bankml.recommend.observable`: the oracle's scores fitted from the data of the split date,
+    out of fold), when the bank has transactions and the truth's next-product propensity.
     """
     if int(k) != k or k < 1:
         raise InputError(f"k={k!r} must be a positive integer")
@@ -263,6 +269,7 @@ def evaluate_recommenders(
     }
     span = transaction_span(path)
     unavailable = []
+    fitted_to_truth: dict[str, np.ndarray] = {}
     for horizon, quantile in ((HORIZON_MONTHS, None), (None, TEMPORAL_QUANTILE)):
         try:
             train, test, split, last = temporal_split(
@@ -288,6 +295,12 @@ def evaluate_recommenders(
             aligned_then = _segments_then(
                 segments_as_of, features_as_of(path, split, last), train, customer_ids
             )
+        oracle = oracle_scores(tables, customer_ids, product_ids, held=train)
+        if truth_fitted and horizon is not None and span is not None and oracle[1] == NEXT_PRODUCT:
+            features_then = features_as_of(path, split, last).reindex(customer_ids)
+            fitted_to_truth[name] = truth_fitted_scores(
+                train, customers_then, features_then, oracle[0]
+            )
         splits[name] = (
             train,
             test,
@@ -297,7 +310,7 @@ def evaluate_recommenders(
                 aligned_then, customers_then, f"segments of the features as of {split:%Y-%m-%d}"
             ),
             opening_events(before, customer_ids, product_ids, within=train),
-            oracle_scores(tables, customer_ids, product_ids, held=train),
+            oracle,
         )
     rows = []
     for split_name, (train, test, context, seg, groups, events, oracle) in splits.items():
@@ -306,6 +319,13 @@ def evaluate_recommenders(
         ranked = _rankings(
             train, context, seg, groups, oracle, k, random_state, model, events, true_segments
         )
+        if split_name in fitted_to_truth:
+            ranked[TRUTH_FITTED] = (
+                top_n_from_scores(fitted_to_truth[split_name], train, k),
+                "diagnostic",
+                "the oracle's scores fitted from the data of the split date, out of fold (an"
+                " estimate of how much of the oracle that data holds: supervised by the truth)",
+            )
         for method, (recommended, role, note) in ranked.items():
             metrics = ranking_metrics(recommended, test, k, popularity)
             rows.append(

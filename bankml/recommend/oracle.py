@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+NEXT_PRODUCT = "true next-product propensity given the products held on the split date"
+
 
 def _next_propensity(
     tables: dict[str, pd.DataFrame],
@@ -72,7 +74,7 @@ def oracle_scores(
     ):
         return (
             _next_propensity(tables, customer_ids, product_ids, held),
-            "true next-product propensity given the products held on the split date",
+            NEXT_PRODUCT,
         )
     if "truth_propensity" in tables:
         truth = tables["truth_propensity"]

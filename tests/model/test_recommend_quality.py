@@ -25,7 +25,7 @@ from bankml.recommend import (
     risk_view,
     strongest_baseline,
 )
-from bankml.recommend.evaluation import DIAGNOSTIC
+from bankml.recommend.evaluation import DIAGNOSTIC, TRUTH_FITTED
 from bankml.recommend.temporal import HORIZON_MONTHS
 
 
@@ -284,10 +284,18 @@ def test_the_true_segment_diagnostic_measures_the_information_the_model_lacks(sm
     # there only when asked, carry its own role (never a baseline), and rank better than the model
     # without segments on the temporal split (the true segment is what the oracle knows)
     plain = evaluate_recommenders(small_bank_path, k=5, random_state=0)
-    table = evaluate_recommenders(small_bank_path, k=5, random_state=0, diagnostics=True)
+    table = evaluate_recommenders(
+        small_bank_path, k=5, random_state=0, diagnostics=True, truth_fitted=True
+    )
     assert "diagnostic" not in set(plain["role"])
     diagnostic = table[table["role"] == "diagnostic"]
-    assert diagnostic["split"].nunique() == 3 and (diagnostic["method"] == DIAGNOSTIC).all()
+    true_segment = diagnostic[diagnostic["method"] == DIAGNOSTIC]
+    assert true_segment["split"].nunique() == 3
+    # the truth-fitted model of the data of the date: the headline temporal split only
+    fitted = diagnostic[diagnostic["method"] == TRUTH_FITTED]
+    assert len(fitted) == 1 and fitted["split"].iloc[0].startswith("temporal, last")
+    assert set(diagnostic["method"]) == {DIAGNOSTIC, TRUTH_FITTED}
+    assert 0 < fitted["ndcg"].iloc[0] <= 1
     pd.testing.assert_frame_equal(
         strongest_baseline(table), strongest_baseline(plain)
     )  # never counted as a baseline
