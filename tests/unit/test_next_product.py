@@ -112,3 +112,23 @@ def test_bench_rows_name_every_method_and_the_scenario_role():
     for split in (headline, earlier):
         temporal = targets[f"NDCG@5 in use vs oracle, tuning (choose), {split}"]
         assert temporal.baseline == pytest.approx(0.70) and not temporal.passed  # 0.6 / 0.7
+
+
+def test_bench_row_of_the_truth_fitted_model_is_its_ndcg_over_the_oracle():
+    from bankml.bench.recommend import _bank_rows
+    from bankml.recommend.evaluation import TRUTH_FITTED
+
+    split = "temporal, last 12 months (from 2024-12-31)"
+    records = [
+        {"split": split, "method": "in use", "role": "in use", "ndcg": 0.60},
+        {"split": split, "method": "b1", "role": "baseline", "ndcg": 0.50},
+        {"split": split, "method": TRUTH_FITTED, "role": "diagnostic", "ndcg": 0.63},
+        {"split": split, "method": "oracle", "role": "oracle", "ndcg": 0.70},
+    ]
+    rows = {r.metric: r for r in _bank_rows("default", records)}
+    name = (
+        "NDCG@5 truth-fitted model of the observable data vs oracle, default (report),"
+        " temporal, last 12 months (headline)"
+    )
+    assert rows[name].ratio == pytest.approx(0.9) and rows[name].passed is None  # no target
+    assert len([n for n in rows if "vs oracle" in n]) == 2  # the model's and this one
