@@ -284,18 +284,27 @@ def bank_info(path: str | os.PathLike | None = None) -> BankInfo:
     (resolved name, mtime, size) changes with every regeneration. Opening DuckDB costs ~40 ms and
     every page rerun asks for this, twice.
     """
+    key = generation_key(path)
+    if key is None:
+        return _read_bank_info(config.db_path(path))
+    info = _cached_bank_info(*key)
+    return dataclasses.replace(
+        info, row_counts=dict(info.row_counts), difficulty=dict(info.difficulty)
+    )
+
+
+def generation_key(path: str | os.PathLike | None = None) -> tuple[str, str, int, int] | None:
+    """(bank path, generation file, mtime, size) of what the path holds now: equal keys mean the
+    same immutable content, so a reader may cache on it. None when it is not a readable file."""
     path = config.db_path(path)
     target = resolve(path)
     try:
         stat = target.stat()
     except OSError:
-        stat = None
-    if stat is None or not target.is_file():
-        return _read_bank_info(path)
-    info = _cached_bank_info(str(path), str(target), stat.st_mtime_ns, stat.st_size)
-    return dataclasses.replace(
-        info, row_counts=dict(info.row_counts), difficulty=dict(info.difficulty)
-    )
+        return None
+    if not target.is_file():
+        return None
+    return str(path), str(target), stat.st_mtime_ns, stat.st_size
 
 
 @functools.lru_cache(maxsize=16)

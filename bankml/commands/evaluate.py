@@ -43,9 +43,12 @@ def nested(args: argparse.Namespace, options: dict, progress: StderrProgress) ->
     def train_fn(train):
         progress(len(done) / args.cv, f"nested: training on outer fold {len(done) + 1}/{args.cv}")
         done.append(True)
+        # only the model is scored: no scorecard review, no proxy check (train_default reviews)
         if args.csv:
-            return train_table_model(train, target, candidates=models, **options).model
-        return train_default(train, candidates=models, **options).model
+            return train_table_model(
+                train, target, candidates=models, reviews=False, **options
+            ).model
+        return train_default(train, candidates=models, reviews=False, **options).model
 
     result = evaluate.nested_cv_auc(
         frame, target, train_fn, cv=args.cv, random_state=args.seed, positive=args.positive

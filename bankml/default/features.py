@@ -17,6 +17,7 @@ from bankml import data
 from bankml.default.behaviour import behaviour_columns, behaviour_features, describe
 from bankml.default.macro import DESCRIPTIONS as MACRO_DESCRIPTIONS
 from bankml.default.macro import join_macro, macro_table
+from bankml.default.memo import Memo
 from bankml.default.schema import FeatureSchema
 from bankml.errors import InputError
 
@@ -38,6 +39,12 @@ NUMERIC = (
     "tenure_months",
 )
 CATEGORICAL = ("purpose", "employment_status", "education", "home_ownership")
+# loan_frame reads the bank four times (loans with customers, the behaviour columns from the
+# transactions, the macro series) and joins them: a few hundred ms on a small bank, asked again
+# by training, evaluation and the validation report of the same generation. The last few frames
+# are kept; a big bank's frame is read each time, so the memo never holds much memory.
+FRAME_MEMO_BYTES = 64 * 2**20
+_FRAME_MEMO: Memo[pd.DataFrame] = Memo(size=4)
 OUTCOME_COLUMNS = ("is_mature", "outcome_status", "default_month")
 DISPLAY = ("loan_id", "customer_id", "name", "email", "city", "application_date")
 HARD_BOUNDS: dict[str, tuple[float, float]] = {
@@ -107,7 +114,24 @@ def loan_frame(
     matured_only=False every booked loan is returned (for scoring the book); `defaulted` is then
     a nullable integer. With behaviour=True the `beh_*` columns (the customer's transactions
     strictly before the application date, `bankml.default.behaviour`) are joined by loan_id.
+
+    Memoised in-process on the bank's generation (`data.generation_key`: generations are
+    immutable) while the frame is under `FRAME_MEMO_BYTES`; callers get copies.
     """
+    key = data.generation_key(path)
+    if key is None:
+        return _loan_frame(path, matured_only, behaviour)
+    return _FRAME_MEMO.get(
+        (key, matured_only, behaviour),
+        lambda: _loan_frame(path, matured_only, behaviour),
+        keep=lambda frame: frame.memory_usage(deep=True).sum() <= FRAME_MEMO_BYTES,
+    )
+
+
+def _loan_frame(
+    path: str | os.PathLike | None, matured_only: bool, behaviour: bool
+) -> pd.DataFrame:
+    """loan_frame itself, unmemoised."""
     tables = data.read_tables(["loans", "customers"], path)
     loans, customers = tables["loans"], tables["customers"]
     if matured_only:

@@ -33,13 +33,18 @@ class Memo(Generic[T]):
         self._items: OrderedDict[Hashable, T] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """A copy of the result stored under `key`, else `compute()` (stored as a copy)."""
+    def get(
+        self, key: Hashable, compute: Callable[[], T], keep: Callable[[T], bool] | None = None
+    ) -> T:
+        """A copy of the result stored under `key`, else `compute()` (stored as a copy unless
+        `keep` says no, e.g. a result too large to hold)."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
                 return copy.deepcopy(self._items[key])
         value = compute()
+        if keep is not None and not keep(value):
+            return value
         with self._lock:
             self._items[key] = copy.deepcopy(value)
             self._items.move_to_end(key)

@@ -128,8 +128,9 @@ def out_of_time(
     In-time figures are the grouped out-of-fold predictions on the earlier loans; out-of-time
     figures are the refitted model's PDs on the latest loans. `oracle` (true PD by loan_id) adds
     the best possible figures on the very same loans. `train` is `train_default` or a stand-in
-    with its signature (tests). Memoised in-process on a content hash of the matured loans (every
-    column: the training reads them), the oracle's PDs of those loans, the settings and `train`.
+    with its signature (tests), called with `reviews=False`. Memoised in-process on a content
+    hash of the matured loans (every column: the training reads them), the oracle's PDs of those
+    loans, the settings and `train`.
     """
     if "defaulted" not in frame.columns:
         raise InputError("out-of-time validation needs the bank's loan frame (column 'defaulted')")
@@ -165,7 +166,8 @@ def _out_of_time(
     for part, label in ((past, "earlier"), (recent, "latest")):
         if part["defaulted"].nunique() < 2:
             raise InputError(f"the {label} vintages hold only one outcome: no AUC to measure")
-    result = train(past, candidates=candidates, cv=cv, random_state=random_state)
+    # only the model and its out-of-fold PDs are read: no scorecard review, no proxy check
+    result = train(past, candidates=candidates, cv=cv, random_state=random_state, reviews=False)
     spec = result.spec
     y_past, y_recent = past["defaulted"].to_numpy(), recent["defaulted"].to_numpy()
     groups = past["customer_id"].to_numpy() if "customer_id" in past.columns else None

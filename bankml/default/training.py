@@ -204,6 +204,7 @@ def train_default(
     positive: str | None = None,
     use_protected: tuple[str, ...] = (),
     group_column: str | None = None,
+    reviews: bool = True,
 ) -> TrainResult:
     """Compare candidates on the same stratified folds, calibrate the best explainable one.
 
@@ -214,6 +215,10 @@ def train_default(
     the notice and a proxy check (how well the inputs predict each) are in `diagnostics`.
     Folds are grouped by `group_column` (default `customer_id` when the frame has it): no
     customer's loans on both sides of a split; the column is never an input.
+    `reviews=False` skips what describes the deployed model for its card and nothing else reads
+    (the scorecard's points and screening, the fair-lending proxy check: a small table's
+    costliest step): for callers that keep only the model and its out-of-fold figures, such as
+    the out-of-time test. Model, leaderboard and validation are the same either way.
     """
     started = time.perf_counter()
     if target not in frame.columns:
@@ -295,7 +300,9 @@ def train_default(
         fit_folds = make_folds(y, CALIBRATION_FOLDS, random_state, groups)
         fit_oof, fit_entry = {}, replace(winner, proba=None)
     model = _fit_chosen(fit_entry, spec, X, y, fit_folds, fit_oof, cv, economics, random_state)
-    points, diagnostics = scorecard_review(model, compared, X, y, folds, spec, cv, random_state)
+    points, diagnostics = None, {}
+    if reviews:
+        points, diagnostics = scorecard_review(model, compared, X, y, folds, spec, cv, random_state)
     validation = pd.DataFrame({"y": y, "pd": model.validation_pd_, "score": logit(winner.proba)})
     validation = validation.assign(**economics_mod.validation_columns(model, frame))
     for column in (*spec.protected, "loan_id"):
@@ -308,7 +315,8 @@ def train_default(
             validation["oracle_pd"] = truth
             oracle_metrics = evaluate.summary(y, truth)
             board["auc_vs_oracle"] = board["roc_auc"] / oracle_metrics["roc_auc"]
-    diagnostics.update(fair_lending(frame, spec, tuple(use_protected), random_state))
+    if reviews:
+        diagnostics.update(fair_lending(frame, spec, tuple(use_protected), random_state))
     board["chosen"] = board["name"] == chosen
     board = board.sort_values("roc_auc", ascending=False, ignore_index=True)
     progress(1.0, f"chose {chosen}")

@@ -101,3 +101,36 @@ def test_any_change_to_what_the_test_reads_recomputes_it(loans, monkeypatch):
     later.loc[len(frame) - 1, "income"] = 1.0
     assert _run(later, oracle).table["n"].tolist() == [13]
     assert len(calls) == 13
+
+
+def test_the_test_trains_without_the_reviews_and_reads_the_same_figures(loans):
+    """`reviews=False` (no scorecard review, no proxy check) leaves the model, the leaderboard,
+    the validation rows and so every out-of-time figure exactly as a full training gives them."""
+    frame, oracle = loans
+    rng = np.random.default_rng(4)
+    frame = frame.assign(gender=rng.choice(["f", "m"], len(frame)))  # a proxy check to skip
+    matured = frame[frame["defaulted"].notna()].reset_index(drop=True)
+    matured = matured.assign(defaulted=matured["defaulted"].astype(np.int64))
+    truth = oracle.reindex(matured["loan_id"].to_numpy()).to_numpy(float)
+    asked = []
+
+    def reviewed(*args, **kwargs):
+        asked.append(kwargs.pop("reviews"))
+        return train_default(*args, **kwargs)
+
+    candidates = ["logistic", "scorecard"]  # the scorecard review's branches too
+    full = oot._out_of_time(matured, truth, candidates, 0.2, 3, 0, reviewed)
+    lean = oot._out_of_time(matured, truth, candidates, 0.2, 3, 0, train_default)
+    assert asked == [False]
+    pd.testing.assert_frame_equal(lean.table, full.table, check_exact=True)
+    assert dataclasses.replace(lean, table=None) == dataclasses.replace(full, table=None)
+    both = [train_default(matured, candidates=candidates, cv=3, reviews=r) for r in (True, False)]
+    assert "proxy_check" in both[0].diagnostics and both[0].scorecard_points is not None
+    assert both[1].diagnostics == {} and both[1].scorecard_points is None
+    pd.testing.assert_frame_equal(both[1].validation, both[0].validation, check_exact=True)
+    pd.testing.assert_frame_equal(
+        both[1].leaderboard.drop(columns="fit_seconds"),
+        both[0].leaderboard.drop(columns="fit_seconds"),
+        check_exact=True,
+    )
+    assert np.array_equal(both[1].model.predict_pd(matured), both[0].model.predict_pd(matured))
