@@ -20,12 +20,34 @@ SMALL_CUSTOMERS = 3_000
 
 
 HEAVY_MARKERS = ("browser", "notebook", "load", "slow")
+# The longest files of the full run, longest first, from a `--durations=0` run of its heavy part
+# (seconds of one file on a loaded 2-core machine, 3 workers): the number of tests in a file
+# says little of its length (the Spark scoring and calibration files hold 3 and 2 tests and
+# took minutes, ending the run alone). Files not listed follow, by number of tests.
+LONGEST_FILES = {
+    "tests/spark/test_spark_engine.py": 475,
+    "tests/reliability/test_calibration_backtest.py": 293,
+    "tests/spark/test_spark_bank_scoring.py": 263,
+    "tests/unit/test_cli_evaluate.py": 240,  # 299 before its second out-of-time training went
+    "tests/browser/test_pages_in_chromium.py": 240,
+    "tests/browser/test_reliability_in_chromium.py": 215,
+    "tests/reliability/test_crash_and_concurrency.py": 211,
+    "tests/reliability/test_training_reliability.py": 170,
+    "tests/browser/test_rerun_interruption.py": 168,
+    "tests/reliability/test_reliability_gaps.py": 151,
+    "tests/browser/test_sidebar_follows_in_chromium.py": 141,
+    "tests/reliability/test_scoring_fuzz.py": 132,
+    "tests/model/default/test_default_model.py": 125,
+    "tests/notebooks/test_notebooks.py": 115,
+    "tests/unit/test_cli_train.py": 100,  # 292 before its quick-set subprocess went
+    "tests/unit/test_estimator_checks.py": 98,
+}
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items) -> None:
-    """Files holding a heavy test (marked browser, notebook, load or slow) first, then the rest,
-    each group with its files by number of tests, most first.
+    """Files holding a heavy test (marked browser, notebook, load or slow) first, the longest
+    known ones (LONGEST_FILES) leading, then the rest, each group by number of tests, most first.
 
     `--dist loadfile` hands whole files to the workers in this order (the Makefile passes
     `--no-loadscope-reorder`, else xdist would sort every file by its number of tests alone and
@@ -38,7 +60,11 @@ def pytest_collection_modifyitems(config, items) -> None:
         counts[item.path] = counts.get(item.path, 0) + 1
         if any(item.get_closest_marker(name) for name in HEAVY_MARKERS):
             heavy.add(item.path)
-    items.sort(key=lambda item: (item.path not in heavy, -counts[item.path]))
+
+    def seconds(path) -> int:
+        return LONGEST_FILES.get(Path(path).as_posix().removeprefix(ROOT.as_posix() + "/"), 0)
+
+    items.sort(key=lambda item: (item.path not in heavy, -seconds(item.path), -counts[item.path]))
 
 
 @pytest.fixture(scope="session")

@@ -23,11 +23,21 @@ pytestmark = pytest.mark.load
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(scope="module")
+def _module_bank(tmp_path_factory) -> Path:
+    """A 500-customer bank generated once for this module (read-only: tests get a copy)."""
+    folder = tmp_path_factory.mktemp("crash-bank")
+    regenerate(BankParams(customers=500, seed=1), folder / "bank.duckdb")
+    return folder
+
+
 @pytest.fixture()
-def bank_path(tmp_path):
-    path = tmp_path / "bank.duckdb"
-    regenerate(BankParams(customers=500, seed=1), path)
-    return path
+def bank_path(_module_bank, tmp_path_factory):
+    """A private copy of the module's bank (its generation link kept) for a test to overwrite,
+    kill writers on and lock."""
+    from tests._shared import copy_of
+
+    return copy_of(_module_bank, tmp_path_factory, "bank") / "bank.duckdb"
 
 
 def _start_generate(path: Path, customers: int) -> subprocess.Popen:

@@ -165,11 +165,18 @@ def test_executor_errors_come_back_as_the_local_error(spark):
 
 
 @pytest.fixture(scope="module")
-def local_segments(small_bank_path):
-    """The local engine's k="auto" segmentation of the small bank, fitted once for this module."""
-    from bankml.segment import segment_customers
+def local_segments(small_bank_path, segmented_bank_path):
+    """The local engine's k="auto" segmentation of the small bank: the run's one fit, stored
+    beside its segmented copy (`segment_customers(bank, k="auto")`, random_state 0, as
+    `bankml.segment.precompute` stores it; tests/conftest.py), not a fit of its own."""
+    from bankml import data
+    from bankml.segment import store
 
-    return segment_customers(small_bank_path)
+    same = data.bank_info(segmented_bank_path).content_hash
+    assert same == data.bank_info(small_bank_path).content_hash  # a copy of the same bank
+    stored = store.load(segmented_bank_path)
+    assert stored is not None, "the segmented bank has no stored k='auto' fit"
+    return stored
 
 
 @pytest.fixture(scope="module")

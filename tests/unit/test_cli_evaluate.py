@@ -109,7 +109,7 @@ def test_evaluate_nested_prints_a_readable_line(bankml_cli, yes_no_csv):
     assert "nested 2-fold ROC AUC of `bankml train --models ['logistic']`" in done.stdout
 
 
-def test_evaluate_on_the_bank_reports_out_of_time(bankml_cli, small_bank_path):
+def test_evaluate_on_the_bank_reports_out_of_time(bankml_cli, small_bank_path, monkeypatch):
     done = bankml_cli(
         "evaluate", "--db", str(small_bank_path), "--cv", "3", "--models", "logistic", "--json"
     )
@@ -119,10 +119,17 @@ def test_evaluate_on_the_bank_reports_out_of_time(bankml_cli, small_bank_path):
     assert ("chosen", "out-of-time") in periods and ("oracle", "out-of-time") in periods
     assert ("baseline", "in-time") in periods
     assert timed["n_test"] > 0 and timed["n_train"] > timed["n_test"]
-    # the readable line, in this process (the JSON run above is the entry point's)
+    # the readable table, in this process (the JSON run above is the entry point's); the
+    # out-of-time report is the one just measured, not a second out-of-time training
     from tests._shared import run_in_process
 
+    monkeypatch.setattr("bankml.commands.evaluate.out_of_time_report", lambda args, progress: timed)
     args = ("evaluate", "--db", str(small_bank_path), "--cv", "3", "--models", "logistic")
     code, stdout, stderr = run_in_process(*args)
     assert code == 0, stderr
-    assert "out-of-time: trained on" in stdout
+    assert (
+        f"out-of-time: trained on {timed['n_train']} matured loans before {timed['cutoff']}"
+        in stdout
+    )
+    for row in timed["rows"]:  # one line per model and period
+        assert f"{row['model'][:27]:<28}{row['period']:<13}" in stdout

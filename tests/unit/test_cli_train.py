@@ -12,12 +12,15 @@ pytestmark = pytest.mark.slow
 
 
 def test_train_on_the_bank_registers_a_verifiable_model(bankml_cli, small_bank_path, tmp_path):
+    """A real `bankml train` process (one candidate: the entry point, not the comparison, is
+    what this checks; the default quick set is checked below on the run's quick training)."""
     from bankml import registry
 
     out = tmp_path / "models"
     done = bankml_cli(
-        "train", "--db", str(small_bank_path), "--out", str(out), "--cv", "3", "--json"
-    )
+        "train", "--db", str(small_bank_path), "--out", str(out), "--cv", "3",
+        "--models", "logistic", "--json",
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     payload = json.loads(done.stdout)
     assert payload["oracle"]["roc_auc"] > 0.5
@@ -25,6 +28,37 @@ def test_train_on_the_bank_registers_a_verifiable_model(bankml_cli, small_bank_p
     assert card["id"] == payload["model_id"]
     model, _ = registry.load_model(out)
     assert model.cutoff_ == pytest.approx(payload["cutoff"])
+
+
+def test_train_without_models_trains_the_quick_set(
+    quick_bank_model, small_bank_path, tmp_path, monkeypatch
+):
+    """`bankml train` with no --models asks for the quick comparison with 3 folds: the run's
+    shared `train_bank_model(small bank, "quick", cv=3)` (tests/conftest.py) stands in for the
+    training, so its leaderboard and registered model are what the command reports."""
+    import bankml.default
+    from bankml import registry
+    from tests._shared import run_in_process
+
+    result, models = quick_bank_model
+    calls = []
+
+    def trained(db, out, candidates, progress, **options):
+        calls.append((str(db), str(out), candidates, options["cv"]))
+        return result, registry.model_folder(models)  # read, not written
+
+    monkeypatch.setattr(bankml.default, "train_bank_model", trained)
+    out = tmp_path / "models"
+    code, stdout, stderr = run_in_process(
+        "train", "--db", str(small_bank_path), "--out", str(out), "--cv", "3", "--json"
+    )
+    assert code == 0, stderr
+    assert calls == [(str(small_bank_path), str(out), "quick", 3)]
+    payload = json.loads(stdout)
+    assert payload["oracle"]["roc_auc"] > 0.5
+    assert {row["name"] for row in payload["models"]} == set(result.leaderboard["name"])
+    assert payload["cutoff"] == pytest.approx(result.model.cutoff_)
+    assert payload["model_id"] == registry.current_id(models)
 
 
 def test_train_takes_the_lending_economics_from_flags_and_a_file(

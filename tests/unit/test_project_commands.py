@@ -124,3 +124,27 @@ def test_files_with_a_heavy_test_are_handed_out_first():
     pytest_collection_modifyitems(None, items)
     assert [item.path for item in items] == ["d", "d", "e", "e", "b", "a", "a", "a", "c"]
     assert "--no-loadscope-reorder" in (ROOT / "Makefile").read_text()
+
+
+def test_the_longest_known_files_lead_the_heavy_ones():
+    """A file listed in LONGEST_FILES starts before a heavy file with more tests, and the listed
+    ones start longest first: a few-test, minutes-long file never ends the run alone."""
+    from tests.conftest import LONGEST_FILES, ROOT, pytest_collection_modifyitems
+
+    class Item:
+        def __init__(self, path: str, marker: str | None = "slow"):
+            self.path, self.marker = path, marker
+
+        def get_closest_marker(self, name: str):
+            return self.marker if name == self.marker else None
+
+    longest, second = sorted(LONGEST_FILES, key=LONGEST_FILES.get, reverse=True)[:2]
+    items = [Item(ROOT / "tests/many.py") for _ in range(5)] + [Item(ROOT / "tests/fast.py", None)]
+    items += [Item(ROOT / second), Item(ROOT / longest)]
+    pytest_collection_modifyitems(None, items)
+    assert [item.path for item in items] == [
+        ROOT / longest,
+        ROOT / second,
+        *[ROOT / "tests/many.py"] * 5,
+        ROOT / "tests/fast.py",
+    ]
