@@ -288,19 +288,19 @@ def evaluate_recommenders(
             name = f"temporal, {quantile * 100:.0f} % quantile (from {split:%Y-%m-%d})"
         before = holdings[pd.to_datetime(holdings["opened_date"]) < split]
         customers_then = wind_back(customers, split, last)
+        oracle = oracle_scores(tables, customer_ids, product_ids, held=train)
+        fit_truth = truth_fitted and oracle[1] == NEXT_PRODUCT
         aligned_then = None
         # the earlier protocol keeps its setting: no segments (with weeks of behaviour before its
         # date they lowered it on the choose scenarios); a bank without transactions has none
-        if segments_as_of is not None and horizon is not None and span is not None:
-            aligned_then = _segments_then(
-                segments_as_of, features_as_of(path, split, last), train, customer_ids
-            )
-        oracle = oracle_scores(tables, customer_ids, product_ids, held=train)
-        if truth_fitted and horizon is not None and span is not None and oracle[1] == NEXT_PRODUCT:
-            features_then = features_as_of(path, split, last).reindex(customer_ids)
-            fitted_to_truth[name] = truth_fitted_scores(
-                train, customers_then, features_then, oracle[0]
-            )
+        if (segments_as_of is not None or fit_truth) and horizon is not None and span is not None:
+            features_then = features_as_of(path, split, last)  # read once for both
+            if segments_as_of is not None:
+                aligned_then = _segments_then(segments_as_of, features_then, train, customer_ids)
+            if fit_truth:
+                fitted_to_truth[name] = truth_fitted_scores(
+                    train, customers_then, features_then.reindex(customer_ids), oracle[0]
+                )
         splits[name] = (
             train,
             test,
