@@ -20,9 +20,9 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
 
 from bankml import data
+from bankml.threads import one_thread
 
 APPLICATION_NUMERIC = (
     "loan_amount", "term_months", "interest_rate", "debt_to_income", "credit_utilization",
@@ -90,7 +90,7 @@ def _oof(
 ) -> np.ndarray:
     """Out-of-fold predictions, one thread: on a shared machine OpenMP oversubscription costs 100x."""
     folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
-    with threadpool_limits(limits=1):
+    with one_thread():
         return cross_val_predict(model, x.to_numpy(float), y, cv=folds, method=method)
 
 

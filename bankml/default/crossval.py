@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-from threadpoolctl import threadpool_limits
 
 from bankml.errors import InputError
+from bankml.threads import one_thread
 
 Folds = list[tuple[np.ndarray, np.ndarray]]
 
@@ -71,7 +71,7 @@ def out_of_fold(make: Callable, X: pd.DataFrame, y: np.ndarray, folds: Folds) ->
     for train, test in folds:
         model = make()
         started = time.perf_counter()
-        with warnings.catch_warnings(), threadpool_limits(1):
+        with warnings.catch_warnings(), one_thread():
             warnings.simplefilter("ignore")
             model.fit(X.iloc[train], y[train])
         seconds += time.perf_counter() - started

@@ -13,7 +13,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from bankml.config import LendingEconomics
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
@@ -23,6 +22,7 @@ from bankml.default.crossval import out_of_fold
 from bankml.default.features import FeatureSpec
 from bankml.default.pdmodel import EXACT_NOTE, PDModel, amount_column
 from bankml.errors import InputError
+from bankml.threads import one_thread
 
 __all__ = ["EXACT_NOTE", "PATH_NOTE", "DefaultModel", "PDModel", "amount_column"]
 
@@ -101,7 +101,7 @@ class DefaultModel(PDModel):
             oof_proba = out_of_fold(self._make, X[self.features_], y, folds).proba
         self._finish_fit(X, y, oof_proba, folds)
         X = X[self.features_]
-        with warnings.catch_warnings(), threadpool_limits(1):
+        with warnings.catch_warnings(), one_thread():
             warnings.simplefilter("ignore")
             self.pipeline_ = self._make().fit(X, y)
         prep = self.pipeline_.named_steps["prep"]

@@ -13,6 +13,7 @@ import pandas as pd
 from bankml import evaluate
 from bankml.default.economics import VALIDATION_COLUMNS
 from bankml.default.memo import Memo, data_key
+from bankml.threads import one_thread
 
 NOT_GROUPS = ("y", "pd", "score", "loan_id", "oracle_pd", *VALIDATION_COLUMNS)
 
@@ -181,7 +182,6 @@ def _proxy_check(
     """proxy_check itself, unmemoised."""
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
-    from threadpoolctl import threadpool_limits
 
     rows = []
     sample = frame.sample(min(len(frame), max_rows), random_state=random_state)
@@ -203,7 +203,7 @@ def _proxy_check(
             max_iter=50, learning_rate=0.1, categorical_features="from_dtype", random_state=0
         )
         folds = StratifiedKFold(3, shuffle=True, random_state=random_state)
-        with threadpool_limits(1):  # OpenMP threads oversubscribe a shared machine
+        with one_thread():  # OpenMP threads oversubscribe a shared machine
             proba = cross_val_predict(model, X, classes, cv=folds, method="predict_proba")
         index = {label: i for i, label in enumerate(labels)}
         auc = _ovr_auc(classes, labels, lambda label, p=proba, ix=index: p[:, ix[label]])

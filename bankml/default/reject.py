@@ -22,7 +22,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from bankml import data
 from bankml.default import candidates as cands  # first: optbinning's import-order trap
@@ -33,6 +32,7 @@ from bankml.default.crossval import make_folds
 from bankml.default.estimator import DefaultModel
 from bankml.default.features import with_customer
 from bankml.errors import InputError
+from bankml.threads import one_thread
 
 METHODS = ("fuzzy", "parcelling")
 POLICY_COLUMNS = ("policy_score", "decision", "decline_reason")
@@ -176,7 +176,7 @@ class WeightedDefaultModel(DefaultModel):
         return self
 
     def _fit_weighted(self, X: pd.DataFrame, y: np.ndarray, w: np.ndarray):
-        with warnings.catch_warnings(), threadpool_limits(1):
+        with warnings.catch_warnings(), one_thread():
             warnings.simplefilter("ignore")
             return self._make().fit(X, y, clf__sample_weight=w)
 
