@@ -18,6 +18,11 @@ PYTEST_JOBS = -n $(JOBS) --dist loadfile --no-loadscope-reorder
 # on 2, the same CPU). The fast tier is CPU-bound and stays at JOBS.
 FULL_JOBS ?= 3
 test: JOBS = $(FULL_JOBS)
+# Test runs write bytecode (into the ignored __pycache__ folders) even where the environment
+# says not to (PYTHONDONTWRITEBYTECODE): every worker and every CLI, server and notebook
+# subprocess would otherwise compile bankml and pytest would rewrite each test module again,
+# about 4 s of each worker's collection.
+test test-fast: export PYTHONDONTWRITEBYTECODE =
 
 .PHONY: help install run chromium test test-fast lint format bench bench-quick clean
 
