@@ -40,7 +40,10 @@ def backtest(bank, request) -> pd.DataFrame:
     frame = loan_frame(path)
     held = (frame["customer_id"] % 2 == 0).to_numpy()  # split by customer: no shared applicant
     train, test = frame[~held], frame[held]
-    result = train_default(train, candidates="quick", random_state=0, cv=request.param)
+    # the card's reviews (scorecard, proxy check) describe the model and change nothing in it
+    result = train_default(
+        train, candidates="quick", random_state=0, cv=request.param, reviews=False
+    )
     return pd.DataFrame(
         {
             "y": test["defaulted"].to_numpy(),

@@ -45,7 +45,7 @@ def model(tmp_path_factory):
     path = tmp_path_factory.mktemp("fuzz-bank") / "bank.duckdb"
     regenerate(BankParams(customers=800, seed=3, txn_per_customer=2), path)
     frame = loan_frame(path)
-    return train_default(frame, candidates=["logistic"], cv=3).model
+    return train_default(frame, candidates=["logistic"], cv=3, reviews=False).model
 
 
 @pytest.fixture(scope="module")

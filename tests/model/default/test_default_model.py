@@ -84,7 +84,9 @@ def test_leaderboard_lists_every_quick_candidate_with_oracle(result):
 @pytest.mark.slow  # trains all 15 candidates: make test only
 def test_every_candidate_appears_on_the_leaderboard(frame):
     small = frame.sample(600, random_state=1)
-    board = train_default(small, candidates="all", cv=2, search_seconds=1.0).leaderboard
+    board = train_default(
+        small, candidates="all", cv=2, search_seconds=1.0, reviews=False
+    ).leaderboard
     assert {c.name for c in ALL} <= set(board["name"])
     assert board["roc_auc"].between(0.5, 1.0).all()
 
@@ -92,7 +94,8 @@ def test_every_candidate_appears_on_the_leaderboard(frame):
 @pytest.fixture(scope="module")
 def application_result(small_bank_path):
     """The quick model on application columns only (the business-direction checks below)."""
-    return train_default(loan_frame(small_bank_path, behaviour=False), candidates="quick", cv=3)
+    frame = loan_frame(small_bank_path, behaviour=False)
+    return train_default(frame, candidates="quick", cv=3, reviews=False)
 
 
 @pytest.mark.slow  # a second quick comparison: the fitted candidates below keep this fast
