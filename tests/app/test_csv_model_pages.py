@@ -9,6 +9,9 @@ from bankml import registry
 from bankml.default.workflow import train_csv_model
 from tests.app._apptest import open_page
 
+# the German small-data blend (five models and their stacking weights): 13 s of CPU
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def german_registry(tmp_path_factory):

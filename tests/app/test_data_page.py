@@ -107,6 +107,7 @@ def test_a_binary_file_is_a_clean_error(app, tmp_path):
     assert not (tmp_path / "models").exists() or registry.current_id(tmp_path / "models") is None
 
 
+@pytest.mark.slow  # a regeneration with its model ceilings: 10 s of CPU
 def test_regeneration_marks_a_bank_model_stale(
     monkeypatch, tmp_path_factory, small_bank_path, logistic_bank_model
 ):

@@ -148,6 +148,7 @@ def test_what_if_economics_move_the_cutoff_and_the_expected_loss(
     assert {m.label: m.value for m in at.metric}["Bad debt avoided"] != before["Bad debt avoided"]
 
 
+@pytest.mark.slow  # a training from the page: 11 s of CPU
 def test_retraining_prices_the_cutoff_with_the_economics_set_on_the_page(
     monkeypatch, small_bank_path, registry_dir, tmp_path, one_candidate_training
 ):

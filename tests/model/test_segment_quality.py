@@ -58,6 +58,7 @@ def yardsticks(result, features, small_bank_path):
     return {"accuracy": accuracy, "ceiling_ari": ceiling_ari, "kmeans_ari": plain}
 
 
+@pytest.mark.slow  # the supervised ceiling and plain KMeans yardsticks: 8 s of CPU
 def test_auto_k_recovers_the_hidden_segments(result, small_bank_path, yardsticks):
     # generator 2.0 overlaps the segments: no absolute bar, the targets relative to the
     # best possible on the same features. They apply where the ceiling's accuracy >= 0.85, which

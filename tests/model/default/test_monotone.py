@@ -69,6 +69,7 @@ def test_contributions_still_add_up_under_constraints(monotone_model, frame):
     assert np.allclose(base + contrib.sum(axis=1), score)
 
 
+@pytest.mark.slow  # a CatBoost fit with its binning trends: 7 s of CPU
 def test_catboost_takes_the_same_constraints(frame):
     small = frame.head(1200)
     model = DefaultModel(candidate="catboost (monotone)", cv=3).fit(small, small["defaulted"])
