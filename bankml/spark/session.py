@@ -58,6 +58,7 @@ def spark_session(master: str | None = None, app_name: str = "bankml", shuffle_p
         builder = builder.master("local[*]")
     # a JVM starts here: local or cluster master, or a local Spark Connect server (local[...])
     launches = bool(master) or not remote or remote.startswith("local")
+    java_options = os.environ.get("BANKML_SPARK_JAVA_OPTIONS", "")
     if launches:
         builder = (
             builder.config("spark.executorEnv.PYSPARK_PYTHON", sys.executable)
@@ -67,7 +68,7 @@ def spark_session(master: str | None = None, app_name: str = "bankml", shuffle_p
             .config("spark.sql.session.timeZone", "UTC")
             .config(
                 "spark.driver.extraJavaOptions",
-                f"-Duser.timezone=UTC -Dlog4j2.configurationFile={LOG_CONFIG}",
+                f"-Duser.timezone=UTC -Dlog4j2.configurationFile={LOG_CONFIG} {java_options}".strip(),
             )
             .config("spark.executor.extraJavaOptions", "-Duser.timezone=UTC")
         )

@@ -315,3 +315,12 @@ def test_segments_from_a_written_feature_table(spark, small_bank_path, spark_seg
         segment_job(spark, small_bank_path, features_path=str(tmp_path / "partial"))
     with pytest.raises(InputError, match="not found"):
         segment_job(spark, small_bank_path, features_path=str(tmp_path / "absent"))
+
+
+def test_the_session_jvm_takes_bankml_spark_java_options(spark):
+    """BANKML_SPARK_JAVA_OPTIONS reaches the driver JVM (tests/conftest.py sets C1-only)."""
+    import os
+
+    options = spark.sparkContext.getConf().get("spark.driver.extraJavaOptions")
+    assert options.endswith(os.environ["BANKML_SPARK_JAVA_OPTIONS"])
+    assert "-Duser.timezone=UTC" in options
