@@ -45,27 +45,29 @@ def pytest_configure(config) -> None:
     os.environ.setdefault("BANKML_SPARK_JAVA_OPTIONS", TEST_JVM_OPTIONS)
 
 
-# The longest files of the full run, longest first, from a `--durations=0` run of its heavy part
-# (seconds of one file on a loaded 2-core machine, 3 workers): the number of tests in a file
-# says little of its length (the Spark scoring and calibration files hold 3 and 2 tests and
-# took minutes, ending the run alone). Files not listed follow, by number of tests.
+# The longest files of the full run, longest first: seconds of one file in an idle `make test`
+# on the 2-core machine, 3 workers (2026-11-27, 08:04). The number of tests in a file says little
+# of its length (the Spark scoring and calibration files hold 3 and 4 tests and take minutes,
+# and would end the run alone). Files not listed follow, by number of tests.
 LONGEST_FILES = {
-    "tests/spark/test_spark_engine.py": 475,
-    "tests/reliability/test_calibration_backtest.py": 293,
-    "tests/spark/test_spark_bank_scoring.py": 263,
-    "tests/unit/test_cli_evaluate.py": 240,  # 299 before its second out-of-time training went
-    "tests/browser/test_pages_in_chromium.py": 240,
-    "tests/browser/test_reliability_in_chromium.py": 215,
-    "tests/reliability/test_crash_and_concurrency.py": 211,
-    "tests/reliability/test_training_reliability.py": 170,
-    "tests/browser/test_rerun_interruption.py": 168,
-    "tests/reliability/test_reliability_gaps.py": 151,
-    "tests/browser/test_sidebar_follows_in_chromium.py": 141,
-    "tests/reliability/test_scoring_fuzz.py": 132,
-    "tests/model/default/test_default_model.py": 125,
-    "tests/notebooks/test_notebooks.py": 115,
-    "tests/unit/test_cli_train.py": 100,  # 292 before its quick-set subprocess went
-    "tests/unit/test_estimator_checks.py": 98,
+    "tests/spark/test_spark_engine.py": 205,
+    "tests/reliability/test_calibration_backtest.py": 111,
+    "tests/spark/test_spark_bank_scoring.py": 108,
+    "tests/browser/test_pages_in_chromium.py": 105,
+    "tests/model/test_recommend_quality.py": 87,
+    "tests/unit/test_cli_evaluate.py": 82,
+    "tests/reliability/test_training_reliability.py": 77,
+    "tests/browser/test_reliability_in_chromium.py": 73,
+    "tests/notebooks/test_notebooks.py": 70,
+    "tests/model/default/test_default_model.py": 66,
+    "tests/browser/test_sidebar_follows_in_chromium.py": 59,
+    "tests/browser/test_rerun_interruption.py": 59,
+    "tests/unit/test_estimator_checks.py": 57,
+    "tests/unit/test_cli_train.py": 55,
+    "tests/reliability/test_crash_and_concurrency.py": 54,
+    "tests/data/test_difficulty.py": 46,
+    "tests/reliability/test_scoring_fuzz.py": 43,
+    "tests/app/test_data_page.py": 42,
 }
 
 
