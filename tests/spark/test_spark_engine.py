@@ -328,7 +328,7 @@ def test_the_session_jvm_takes_bankml_spark_java_options(spark):
 
 def test_a_shipped_bank_is_distributed_rows_not_a_local_relation(spark, small_bank_path):
     """A DuckDB bank's tables reach Spark as distributed rows: as LocalRelations (pandas frames
-    under 48 MB) the features query was three times slower and the third call in one session ran
+    under 48 MB) a second features call was 2.4 times as slow and the third call in one session ran
     out of aggregation memory."""
     from bankml.spark.features import SOURCES, register_tables
 
